@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { isLabError } from './errors.ts';
+import { registerStackCommands } from './commands/stack.ts';
+import { registerScenarioCommands } from './commands/scenario.ts';
+
+const program = new Command()
+  .name('faultline')
+  .description('Chaos and load-testing observability lab')
+  .showHelpAfterError('(run faultline --help for the commands)');
+
+registerStackCommands(program);
+registerScenarioCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (isLabError(error)) {
+    process.stderr.write(`faultline: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`faultline: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(2);
+}
