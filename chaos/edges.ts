@@ -1,0 +1,53 @@
+/**
+ * Where a fault on a proxy shows in the data. Proxies are named `<client>-<peer>[-<i>]`
+ * (target-app/src/topology.ts), and the metric names are the lab's contract, so a default
+ * visibility check can be written once here for every edge a client measures.
+ */
+import type { VisibilityCheck } from './fault.ts';
+
+export interface Edge {
+  client: string;
+  peer: string;
+}
+
+const DATASTORES = new Set(['postgres', 'redis']);
+
+export function edgeOf(proxy: string): Edge | undefined {
+  const match = /^([a-z]+)-([a-z]+)(?:-\d+)?$/.exec(proxy);
+  if (!match) return undefined;
+  return { client: match[1]!, peer: match[2]! };
+}
+
+/** The client-side mean latency of the edge over the window must reach `seconds`. */
+export function edgeLatencyCheck(proxy: string, seconds: number): VisibilityCheck | undefined {
+  const edge = edgeOf(proxy);
+  if (!edge) return undefined;
+  if (edge.peer === 'postgres') {
+    const sel = `{job="${edge.client}",db_system_name="postgresql"}`;
+    return meanCheck(`db_client_operation_duration_seconds`, sel, seconds, `${edge.client}'s database calls slow down by the added latency`);
+  }
+  if (DATASTORES.has(edge.peer)) return undefined;
+  const sel = `{job="${edge.client}",server_address="${edge.peer}"}`;
+  return meanCheck('http_client_request_duration_seconds', sel, seconds, `${edge.client}'s calls to ${edge.peer} slow down by the added latency`);
+}
+
+/** Calls over the edge must fail (or time out) at least once in the window. */
+export function edgeErrorsCheck(proxy: string): VisibilityCheck | undefined {
+  const edge = edgeOf(proxy);
+  if (!edge || DATASTORES.has(edge.peer)) return undefined;
+  return {
+    description: `${edge.client}'s calls to ${edge.peer} fail while the fault is on`,
+    promql: `sum(increase(http_client_request_duration_seconds_count{job="${edge.client}",server_address="${edge.peer}",error_type!=""}[$window])) or vector(0)`,
+    op: '>',
+    value: 0,
+  };
+}
+
+function meanCheck(metric: string, selector: string, seconds: number, description: string): VisibilityCheck {
+  return {
+    description,
+    promql: `sum(rate(${metric}_sum${selector}[$window])) / sum(rate(${metric}_count${selector}[$window]))`,
+    op: '>=',
+    value: seconds,
+  };
+}
