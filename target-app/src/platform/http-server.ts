@@ -1,0 +1,86 @@
+/**
+ * Server-side HTTP edge: one span and one histogram observation per request (trace context
+ * extracted from W3C headers, exemplar = the request's trace), and the request deadline read
+ * from the caller (x-request-timeout-ms, a gRPC-style relative timeout) or the default.
+ */
+import { performance } from 'node:perf_hooks';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import type { Request, RequestHandler, Response } from 'express';
+import { ProblemError } from './problem.ts';
+import { observe, type ServiceMetrics } from './metrics.ts';
+import { tracer } from './tracing.ts';
+
+/** Header carrying the time the caller still allows, in milliseconds. */
+export const DEADLINE_HEADER = 'x-request-timeout-ms';
+
+/** The route template of a handled request (bounded label), '' when no route matched. */
+export function routeOf(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : '';
+}
+
+/** Traces and measures every request: span SERVER + http_server_request_duration_seconds. */
+export function serverTelemetry(metrics: ServiceMetrics, port: () => number): RequestHandler {
+  const t = tracer();
+  return (req, res, next) => {
+    const started = performance.now();
+    metrics.httpServerActive.inc();
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = t.startSpan(
+      req.method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path, 'url.scheme': 'http', 'server.port': port() } },
+      parent,
+    );
+    const ctx = trace.setSpan(parent, span);
+    res.once('close', () => {
+      metrics.httpServerActive.dec();
+      const route = routeOf(req);
+      const status = res.writableFinished ? res.statusCode : 499;
+      span.updateName(route ? `${req.method} ${route}` : req.method);
+      span.setAttribute('http.response.status_code', status);
+      if (route) span.setAttribute('http.route', route);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      const sc = span.spanContext();
+      observe(
+        metrics.httpServerDuration,
+        { http_request_method: req.method, http_route: route, http_response_status_code: status },
+        (performance.now() - started) / 1000,
+        sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined,
+      );
+      span.end();
+    });
+    context.with(ctx, next);
+  };
+}
+
+/** Absolute deadline (epoch ms) of the request being served. */
+export function requestDeadline(res: Response): number {
+  return (res.locals.deadline as number | undefined) ?? Date.now() + 5_000;
+}
+
+/** Milliseconds left before the request's deadline (may be <= 0). */
+export function remainingMs(res: Response): number {
+  return requestDeadline(res) - Date.now();
+}
+
+/** Sets res.locals.deadline from the caller's header, never later than the default. */
+export function deadlineMiddleware(defaultMs: number): RequestHandler {
+  return (req, res, next) => {
+    const raw = req.headers[DEADLINE_HEADER];
+    let budget = defaultMs;
+    if (typeof raw === 'string' && raw !== '') {
+      const asked = Number(raw);
+      if (!Number.isFinite(asked)) {
+        next(new ProblemError('malformed-request', `${DEADLINE_HEADER} must be a number of milliseconds`));
+        return;
+      }
+      if (asked <= 0) {
+        next(new ProblemError('deadline-exceeded', 'the caller gave no time left'));
+        return;
+      }
+      budget = Math.min(asked, defaultMs);
+    }
+    res.locals.deadline = Date.now() + budget;
+    next();
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * A circuit breaker (cockatiel) that reports itself: breaker_state {breaker} (0 closed,
+ * 1 half-open, 2 open) and breaker_transitions_total {breaker, to}. `reconfigure` swaps the
+ * policy when a switch changes its thresholds; a disabled breaker just runs the call.
+ */
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import type { ServiceMetrics } from '../metrics.ts';
+import { resilienceMetrics } from './resilience-metrics.ts';
+
+export { BrokenCircuitError };
+
+export interface BreakerOptions {
+  /** Run calls through the breaker; when false every call goes straight through. Default true. */
+  enabled?: boolean;
+  /** Consecutive failures that open the circuit; default 5. */
+  consecutiveFailures?: number;
+  /** How long the circuit stays open before a half-open trial call (ms); default 5000. */
+  halfOpenAfterMs?: number;
+}
+
+type StateName = 'closed' | 'half_open' | 'open';
+const STATE_VALUE: Record<StateName, number> = { closed: 0, half_open: 1, open: 2 };
+
+function nameOf(state: CircuitState): StateName {
+  if (state === CircuitState.HalfOpen) return 'half_open';
+  if (state === CircuitState.Closed) return 'closed';
+  return 'open';
+}
+
+export class Breaker {
+  readonly name: string;
+  private readonly metrics: ReturnType<typeof resilienceMetrics>;
+  private policy!: CircuitBreakerPolicy;
+  private enabled = true;
+  private stateName: StateName = 'closed';
+
+  constructor(name: string, metrics: ServiceMetrics, options: BreakerOptions = {}) {
+    this.name = name;
+    this.metrics = resilienceMetrics(metrics);
+    this.reconfigure(options);
+  }
+
+  /** Replaces the policy (a new breaker starts closed). */
+  reconfigure(options: BreakerOptions): void {
+    this.enabled = options.enabled ?? true;
+    this.policy = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
+      breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
+    });
+    this.policy.onStateChange((state) => this.record(nameOf(state)));
+    this.record('closed');
+  }
+
+  get state(): StateName {
+    return this.stateName;
+  }
+
+  /** Runs fn through the breaker; throws BrokenCircuitError at once while open. */
+  async execute<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return await fn();
+    return await this.policy.execute(fn);
+  }
+
+  private record(state: StateName): void {
+    if (state !== this.stateName) this.metrics.breakerTransitions.inc({ breaker: this.name, to: state });
+    this.stateName = state;
+    this.metrics.breakerState.set({ breaker: this.name }, STATE_VALUE[state]);
+  }
+}
+
+export function isBrokenCircuit(error: unknown): boolean {
+  return error instanceof BrokenCircuitError;
+}

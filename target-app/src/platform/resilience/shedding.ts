@@ -1,0 +1,110 @@
+/**
+ * Load shedding: at most `concurrency` requests run at once; the next ones wait in a FIFO
+ * queue for at most `queueTimeoutMs` (and at most `maxQueue` of them), then get 503 with
+ * Retry-After. Disabled, it lets everything through (unbounded). Refusals are counted in
+ * shed_requests_total {reason="queue_full"|"queue_timeout"}.
+ */
+import type { RequestHandler } from 'express';
+import type { ServiceMetrics } from '../metrics.ts';
+import { ProblemError } from '../problem.ts';
+import { resilienceMetrics } from './resilience-metrics.ts';
+
+export interface SheddingOptions {
+  /** Shed at all; default false (unbounded). */
+  enabled?: boolean;
+  /** Requests served at once; default 64. */
+  concurrency?: number;
+  /** Longest wait for a slot (ms); default 100. */
+  queueTimeoutMs?: number;
+  /** Most requests waiting; default 256. */
+  maxQueue?: number;
+  /** Retry-After sent with the 503 (s); default 1. */
+  retryAfterSeconds?: number;
+}
+
+interface Waiter {
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+export class LoadShedder {
+  private options: Required<SheddingOptions>;
+  private readonly metrics: ReturnType<typeof resilienceMetrics>;
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(metrics: ServiceMetrics, options: SheddingOptions = {}) {
+    this.metrics = resilienceMetrics(metrics);
+    this.options = LoadShedder.withDefaults(options);
+  }
+
+  static withDefaults(options: SheddingOptions): Required<SheddingOptions> {
+    return { enabled: false, concurrency: 64, queueTimeoutMs: 100, maxQueue: 256, retryAfterSeconds: 1, ...options };
+  }
+
+  reconfigure(options: SheddingOptions): void {
+    this.options = LoadShedder.withDefaults(options);
+    this.release(0);
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private refuse(reason: 'queue_full' | 'queue_timeout'): ProblemError {
+    this.metrics.shed.inc({ reason });
+    const retryAfter = String(this.options.retryAfterSeconds);
+    return new ProblemError('overloaded', reason === 'queue_full' ? 'too many requests waiting' : 'no capacity freed in time', {
+      headers: { 'Retry-After': retryAfter },
+    });
+  }
+
+  /** Starts waiting requests while there is capacity; `finished` slots were just freed. */
+  private release(finished: number): void {
+    this.active -= finished;
+    while (this.queue.length > 0 && this.active < this.options.concurrency) {
+      const waiter = this.queue.shift()!;
+      clearTimeout(waiter.timer);
+      this.active++;
+      waiter.admit();
+    }
+  }
+
+  middleware(): RequestHandler {
+    return (_req, res, next) => {
+      const { enabled, concurrency, maxQueue, queueTimeoutMs } = this.options;
+      if (!enabled) {
+        next();
+        return;
+      }
+      let done = false;
+      const onDone = () => {
+        if (done) return;
+        done = true;
+        this.release(1);
+      };
+      if (this.active < concurrency && this.queue.length === 0) {
+        this.active++;
+        res.once('close', onDone);
+        next();
+        return;
+      }
+      if (this.queue.length >= maxQueue) {
+        next(this.refuse('queue_full'));
+        return;
+      }
+      const waiter: Waiter = {
+        admit: () => {
+          res.once('close', onDone);
+          next();
+        },
+        timer: setTimeout(() => {
+          const at = this.queue.indexOf(waiter);
+          if (at >= 0) this.queue.splice(at, 1);
+          next(this.refuse('queue_timeout'));
+        }, queueTimeoutMs),
+      };
+      this.queue.push(waiter);
+    };
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The service factory every service builds on. `createService` returns the express pieces
+ * (routes, admin router), metrics, logger, switches and readiness registry; tests use it
+ * without listening, `listen()` binds both ports on 127.0.0.1, `shutdown()` drains.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { Router, type Express } from 'express';
+import type { z } from 'zod';
+import { createAdminApp } from './admin.ts';
+import type { ServiceConfig } from './config.ts';
+import { deadlineMiddleware, serverTelemetry } from './http-server.ts';
+import { createLogger, flushLogger, type Logger } from './logger.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { ProblemError, notFoundHandler, problemHandler, sendProblem } from './problem.ts';
+import { Switches, type SwitchSchema } from './switches.ts';
+import type { Tracing } from './tracing.ts';
+
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface ServiceOptions<S extends SwitchSchema> {
+  config: ServiceConfig;
+  /** The service's runtime switches (flat zod object, every field defaulted). */
+  switches: S;
+  /** Use this logger instead of creating one (tests). */
+  logger?: Logger;
+}
+
+export interface Service<S extends SwitchSchema> {
+  readonly config: ServiceConfig;
+  /** The whole public express app (health, metrics, telemetry, routes, problem handler). */
+  readonly app: Express;
+  /** Mount the service's routes and its own middleware (shedding, auth...) here. */
+  readonly routes: Router;
+  /** Extra admin routes (the admin app already has GET/PATCH /admin/config). */
+  readonly adminRoutes: Router;
+  readonly adminApp: Express;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  readonly switches: Switches<S>;
+  /** Adds a dependency check to /readyz (e.g. `SELECT 1`, `PING`); it should fail fast. */
+  readiness(name: string, check: ReadinessCheck): void;
+  /** Runs at shutdown after requests drained, before telemetry flush (close pools, clients). */
+  onClose(hook: () => Promise<void> | void): void;
+  /** Binds public and admin ports on 127.0.0.1 (config ports; 0 = any free port). */
+  listen(): Promise<{ port: number; adminPort: number }>;
+  /** Stops accepting, drains in-flight requests within the shutdown timeout, runs onClose hooks. */
+  shutdown(): Promise<void>;
+  readonly port: number;
+  readonly adminPort: number;
+}
+
+const READINESS_TIMEOUT_MS = 1_000;
+
+export function createService<S extends SwitchSchema>(options: ServiceOptions<S>): Service<S> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config);
+  const metrics = new ServiceMetrics();
+  const switches = new Switches(options.switches, config.switches);
+  const checks = new Map<string, ReadinessCheck>();
+  const closeHooks: (() => Promise<void> | void)[] = [];
+  const routes = Router();
+  const adminRoutes = Router();
+  let server: Server | undefined;
+  let adminServer: Server | undefined;
+  let stopping = false;
+  let boundPort = config.port;
+  let boundAdminPort = config.adminPort;
+
+  const onServerError = (error: unknown) => logger.error({ err: error }, 'request failed');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (config.telemetry) app.use(serverTelemetry(metrics, () => boundPort));
+  app.use((_req, res, next) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
+  app.get('/readyz', async (req, res) => {
+    if (stopping) {
+      sendProblem(res, new ProblemError('not-ready', 'shutting down'), req.originalUrl);
+      return;
+    }
+    const results = await runChecks(checks);
+    const failed = Object.entries(results).filter(([, r]) => r !== 'ok');
+    if (failed.length === 0) res.json({ status: 'ready', checks: results });
+    else sendProblem(res, new ProblemError('not-ready', failed.map(([n, r]) => `${n}: ${r}`).join('; '), { extensions: { checks: results } }), req.originalUrl);
+  });
+  app.get('/metrics', async (req, res) => {
+    const { contentType, body } = await metrics.expose(req.headers.accept);
+    res.setHeader('Content-Type', contentType);
+    res.send(body);
+  });
+  app.use(deadlineMiddleware(config.defaultDeadlineMs));
+  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use(routes);
+  app.use(notFoundHandler);
+  app.use(problemHandler(onServerError));
+
+  const adminApp = createAdminApp({ service: config.name, instance: config.instance, switches: switches as unknown as Switches<SwitchSchema>, router: adminRoutes, onServerError });
+
+  async function listenOn(target: Express, port: number): Promise<Server> {
+    return await new Promise((resolve, reject) => {
+      const s = target.listen(port, config.host);
+      s.once('listening', () => resolve(s));
+      s.once('error', (error: NodeJS.ErrnoException) => {
+        reject(error.code === 'EADDRINUSE' ? new Error(`${config.instance}: port ${port} on ${config.host} is already in use: stop what holds it or change LAB_PORT_OFFSET`) : error);
+      });
+    });
+  }
+
+  return {
+    config,
+    app,
+    routes,
+    adminRoutes,
+    adminApp,
+    metrics,
+    logger,
+    switches,
+    readiness(name, check) {
+      checks.set(name, check);
+    },
+    onClose(hook) {
+      closeHooks.push(hook);
+    },
+    async listen() {
+      server = await listenOn(app, config.port);
+      server.keepAliveTimeout = 65_000;
+      adminServer = await listenOn(adminApp, config.adminPort);
+      boundPort = (server.address() as AddressInfo).port;
+      boundAdminPort = (adminServer.address() as AddressInfo).port;
+      return { port: boundPort, adminPort: boundAdminPort };
+    },
+    async shutdown() {
+      if (stopping) return;
+      stopping = true;
+      await drain(server, config.shutdownTimeoutMs, logger);
+      await drain(adminServer, 1_000, logger);
+      for (const hook of closeHooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.warn({ err: error }, 'close hook failed');
+        }
+      }
+    },
+    get port() {
+      return boundPort;
+    },
+    get adminPort() {
+      return boundAdminPort;
+    },
+  };
+}
+
+async function runChecks(checks: Map<string, ReadinessCheck>): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    [...checks].map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS)))]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Stops accepting, lets in-flight requests finish until `timeoutMs`, then cuts what is left. */
+async function drain(server: Server | undefined, timeoutMs: number, logger: Logger): Promise<void> {
+  if (!server?.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const outcome = await Promise.race([closed.then(() => 'drained' as const), timedOut]);
+  clearInterval(idleSweep);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    logger.warn({ timeoutMs }, 'shutdown deadline passed: closing the remaining connections');
+    server.closeAllConnections();
+    await closed;
+  }
+}
+
+/**
+ * main.ts's last step: listen, then on SIGTERM/SIGINT drain, close, flush traces and logs, exit.
+ * The tracing SDK installs no signal handler of its own, so nothing keeps a stopping process alive.
+ */
+export async function runService<S extends SwitchSchema>(service: Service<S>, tracing: Tracing): Promise<void> {
+  const { logger } = service;
+  const { port, adminPort } = await service.listen();
+  logger.info({ port, adminPort }, 'listening');
+  let exiting = false;
+  const stop = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => process.exit(1), service.config.shutdownTimeoutMs + 5_000);
+    hardStop.unref();
+    await service.shutdown();
+    await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
+    logger.info('stopped');
+    await flushLogger(logger);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+export type InferSwitches<S extends SwitchSchema> = z.infer<S>;
