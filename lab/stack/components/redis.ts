@@ -1,0 +1,54 @@
+/** Redis: cache and event streams, no persistence (the lab's data is disposable). */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { claim, type Component } from '../component.ts';
+import { systemBinary, type StackContext } from '../context.ts';
+
+async function withRedis<T>(ctx: StackContext, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ host: '127.0.0.1', port: ctx.ports.redis, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export const redis: Component = {
+  name: 'redis',
+  after: [],
+  startTimeoutMs: 10_000,
+  port: (ports) => ports.redis,
+  claims: (ports) => [claim(ports.redis, 'redis')],
+  binaries: (ctx) => [systemBinary(ctx, 'redis-server', 'redis-server')],
+
+  async prepare(ctx) {
+    const dir = join(ctx.dir, 'redis');
+    mkdirSync(dir, { recursive: true });
+    return {
+      command: systemBinary(ctx, 'redis-server', 'redis-server'),
+      args: [
+        '--bind', '127.0.0.1',
+        '--port', String(ctx.ports.redis),
+        '--save', '',
+        '--appendonly', 'no',
+        '--dir', dir,
+        '--daemonize', 'no',
+        '--set-proc-title', 'no', // keep argv as started, so the pid file check sees the real command
+        '--maxclients', '2000',
+      ],
+    };
+  },
+
+  async probe(ctx) {
+    const reply = await withRedis(ctx, (r) => r.ping());
+    if (reply !== 'PONG') throw new Error(`PING answered ${reply}`);
+  },
+
+  async version(ctx) {
+    const info = await withRedis(ctx, (r) => r.info('server'));
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+  },
+};

@@ -1,0 +1,173 @@
+/**
+ * The native stack's programmatic API, used by the CLI, the runner and the tests:
+ * startStack(options) -> StackHandle, stopStack(env), stackStatus(env), attachStack(env).
+ */
+import { LabError } from '../errors.ts';
+import type { PortMap } from '../ports.ts';
+import * as app from './app.ts';
+import { stackContext, type StackContext } from './context.ts';
+import { interrupted } from './health.ts';
+import { assertPortsFree } from './port-check.ts';
+import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.ts';
+import { removeState, readState, writeState, type StackState } from './state.ts';
+import { stackStatus, type ComponentStatus } from './status.ts';
+import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
+import { loadTopology, topologyExists, type ServiceSpec } from './topology.ts';
+
+export { stackStatus, formatStatus, type ComponentStatus } from './status.ts';
+export type { StopReport } from './supervisor.ts';
+export type { ServiceSpec } from './topology.ts';
+export { databaseUrl } from './components/postgres.ts';
+
+export interface StartOptions {
+  /** Environment to read LAB_PORT_OFFSET, LAB_DIR, LAB_PORT_* and FAULTLINE_TOOLS_BIN from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Start the target-app services too (default: whether target-app/src/topology.ts exists). */
+  withApp?: boolean;
+  /** Catalog instances at start (default 1). */
+  catalogReplicas?: number;
+  /** Pattern switches per service, handed to topology.ts (which turns them into env). */
+  appConfig?: Record<string, Record<string, unknown>>;
+  /** Aborting stops what has started so far; startStack then throws LAB_ERR_INTERRUPTED. */
+  signal?: AbortSignal;
+  /** One line per step (`postgres healthy in 1.2 s`). */
+  onProgress?: Progress;
+}
+
+export interface AppInstance {
+  service: string;
+  instance: string;
+  port: number;
+  adminPort: number;
+  pid: number | undefined;
+}
+
+export interface StackHandle {
+  readonly ports: PortMap;
+  readonly env: NodeJS.ProcessEnv;
+  readonly labDir: string;
+  readonly withApp: boolean;
+  /** How many catalog instances run now. */
+  readonly catalogReplicas: number;
+  status(): Promise<ComponentStatus[]>;
+  /** App instances that should run now, in start order. */
+  instances(): AppInstance[];
+  /** Pid of a running component or instance (`postgres`, `catalog-2`), undefined when it does not run. */
+  pidOf(name: string): number | undefined;
+  /** Sends a signal to a component or instance (process faults: SIGKILL, SIGSTOP, SIGCONT); false when it does not run. */
+  signal(name: string, signal: NodeJS.Signals): boolean;
+  /** Stops an app instance if it runs and starts it again; resolves when it is ready. */
+  restartInstance(name: string): Promise<void>;
+  /** Starts one more catalog instance, its proxy and scrape target, and tells the gateway; resolves to its name. */
+  addCatalogInstance(): Promise<string>;
+  /** Drains and stops catalog instance i (default: the highest). */
+  removeCatalogInstance(index?: number): Promise<void>;
+  /** Stops the whole stack (same as stopStack(env)). */
+  stop(): Promise<StopReport>;
+}
+
+function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntime | null): StackHandle {
+  const save = (): void => writeState(ctx, { ...state, catalog: runtime?.catalog ?? [] });
+  const requireApp = (): app.AppRuntime => {
+    if (!runtime) throw new LabError('LAB_ERR_NO_APP', 'the stack runs without the target app: start it with withApp');
+    return runtime;
+  };
+  const pidOf = (name: string): number | undefined => {
+    const record = readPidFile(ctx, name);
+    return record && isOurs(record) ? record.pid : undefined;
+  };
+  return {
+    ports: ctx.ports,
+    env: ctx.env,
+    labDir: ctx.dir,
+    withApp: runtime !== null,
+    get catalogReplicas() {
+      return runtime?.catalog.length ?? 0;
+    },
+    status: () => stackStatus(ctx.env),
+    instances: () =>
+      runtime ? app.currentSpecs(runtime).map((s: ServiceSpec) => ({ service: s.service, instance: s.instance, port: s.port, adminPort: s.adminPort, pid: pidOf(s.instance) })) : [],
+    pidOf,
+    signal(name, sig) {
+      const record = readPidFile(ctx, name);
+      return record !== null && signalRecorded(record, sig);
+    },
+    restartInstance: (name) => app.restartInstance(requireApp(), name),
+    async addCatalogInstance() {
+      const name = await app.addCatalogInstance(requireApp());
+      save();
+      return name;
+    },
+    async removeCatalogInstance(index) {
+      await app.removeCatalogInstance(requireApp(), index);
+      save();
+    },
+    stop: () => stopStack(ctx.env),
+  };
+}
+
+/**
+ * Brings up the infrastructure in dependency order with health checks, then (withApp) the app.
+ * Whatever an earlier run left behind in this lab dir is stopped first; ports and binaries are
+ * checked before anything starts; on any failure or abort, everything started is stopped again.
+ */
+export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
+  const ctx = stackContext(options.env);
+  const progress = options.onProgress ?? (() => {});
+  readState(ctx); // an unreadable state file is reported, not guessed at
+  assertPidFilesReadable(ctx);
+  const leftovers = await stopRecordedProcesses(ctx);
+  if (leftovers.stopped.length > 0) progress(`stopped what an earlier run left: ${leftovers.stopped.join(', ')}`);
+
+  const withApp = options.withApp ?? topologyExists();
+  const replicas = options.catalogReplicas ?? 1;
+  checkBinaries(ctx);
+  const runtime: app.AppRuntime | null = withApp
+    ? { ctx, topology: await loadTopology(), appConfig: options.appConfig ?? {}, catalog: Array.from({ length: replicas }, (_, i) => i + 1), progress }
+    : null;
+  await assertPortsFree([...infraClaims(ctx), ...(runtime ? app.appClaims(runtime) : [])]);
+  if (options.signal?.aborted) throw interrupted();
+
+  const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp, catalog: runtime?.catalog ?? [], appConfig: options.appConfig ?? {}, startedAt: new Date().toISOString() };
+  writeState(ctx, state);
+  try {
+    await startInfrastructure(ctx, options.signal, progress);
+    if (runtime) await app.startApp(runtime, options.signal);
+  } catch (error) {
+    await stopStack(ctx.env);
+    throw options.signal?.aborted ? interrupted() : error;
+  }
+  state.phase = 'up';
+  writeState(ctx, state);
+  return makeHandle(ctx, state, runtime);
+}
+
+/** A handle on a stack that is already up in this lab dir (after `faultline up`), or null. */
+export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise<StackHandle | null> {
+  const base = stackContext(env);
+  const state = readState(base);
+  if (!state || state.phase !== 'up') return null;
+  const ctx = { ...base, ports: state.ports };
+  const runtime: app.AppRuntime | null = state.withApp
+    ? { ctx, topology: await loadTopology(), appConfig: state.appConfig, catalog: state.catalog, progress: () => {} }
+    : null;
+  return makeHandle(ctx, state, runtime);
+}
+
+/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files). */
+export async function stopStack(env: NodeJS.ProcessEnv = process.env): Promise<StopReport> {
+  const ctx = stackContext(env);
+  const report = await stopRecordedProcesses(ctx);
+  removeState(ctx);
+  return report;
+}
+
+/** True when every process of a finished `up` still runs. */
+export function stackIsUp(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ctx = stackContext(env);
+  const state = readState(ctx);
+  if (!state || state.phase !== 'up') return false;
+  const { records } = readPidFiles(ctx);
+  return records.length > 0 && records.every(isOurs);
+}
+

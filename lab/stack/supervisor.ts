@@ -1,0 +1,119 @@
+/** Starting, stopping and inspecting the infrastructure components of the table, as detached processes. */
+import { rmSync } from 'node:fs';
+import { LabError } from '../errors.ts';
+import type { Component } from './component.ts';
+import { COMPONENTS, startWaves } from './components/index.ts';
+import type { StackContext } from './context.ts';
+import { interrupted, shortPath, waitHealthy } from './health.ts';
+import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
+import { writeTargets } from './targets.ts';
+import { resetToxics } from './toxiproxy-api.ts';
+
+export type Progress = (line: string) => void;
+
+/** Grace between the clean-stop signal and SIGKILL. */
+const INFRA_GRACE_MS = 5000;
+const APP_GRACE_MS = 8000;
+
+async function launch(ctx: StackContext, component: Component, signal: AbortSignal, progress: Progress): Promise<void> {
+  const how = await component.prepare(ctx);
+  if (signal.aborted) throw interrupted();
+  const { child } = spawnDetached(ctx, {
+    name: component.name,
+    kind: 'infra',
+    command: how.command,
+    args: how.args,
+    port: component.port(ctx.ports),
+    ...(how.env ? { env: how.env } : {}),
+    ...(how.uid === undefined ? {} : { uid: how.uid, gid: how.gid }),
+    ...(how.stopSignal ? { stopSignal: how.stopSignal } : {}),
+  });
+  const ms = await waitHealthy({
+    name: component.name,
+    child,
+    logPath: logFile(ctx, component.name),
+    timeoutMs: component.startTimeoutMs,
+    probe: () => component.probe(ctx),
+    signal,
+  });
+  await component.afterHealthy?.(ctx);
+  progress(`${component.name} healthy in ${(ms / 1000).toFixed(1)} s`);
+}
+
+/** Runs tasks side by side; the first failure cancels the rest and is the one reported. */
+export async function allOrNothing<T>(items: readonly T[], outer: AbortSignal | undefined, task: (item: T, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const local = new AbortController();
+  const onAbort = (): void => local.abort();
+  outer?.addEventListener('abort', onAbort);
+  let first: unknown;
+  try {
+    await Promise.all(
+      items.map((item) =>
+        task(item, local.signal).catch((error: unknown) => {
+          first ??= error;
+          local.abort();
+        }),
+      ),
+    );
+  } finally {
+    outer?.removeEventListener('abort', onAbort);
+  }
+  if (outer?.aborted) throw interrupted();
+  if (first !== undefined) throw first;
+}
+
+/** Every executable the table needs, resolved before anything starts (a missing one is a LabError naming the fix). */
+export function checkBinaries(ctx: StackContext): void {
+  for (const component of COMPONENTS) component.binaries(ctx);
+}
+
+export function infraClaims(ctx: StackContext): { port: number; owner: string }[] {
+  return COMPONENTS.flatMap((c) => c.claims(ctx.ports));
+}
+
+export async function startInfrastructure(ctx: StackContext, signal: AbortSignal | undefined, progress: Progress): Promise<void> {
+  writeTargets(
+    ctx,
+    'infra',
+    COMPONENTS.filter((c) => c.metricsPort).map((c) => ({ address: `127.0.0.1:${c.metricsPort?.(ctx.ports)}`, job: c.name, instance: c.name })),
+  );
+  for (const wave of startWaves()) {
+    await allOrNothing(wave, signal, (component, s) => launch(ctx, component, s, progress));
+  }
+  await resetToxics(ctx.ports.toxiproxy);
+}
+
+/** Pid files that hold no record: up refuses them, down removes them. */
+export function corruptPidFiles(ctx: StackContext): string[] {
+  return readPidFiles(ctx).corrupt;
+}
+
+export function assertPidFilesReadable(ctx: StackContext): void {
+  const [bad] = corruptPidFiles(ctx);
+  if (bad) throw new LabError('LAB_ERR_STATE_CORRUPT', `the pid file ${shortPath(bad)} is unreadable: run \`make down\` (faultline down) to clear the lab state, then start again`);
+}
+
+export interface StopReport {
+  /** Names of the processes that were running and are now stopped. */
+  stopped: string[];
+  /** Repairs made on the way (unreadable pid files removed). */
+  notes: string[];
+}
+
+/** Stops every process of the lab's pid files: app instances first, then the infrastructure. */
+export async function stopRecordedProcesses(ctx: StackContext): Promise<StopReport> {
+  const { records, corrupt } = readPidFiles(ctx);
+  const notes = corrupt.map((path) => {
+    rmSync(path, { force: true });
+    return `removed the unreadable pid file ${shortPath(path)}`;
+  });
+  const running = records.filter(isOurs).map((r) => r.name);
+  const toxiproxy = records.find((r) => r.name === 'toxiproxy');
+  if (toxiproxy && isOurs(toxiproxy)) await resetToxics(toxiproxy.port, 1000).catch(() => {});
+  const byKind = (kind: PidRecord['kind']): PidRecord[] => records.filter((r) => r.kind === kind);
+  await Promise.all(byKind('app').map((r) => stopRecorded(ctx, r, APP_GRACE_MS)));
+  await Promise.all(byKind('infra').map((r) => stopRecorded(ctx, r, INFRA_GRACE_MS)));
+  return { stopped: running, notes };
+}
+
+export const APP_STOP_GRACE_MS = APP_GRACE_MS;
