@@ -1,0 +1,118 @@
+/**
+ * Judges hypotheses: each measure is taken in a variant's phase window (PromQL at the window's
+ * end over `$window`, or a k6 summary metric), compared with a constant or with the same measure
+ * in another variant or phase. A measure with no data is neither held nor failed: `no-data`.
+ */
+import type { Op } from '../../chaos/fault.ts';
+import type { PrometheusClient } from './prometheus.ts';
+import { length, type PhaseWindows, type Window } from './phases.ts';
+import type { Hypothesis, Measure, PhaseName } from './schema.ts';
+
+export type K6SummaryMetrics = Record<string, Record<string, number>>;
+
+export interface VariantWindows {
+  variant: string;
+  phases: PhaseWindows;
+  /** k6's end-of-test summary metrics for this variant, when it has one. */
+  k6?: K6SummaryMetrics;
+}
+
+export type Outcome = 'held' | 'failed' | 'no-data';
+
+export interface HypothesisResult {
+  name: string;
+  variant: string;
+  phase: PhaseName;
+  /** The measure as evaluated (PromQL with $window expanded, or `k6 metric stat`). */
+  measure: string;
+  observed: number | null;
+  /** The bound the observed value was compared with, and how it was reached. */
+  bound: number | null;
+  expected: string;
+  outcome: Outcome;
+}
+
+export interface Observation {
+  value: number | null;
+  text: string;
+}
+
+export interface MeasureContext {
+  prometheus: PrometheusClient;
+  scenario: string;
+}
+
+/** `$window` -> the window's whole seconds, `$variant`, `$scenario` -> their names. */
+export function expandPromql(expr: string, window: Window, vars: Record<string, string>): string {
+  const seconds = Math.max(1, Math.round(length(window)));
+  return expr.replaceAll('$window', `${seconds}s`).replace(/\$(variant|scenario)\b/g, (_m, name: string) => vars[name] ?? '');
+}
+
+export async function observe(measure: Measure, run: VariantWindows, phase: PhaseName, ctx: MeasureContext, what: string): Promise<Observation> {
+  if ('k6' in measure) {
+    const value = run.k6?.[measure.k6]?.[measure.stat];
+    return { value: value === undefined || Number.isNaN(value) ? null : value, text: `k6 ${measure.k6} ${measure.stat}` };
+  }
+  const window = run.phases[phase];
+  if (!window) return { value: null, text: `${measure.promql} (no ${phase} phase)` };
+  const text = expandPromql(measure.promql, window, { variant: run.variant, scenario: ctx.scenario });
+  return { value: await ctx.prometheus.value(text, window.end, what), text };
+}
+
+export function compare(op: Op, left: number, right: number): boolean {
+  switch (op) {
+    case '<': return left < right;
+    case '<=': return left <= right;
+    case '>': return left > right;
+    case '>=': return left >= right;
+    case '==': return left === right;
+    case '!=': return left !== right;
+  }
+}
+
+export async function judgeHypotheses(hypotheses: readonly Hypothesis[], runs: readonly VariantWindows[], ctx: MeasureContext): Promise<HypothesisResult[]> {
+  const cache = new Map<string, Promise<Observation>>();
+  const byVariant = new Map(runs.map((r) => [r.variant, r]));
+  const measureIn = (h: Hypothesis, variant: string, phase: PhaseName) => {
+    const key = JSON.stringify([h.measure, variant, phase]);
+    let found = cache.get(key);
+    if (!found) {
+      const run = byVariant.get(variant);
+      found = run ? observe(h.measure, run, phase, ctx, `hypothesis '${h.name}'`) : Promise.resolve({ value: null, text: `(variant ${variant} did not run)` });
+      cache.set(key, found);
+    }
+    return found;
+  };
+
+  const results: HypothesisResult[] = [];
+  for (const h of hypotheses) {
+    const variants = h.variants ?? runs.map((r) => r.variant);
+    for (const variant of variants) {
+      if (!byVariant.has(variant)) continue; // --variant ran a subset
+      const observed = await measureIn(h, variant, h.phase);
+      let bound: number | null;
+      let expected: string;
+      if ('value' in h.expect) {
+        bound = h.expect.value;
+        expected = `${h.expect.op} ${h.expect.value}`;
+      } else {
+        const refVariant = h.expect.of.variant ?? variant;
+        const refPhase = h.expect.of.phase ?? h.phase;
+        if (!byVariant.has(refVariant)) continue;
+        const reference = await measureIn(h, refVariant, refPhase);
+        bound = reference.value === null ? null : h.expect.factor * reference.value + h.expect.plus;
+        const plus = h.expect.plus ? ` + ${h.expect.plus}` : '';
+        expected = `${h.expect.op} ${h.expect.factor} × ${refVariant}/${refPhase} (${format(reference.value)})${plus}`;
+      }
+      const outcome: Outcome = observed.value === null || bound === null ? 'no-data' : compare(h.expect.op, observed.value, bound) ? 'held' : 'failed';
+      results.push({ name: h.name, variant, phase: h.phase, measure: observed.text, observed: observed.value, bound, expected, outcome });
+    }
+  }
+  return results;
+}
+
+export function format(value: number | null): string {
+  if (value === null) return 'no data';
+  if (value === 0 || Math.abs(value) >= 100) return String(Math.round(value * 10) / 10);
+  return String(Number(value.toPrecision(3)));
+}

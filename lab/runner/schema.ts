@@ -1,0 +1,125 @@
+/**
+ * What a scenario file says, as typed data: purpose, topology, variants, load profiles, the
+ * fault timeline and the hypotheses. `scenarios/<name>/scenario.ts` default-exports
+ * `defineScenario({...})`; the runner validates it with this schema before anything starts.
+ */
+import { z } from 'zod';
+
+export const PHASES = ['steady', 'fault', 'recovery', 'run'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+const phase = z.enum(PHASES);
+const op = z.enum(['<', '<=', '>', '>=', '==', '!=']);
+const switches = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+/** Seconds from the start of the load, or a share of the profile's duration ('40%'). */
+const offset = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'expected seconds or a percentage like "40%"')]);
+
+const promqlCheck = z.strictObject({
+  /** What the check proves, in words. */
+  description: z.string().min(1),
+  /** PromQL; `$window` becomes the window's length, `$variant` and `$scenario` their names. */
+  promql: z.string().min(1),
+  op,
+  value: z.number(),
+});
+
+const faultEntry = z.strictObject({
+  at: offset,
+  duration: offset,
+  /** A fault type from chaos/registry.ts, e.g. latency, proxy_down, cache_expire. */
+  fault: z.string().min(1),
+  /** A proxy (gateway-catalog-1), an instance (catalog-1) or a cache (catalog). */
+  target: z.string().min(1),
+  attributes: z.record(z.string(), z.unknown()).default({}),
+  /** Overrides the fault type's own visibility check; false when the data cannot show it. */
+  visible: z.union([promqlCheck, z.literal(false)]).optional(),
+});
+
+const K6_STATS = ['count', 'rate', 'avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'value', 'passes', 'fails'] as const;
+
+const measure = z.union([
+  z.strictObject({ promql: z.string().min(1) }),
+  /** A metric of k6's end-of-test summary, judged over the whole run of a variant. */
+  z.strictObject({ k6: z.string().min(1), stat: z.enum(K6_STATS) }),
+]);
+
+const expectation = z.union([
+  z.strictObject({ op, value: z.number() }),
+  /** Relative to the same measure in another variant and/or phase: op factor × reference + plus. */
+  z.strictObject({
+    op,
+    factor: z.number().positive(),
+    of: z.strictObject({ variant: z.string().optional(), phase: phase.optional() }),
+    plus: z.number().default(0),
+  }),
+]);
+
+const hypothesis = z
+  .strictObject({
+    name: z.string().min(1),
+    measure,
+    /** Where it is judged (default: the whole run of the variant). */
+    phase: phase.default('run'),
+    /** Which variants it is judged in (default: every variant). */
+    variants: z.array(z.string()).min(1).optional(),
+    expect: expectation,
+  })
+  .refine((h) => !('k6' in h.measure) || h.phase === 'run', { message: 'k6 summary metrics cover the whole run: use phase "run" or a promql measure', path: ['phase'] });
+
+const profile = z.strictObject({
+  /** Seconds of load per variant. */
+  duration: z.number().positive(),
+  /** Passed to load.ts as environment variables (__ENV.NAME). */
+  vars: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  /** Seconds at the start of the load left out of the steady phase (default 5). */
+  warmup: z.number().min(0).default(5),
+  /** Seconds after the last fault is reverted left out of the recovery phase (default 3). */
+  settle: z.number().min(0).default(3),
+});
+
+export const scenarioSchema = z.strictObject({
+  /** One line: what `faultline list` prints. */
+  title: z.string().min(1),
+  /** What it teaches, in two sentences. */
+  teaches: z.string().min(1),
+  topology: z
+    .strictObject({
+      catalogReplicas: z.number().int().min(1).max(8).default(1),
+      /** Switches every variant starts from, per service. */
+      config: switches.default({}),
+      /** Products seeded before the load (default 10,000). */
+      products: z.number().int().positive().default(10_000),
+    })
+    .default({ catalogReplicas: 1, config: {}, products: 10_000 }),
+  /** The variants to compare: name -> the switches applied (PATCH /admin/config) before its load. */
+  variants: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'variant names are lower-case words, e.g. protected'), z.strictObject({ description: z.string().min(1), switches: switches.default({}) }))
+    .refine((v) => Object.keys(v).length > 0, { message: 'name at least one variant' }),
+  /** The k6 script, relative to the scenario's folder (default load.ts). */
+  load: z.string().default('load.ts'),
+  profiles: z.strictObject({ smoke: profile, full: profile }),
+  /** Flush the lab's Redis before each variant so each starts from the same cold state (default true). */
+  resetCacheBetweenVariants: z.boolean().default(true),
+  timeline: z.array(faultEntry).default([]),
+  hypotheses: z.array(hypothesis).min(1),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Hypothesis = Scenario['hypotheses'][number];
+export type Measure = Hypothesis['measure'];
+export type Profile = Scenario['profiles']['smoke'];
+export type ProfileName = keyof Scenario['profiles'];
+export type FaultEntryInput = Scenario['timeline'][number];
+export type PromqlCheck = z.output<typeof promqlCheck>;
+
+/** Identity with types: lets a scenario file be checked by the editor as it is written. */
+export function defineScenario(scenario: ScenarioInput): ScenarioInput {
+  return scenario;
+}
+
+/** Resolves an offset ('40%' or seconds) against the profile's duration. */
+export function seconds(value: number | string, duration: number): number {
+  return typeof value === 'number' ? value : (Number(value.slice(0, -1)) / 100) * duration;
+}
