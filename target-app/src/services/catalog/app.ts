@@ -1,0 +1,103 @@
+/**
+ * catalog: products from PostgreSQL behind a Redis read-through cache whose strategy is a
+ * run-time switch. GET /products/:id and GET /products?page=&size=&sort=.
+ */
+import { z } from 'zod';
+import { createDatabase, createRedis, createService, parseParams, parseQuery, ProblemError, type Service } from '../../platform/index.ts';
+import { ReadThroughCache, type CacheEvents, type CacheResult } from './cache.ts';
+import type { CatalogConfig } from './config.ts';
+import { findProduct, listProducts, productSorts, type Product, type ProductPage, type ProductSort } from './products.ts';
+import { cacheSettingsOf, catalogSwitches } from './switches.ts';
+
+/** Redis key prefixes: `product:<id>` for one product, `product-page:<sort>:<page>:<size>` for a list page. */
+export const PRODUCT_CACHE = { keyPrefix: 'product', label: 'products' } as const;
+export const PAGE_CACHE = { keyPrefix: 'product-page', label: 'product_pages' } as const;
+
+const MAX_PRODUCT_ID = 2_147_483_647;
+
+const productParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
+    .transform(Number)
+    .refine((id) => id <= MAX_PRODUCT_ID, `must be at most ${MAX_PRODUCT_ID}`),
+});
+
+const listQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(20),
+  sort: z.enum(Object.keys(productSorts) as [ProductSort, ...ProductSort[]]).default('id'),
+});
+
+export type CatalogService = Service<typeof catalogSwitches>;
+
+export function createApp(config: CatalogConfig): CatalogService {
+  const service = createService({ config: config.service, switches: catalogSwitches });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  const events = cacheEvents(service);
+  const settings = () => cacheSettingsOf(service.switches.current);
+  const products = new ReadThroughCache<Product>({ name: PRODUCT_CACHE.keyPrefix, label: PRODUCT_CACHE.label, redis, settings, events });
+  const pages = new ReadThroughCache<ProductPage>({ name: PAGE_CACHE.keyPrefix, label: PAGE_CACHE.label, redis, settings, events });
+
+  service.routes.get('/products/:id', async (req, res) => {
+    const { id } = parseParams(productParams, req);
+    const { value, result } = await products.get(id, () => findProduct(db, id, service.switches.current.dbQueryCostMs));
+    res.setHeader('X-Cache', result);
+    if (value === null) throw new ProblemError('not-found', `product ${id} does not exist`);
+    res.json(value);
+  });
+
+  service.routes.get('/products', async (req, res) => {
+    const { page, size, sort } = parseQuery(listQuery, req);
+    const { value, result } = await pages.get(`${sort}:${page}:${size}`, () => listProducts(db, page, size, sort));
+    res.setHeader('X-Cache', result);
+    res.json(value);
+  });
+
+  service.readiness('postgres', () => db.ping());
+  service.readiness('redis', () => redis.ping());
+  service.onClose(async () => {
+    await redis.quit().catch(() => redis.disconnect());
+    await db.close();
+  });
+  return service;
+}
+
+/** cache_requests_total, cache_refreshes_total and cache_errors_total, every series present from the start. */
+function cacheEvents(service: CatalogService): CacheEvents {
+  const requests = service.metrics.counter({
+    name: 'cache_requests_total',
+    help: 'Cache lookups by outcome: hit, miss (this request loads), coalesced (waited for another load), stale (served past its fresh life).',
+    labelNames: ['cache', 'result'],
+  });
+  const refreshes = service.metrics.counter({
+    name: 'cache_refreshes_total',
+    help: 'Loads from the database written to the cache, by why: expired (miss), early (XFetch), stale (stale-while-revalidate).',
+    labelNames: ['cache', 'reason'],
+  });
+  const errors = service.metrics.counter({
+    name: 'cache_errors_total',
+    help: 'Redis commands of the cache that failed; the request fell through to the database.',
+    labelNames: ['cache'],
+  });
+  const results: Exclude<CacheResult, 'bypass'>[] = ['hit', 'miss', 'coalesced', 'stale'];
+  for (const cache of [PRODUCT_CACHE.label, PAGE_CACHE.label]) {
+    for (const result of results) requests.inc({ cache, result }, 0);
+    for (const reason of ['expired', 'early', 'stale']) refreshes.inc({ cache, reason }, 0);
+    errors.inc({ cache }, 0);
+  }
+  let lastLogged = 0;
+  return {
+    request: (cache, result) => requests.inc({ cache, result }),
+    refresh: (cache, reason) => refreshes.inc({ cache, reason }),
+    redisError(cache, error) {
+      errors.inc({ cache });
+      // One line a second at most: a faulted Redis fails every request.
+      if (Date.now() - lastLogged > 1_000) {
+        lastLogged = Date.now();
+        service.logger.warn({ err: error, cache }, 'cache: Redis failed, falling through to the database');
+      }
+    },
+  };
+}
