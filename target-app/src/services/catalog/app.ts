@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseParams, parseQuery, ProblemError, type Service } from '../../platform/index.ts';
 import { ReadThroughCache, type CacheEvents, type CacheResult } from './cache.ts';
 import type { CatalogConfig } from './config.ts';
+
+export type { CatalogConfig };
 import { findProduct, listProducts, productSorts, type Product, type ProductPage, type ProductSort } from './products.ts';
 import { cacheSettingsOf, catalogSwitches } from './switches.ts';
 

@@ -1,0 +1,75 @@
+/**
+ * orders: POST /orders with an optional Idempotency-Key (one row per key, replayed response),
+ * GET /orders/:id; every new order's `order.created` event goes to the Redis stream.
+ */
+import { z } from 'zod';
+import { createDatabase, createRedis, createService, parseBody, parseParams, ProblemError, type Service } from '../../platform/index.ts';
+import type { OrdersConfig } from './config.ts';
+import { orderConfirmationKey } from './events.ts';
+import { OrderEventOutbox } from './outbox.ts';
+import { findOrder, placeOrder } from './store.ts';
+
+export const ordersSwitches = z.object({
+  /** on: an Idempotency-Key makes a retried POST replay the first order; off: every POST writes a new order. */
+  idempotency: z.boolean().default(true),
+});
+
+/** Header the gateway sets from the bearer token's subject. */
+export const CUSTOMER_HEADER = 'x-customer-id';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const CUSTOMER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
+
+const orderBody = z.strictObject({
+  items: z.array(z.strictObject({ productId: z.number().int().positive().max(2_147_483_647), quantity: z.number().int().min(1).max(100) })).min(1).max(50),
+});
+
+const orderParams = z.object({ id: z.uuid('must be an order id (a UUID)') });
+
+export type OrdersService = Service<typeof ordersSwitches>;
+
+export function createApp(config: OrdersConfig): OrdersService {
+  const service = createService({ config: config.service, switches: ordersSwitches });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  const outbox = new OrderEventOutbox(db, redis, service.metrics, service.logger, config.outbox);
+  const replays = service.metrics.counter({ name: 'idempotent_replays_total', help: 'POST /orders answered with the order an earlier request with the same Idempotency-Key created.' });
+  replays.inc(0);
+
+  service.routes.post('/orders', async (req, res) => {
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new ProblemError('malformed-request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+    }
+    const customerId = req.get(CUSTOMER_HEADER) ?? 'anonymous';
+    if (!CUSTOMER_ID.test(customerId)) throw new ProblemError('malformed-request', `${CUSTOMER_HEADER} must be 1 to 128 letters, digits or ._@:-`);
+    const body = parseBody(orderBody, req);
+    const useKey = service.switches.current.idempotency ? key : undefined;
+    const { order, replayed } = await placeOrder(db, { customerId, items: body.items }, useKey);
+    if (replayed) {
+      replays.inc();
+      res.setHeader('Idempotent-Replayed', 'true');
+    } else {
+      outbox.publishSoon(order);
+    }
+    res.status(201).location(`/orders/${order.id}`).json(order);
+  });
+
+  service.routes.get('/orders/:id', async (req, res) => {
+    const { id } = parseParams(orderParams, req);
+    const order = await findOrder(db, id);
+    if (!order) throw new ProblemError('not-found', `order ${id} does not exist`);
+    // The worker's confirmation lives in Redis; without Redis the order still answers, as created.
+    const confirmation = await redis.hgetall(orderConfirmationKey(id)).catch(() => ({}) as Record<string, string>);
+    res.json(confirmation.confirmedAt ? { ...order, status: 'confirmed', confirmedAt: confirmation.confirmedAt } : order);
+  });
+
+  outbox.start();
+  service.readiness('postgres', () => db.ping());
+  service.readiness('redis', () => redis.ping());
+  service.onClose(async () => {
+    await outbox.stop();
+    await redis.quit().catch(() => redis.disconnect());
+    await db.close();
+  });
+  return service;
+}

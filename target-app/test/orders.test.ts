@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, seed } from '../src/db/index.ts';
+import { testServiceConfig } from '../src/platform/index.ts';
+import { createApp, type OrdersService } from '../src/services/orders/app.ts';
+import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/services/orders/events.ts';
+import { startDatastores, type Datastores } from './db-stores.ts';
+import { scrapeSum } from './metrics-scrape.ts';
+
+type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
+
+describe('orders', () => {
+  let stores: Datastores;
+  let redis: Redis;
+  let db: pg.Client;
+  let orders: OrdersService;
+  let base: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    stores = await startDatastores();
+    await migrate(stores.databaseUrl);
+    await seed(stores.databaseUrl, { products: 10_000 });
+    redis = new Redis(stores.redisUrl);
+    await redis.del(ORDER_STREAM);
+    db = new pg.Client({ connectionString: stores.databaseUrl });
+    await db.connect();
+    orders = createApp({
+      service: testServiceConfig('orders', { instance: 'orders' }),
+      databaseUrl: stores.databaseUrl,
+      redisUrl: stores.redisUrl,
+      dbPoolSize: 10,
+      redisCommandTimeoutMs: 1_000,
+      outbox: { relayIntervalMs: 100, graceMs: 500, batchSize: 100 },
+    });
+    const ports = await orders.listen();
+    base = `http://127.0.0.1:${ports.port}`;
+    admin = `http://127.0.0.1:${ports.adminPort}`;
+  });
+
+  afterAll(async () => {
+    await orders?.shutdown();
+    await db?.end();
+    redis?.disconnect();
+    await stores?.stop();
+  });
+
+  async function post(body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const response = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  const rowsWithKey = async (key: string) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE idempotency_key = $1', [key])).rows[0]?.n);
+  const allRows = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n);
+  const order = { items: [{ productId: 7, quantity: 2 }, { productId: 8, quantity: 1 }] };
+
+  it('an order retried ten times with one Idempotency-Key is one row, same response', async () => {
+    const key = randomUUID();
+    const replies: Reply[] = [];
+    for (let i = 0; i < 10; i += 1) replies.push(await post(order, { 'idempotency-key': key }));
+    expect(await rowsWithKey(key)).toBe(1);
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
+    for (const reply of replies) expect(reply.body).toEqual(replies[0]!.body);
+    expect(replies[0]!.headers.get('idempotent-replayed')).toBeNull();
+    expect(replies.slice(1).every((r) => r.headers.get('idempotent-replayed') === 'true')).toBe(true);
+    expect(await scrapeSum(base, 'idempotent_replays_total')).toBeGreaterThanOrEqual(9);
+  });
+
+  it('ten concurrent requests with one Idempotency-Key write one row and all get the same response', async () => {
+    const key = randomUUID();
+    const replies = await Promise.all(Array.from({ length: 10 }, () => post(order, { 'idempotency-key': key })));
+    expect(await rowsWithKey(key)).toBe(1);
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
+    for (const reply of replies) expect(reply.body).toEqual(replies[0]!.body);
+  });
+
+  it('a reused key with another body is rejected with 409 problem+json and nothing is written', async () => {
+    const key = randomUUID();
+    const first = await post(order, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const before = await allRows();
+    const reused = await post({ items: [{ productId: 9, quantity: 1 }] }, { 'idempotency-key': key });
+    expect(reused.status).toBe(409);
+    expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(reused.body.type).toBe('urn:faultline:problem:idempotency-key-reused');
+    expect(await allRows()).toBe(before);
+    const byOtherCustomer = await post(order, { 'idempotency-key': key, 'x-customer-id': 'mallory' });
+    expect(byOtherCustomer.status).toBe(409);
+    expect(await allRows()).toBe(before);
+  });
+
+  it('with idempotency switched off, every retry writes a new order', async () => {
+    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":false}' });
+    expect(patch.status).toBe(200);
+    try {
+      const key = randomUUID();
+      const before = await allRows();
+      const replies = await Promise.all([1, 2, 3].map(() => post(order, { 'idempotency-key': key })));
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(3);
+      expect(await allRows()).toBe(before + 3);
+    } finally {
+      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":true}' });
+    }
+  });
+
+  it('publishes order.created to the stream once per new order, priced from the catalog', async () => {
+    const key = randomUUID();
+    const first = await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    const prices = await db.query<{ id: number; price_cents: number }>('SELECT id, price_cents FROM products WHERE id IN (7, 8) ORDER BY id');
+    const [p7, p8] = prices.rows.map((row) => row.price_cents);
+    expect(first.body.totalCents).toBe(p7! * 2 + p8!);
+    const eventsFor = async () => {
+      const entries = await redis.xrange(ORDER_STREAM, '-', '+');
+      return entries.map(([, fields]) => decodeOrderEvent(fields)).filter((event) => event.orderId === first.body.id);
+    };
+    await expect.poll(async () => (await eventsFor()).length, { timeout: 5_000 }).toBe(1);
+    const [event] = await eventsFor();
+    expect(event).toMatchObject({ type: 'order.created', customerId: 'alice', totalCents: first.body.totalCents });
+    // Replays publish nothing, and the relay does not republish what the request path published.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await eventsFor()).toHaveLength(1);
+  });
+
+  it('the outbox relay publishes an order whose event never got out', async () => {
+    const inserted = await db.query<{ id: string }>(
+      `INSERT INTO orders (customer_id, items, total_cents, created_at)
+       VALUES ('bob', '[{"productId":1,"quantity":1,"priceCents":100}]', 100, now() - interval '10 seconds') RETURNING id`,
+    );
+    const id = inserted.rows[0]!.id;
+    await expect
+      .poll(async () => (await redis.xrange(ORDER_STREAM, '-', '+')).some(([, fields]) => decodeOrderEvent(fields).orderId === id), { timeout: 5_000 })
+      .toBe(true);
+    const marked = await db.query('SELECT 1 FROM orders WHERE id = $1 AND event_published_at IS NOT NULL', [id]);
+    expect(marked.rowCount).toBe(1);
+  });
+
+  it('GET /orders/:id answers the order, confirmed once the worker recorded it', async () => {
+    const created = await post(order);
+    const id = created.body.id as string;
+    const location = created.headers.get('location');
+    expect(location).toBe(`/orders/${id}`);
+    const fetched = await fetch(`${base}${location}`);
+    expect(fetched.status).toBe(200);
+    expect(await fetched.json()).toEqual(created.body);
+    await redis.hset(orderConfirmationKey(id), 'confirmedAt', '2026-01-01T00:00:00.000Z', 'consumer', 'test');
+    expect(await (await fetch(`${base}/orders/${id}`)).json()).toMatchObject({ id, status: 'confirmed' });
+  });
+
+  it('answers bad input with the right status and problem+json, and writes nothing', async () => {
+    const before = await allRows();
+    const cases: [string, () => Promise<Response>, number][] = [
+      ['no body', () => fetch(`${base}/orders`, { method: 'POST' }), 400],
+      ['malformed JSON', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items": [' }), 400],
+      ['no items', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items": []}' }), 422],
+      ['bad quantity', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items": [{"productId": 1, "quantity": 0}]}' }), 422],
+      ['unknown field', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items": [{"productId": 1, "quantity": 1}], "total": 0}' }), 422],
+      ['unknown product', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items": [{"productId": 99999999, "quantity": 1}]}' }), 422],
+      ['oversized body', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ productId: 1, quantity: 1 }], pad: 'x'.repeat(100_000) }) }), 413],
+      ['bad Idempotency-Key', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(300) }, body: JSON.stringify(order) }), 400],
+      ['malformed order id', () => fetch(`${base}/orders/42`), 400],
+      ['unknown order id', () => fetch(`${base}/orders/${randomUUID()}`), 404],
+    ];
+    for (const [what, call, status] of cases) {
+      const response = await call();
+      expect({ what, status: response.status }).toEqual({ what, status });
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect(await allRows()).toBe(before);
+  });
+});
