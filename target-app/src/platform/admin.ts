@@ -7,7 +7,7 @@ import express, { type Express, type Router } from 'express';
 import { notFoundHandler, problemHandler } from './problem.ts';
 import type { Switches, SwitchSchema } from './switches.ts';
 
-export function createAdminApp(options: { service: string; instance: string; switches: Switches<SwitchSchema>; router: Router; onServerError: (error: unknown) => void }): Express {
+export function createAdminApp(options: { service: string; instance: string; switches: Switches<SwitchSchema>; router: Router; onServerError: (error: unknown, problem: { code: string; status: number }) => void }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));

@@ -39,3 +39,30 @@ export function createLogger(config: Pick<ServiceConfig, 'name' | 'instance' | '
 export async function flushLogger(logger: Logger): Promise<void> {
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
 }
+
+/**
+ * Logs a failed request at most once a second per problem code, with how many were left out:
+ * a faulted dependency fails every request, and a log line per failure would be a flood.
+ * Expected failures (dependency down, overload, deadline) are warnings without a stack.
+ */
+export function requestFailureLogger(logger: Logger, intervalMs = 1_000): (error: unknown, problem: { code: string; status: number }) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (error, problem) => {
+    const now = Date.now();
+    const entry = last.get(problem.code);
+    if (entry && now - entry.at < intervalMs) {
+      entry.suppressed += 1;
+      return;
+    }
+    last.set(problem.code, { at: now, suppressed: 0 });
+    const suppressed = entry?.suppressed ?? 0;
+    if (problem.code === 'internal') logger.error({ err: error, problem: problem.code, suppressed }, 'request failed');
+    else logger.warn({ problem: problem.code, status: problem.status, reason: describeError(error), suppressed }, 'request failed');
+  };
+}
+
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ');
+}

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { createAdminApp } from './admin.ts';
 import type { ServiceConfig } from './config.ts';
 import { deadlineMiddleware, serverTelemetry } from './http-server.ts';
-import { createLogger, flushLogger, type Logger } from './logger.ts';
+import { createLogger, flushLogger, requestFailureLogger, type Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { ProblemError, notFoundHandler, problemHandler, sendProblem } from './problem.ts';
 import { Switches, type SwitchSchema } from './switches.ts';
@@ -67,7 +67,7 @@ export function createService<S extends SwitchSchema>(options: ServiceOptions<S>
   let boundPort = config.port;
   let boundAdminPort = config.adminPort;
 
-  const onServerError = (error: unknown) => logger.error({ err: error }, 'request failed');
+  const onServerError = requestFailureLogger(logger);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
