@@ -22,6 +22,7 @@ async function up(options: { app?: boolean; replicas?: string }): Promise<void> 
     await startStack({
       signal: abort.signal,
       onProgress: (line) => print(`  ${line}`),
+      seed: {}, // a stack started by hand should answer with products at once
       ...(options.app === undefined ? {} : { withApp: options.app }),
       ...(options.replicas ? { catalogReplicas: Number(options.replicas) } : {}),
     });

@@ -14,7 +14,7 @@ import { assertPortsFree, type PortClaim } from './port-check.ts';
 import { logFile, readPidFile, spawnDetached, stopRecorded } from './processes.ts';
 import { APP_STOP_GRACE_MS, allOrNothing, type Progress } from './supervisor.ts';
 import { writeTargets } from './targets.ts';
-import { listenPort, migrateDatabase, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
+import { listenPort, prepareDatabase, type SeedRequest, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
 import { deleteProxy, populateProxies, type ProxyDefinition } from './toxiproxy-api.ts';
 
 const APP_START_TIMEOUT_MS = 30_000;
@@ -22,9 +22,11 @@ const APP_START_TIMEOUT_MS = 30_000;
 export interface AppRuntime {
   readonly ctx: StackContext;
   readonly topology: Topology;
-  readonly appConfig: TopologyOptions['appConfig'];
+  /** Options for topology.ts beyond the replica count: switches, telemetry, log level. */
+  readonly options: Omit<TopologyOptions, 'catalogReplicas'>;
   /** Indexes of the catalog instances that run now (catalog-1 is 1). */
   catalog: number[];
+  readonly seed: SeedRequest;
   readonly progress: Progress;
 }
 
@@ -36,7 +38,7 @@ function catalogIndex(instance: string): number {
 export function currentSpecs(rt: AppRuntime): ServiceSpec[] {
   const replicas = Math.max(1, ...rt.catalog);
   return rt.topology
-    .serviceSpecs(rt.ctx.ports, { catalogReplicas: replicas, appConfig: rt.appConfig })
+    .serviceSpecs(rt.ctx.ports, { ...rt.options, catalogReplicas: replicas })
     .filter((s) => s.service !== 'catalog' || rt.catalog.includes(catalogIndex(s.instance)));
 }
 
@@ -93,7 +95,7 @@ function writeAppTargets(rt: AppRuntime): void {
 /** Proxies first (services reach everything through them), then the schema, then each service in spec order. */
 export async function startApp(rt: AppRuntime, signal?: AbortSignal): Promise<void> {
   await populateProxies(rt.ctx.ports.toxiproxy, currentProxies(rt));
-  if (await migrateDatabase(databaseUrl(rt.ctx))) rt.progress('database schema migrated');
+  for (const line of await prepareDatabase(rt.ctx.env, databaseUrl(rt.ctx), rt.seed)) rt.progress(line);
   const specs = currentSpecs(rt);
   const services = [...new Set(specs.map((s) => s.service))];
   for (const service of services) {

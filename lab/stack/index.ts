@@ -12,7 +12,7 @@ import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.t
 import { removeState, readState, writeState, type StackState } from './state.ts';
 import { stackStatus, type ComponentStatus } from './status.ts';
 import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
-import { loadTopology, topologyExists, type ServiceSpec } from './topology.ts';
+import { appAvailable, loadTopology, type SeedRequest, type ServiceSpec, type TopologyOptions } from './topology.ts';
 
 export { stackStatus, formatStatus, type ComponentStatus } from './status.ts';
 export type { StopReport } from './supervisor.ts';
@@ -28,6 +28,12 @@ export interface StartOptions {
   catalogReplicas?: number;
   /** Pattern switches per service, handed to topology.ts (which turns them into env). */
   appConfig?: Record<string, Record<string, unknown>>;
+  /** Telemetry of every app service (default on: topology.ts decides). */
+  telemetry?: boolean;
+  /** Log level of every app service. */
+  logLevel?: string;
+  /** Seed the database after the migration (target-app's seed; default false: the runner seeds). */
+  seed?: SeedRequest;
   /** Aborting stops what has started so far; startStack then throws LAB_ERR_INTERRUPTED. */
   signal?: AbortSignal;
   /** One line per step (`postgres healthy in 1.2 s`). */
@@ -56,8 +62,8 @@ export interface StackHandle {
   pidOf(name: string): number | undefined;
   /** Sends a signal to a component or instance (process faults: SIGKILL, SIGSTOP, SIGCONT); false when it does not run. */
   signal(name: string, signal: NodeJS.Signals): boolean;
-  /** Stops an app instance if it runs and starts it again; resolves when it is ready. */
-  restartInstance(name: string): Promise<void>;
+  /** Stops an app instance if it runs (SIGTERM, drain) and starts it again; resolves when it is ready. Also starts a killed one. */
+  restart(name: string): Promise<void>;
   /** Starts one more catalog instance, its proxy and scrape target, and tells the gateway; resolves to its name. */
   addCatalogInstance(): Promise<string>;
   /** Drains and stops catalog instance i (default: the highest). */
@@ -92,7 +98,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
       const record = readPidFile(ctx, name);
       return record !== null && signalRecorded(record, sig);
     },
-    restartInstance: (name) => app.restartInstance(requireApp(), name),
+    restart: (name) => app.restartInstance(requireApp(), name),
     async addCatalogInstance() {
       const name = await app.addCatalogInstance(requireApp());
       save();
@@ -119,16 +125,21 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   const leftovers = await stopRecordedProcesses(ctx);
   if (leftovers.stopped.length > 0) progress(`stopped what an earlier run left: ${leftovers.stopped.join(', ')}`);
 
-  const withApp = options.withApp ?? topologyExists();
+  const withApp = options.withApp ?? (await appAvailable(ctx.env));
   const replicas = options.catalogReplicas ?? 1;
   checkBinaries(ctx);
+  const appOptions: Omit<TopologyOptions, 'catalogReplicas'> = {
+    appConfig: options.appConfig ?? {},
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+  };
   const runtime: app.AppRuntime | null = withApp
-    ? { ctx, topology: await loadTopology(), appConfig: options.appConfig ?? {}, catalog: Array.from({ length: replicas }, (_, i) => i + 1), progress }
+    ? { ctx, topology: await loadTopology(ctx.env), options: appOptions, catalog: Array.from({ length: replicas }, (_, i) => i + 1), seed: options.seed ?? false, progress }
     : null;
   await assertPortsFree([...infraClaims(ctx), ...(runtime ? app.appClaims(runtime) : [])]);
   if (options.signal?.aborted) throw interrupted();
 
-  const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp, catalog: runtime?.catalog ?? [], appConfig: options.appConfig ?? {}, startedAt: new Date().toISOString() };
+  const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp, catalog: runtime?.catalog ?? [], appOptions, startedAt: new Date().toISOString() };
   writeState(ctx, state);
   try {
     await startInfrastructure(ctx, options.signal, progress);
@@ -149,7 +160,7 @@ export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise
   if (!state || state.phase !== 'up') return null;
   const ctx = { ...base, ports: state.ports };
   const runtime: app.AppRuntime | null = state.withApp
-    ? { ctx, topology: await loadTopology(), appConfig: state.appConfig, catalog: state.catalog, progress: () => {} }
+    ? { ctx, topology: await loadTopology(ctx.env), options: state.appOptions, catalog: state.catalog, seed: false, progress: () => {} }
     : null;
   return makeHandle(ctx, state, runtime);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LabError } from '../errors.ts';
 import type { PortMap } from '../ports.ts';
 import type { StackContext } from './context.ts';
+import type { TopologyOptions } from './topology.ts';
 import { shortPath } from './health.ts';
 
 export interface StackState {
@@ -14,7 +15,8 @@ export interface StackState {
   withApp: boolean;
   /** Indexes of the catalog instances that run (catalog-1 is 1). */
   catalog: number[];
-  appConfig: Record<string, Record<string, unknown>>;
+  /** What topology.ts was given beyond the replica count (switches, telemetry, log level). */
+  appOptions: Omit<TopologyOptions, 'catalogReplicas'>;
   startedAt: string;
 }
 

@@ -3,11 +3,11 @@
  * (in start order) and the Toxiproxy proxies between them; the stack spawns what it lists.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabError } from '../errors.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { PortMap } from '../ports.ts';
+import { resolvePorts, type PortMap } from '../ports.ts';
 import type { ProxyDefinition } from './toxiproxy-api.ts';
 
 /** One instance of a service, as topology.ts describes it. */
@@ -28,6 +28,9 @@ export interface ServiceSpec {
 export interface TopologyOptions {
   catalogReplicas: number;
   appConfig: Record<string, Record<string, unknown>>;
+  /** Telemetry of every service (default on). */
+  telemetry?: boolean;
+  logLevel?: string;
 }
 
 export interface Topology {
@@ -36,28 +39,54 @@ export interface Topology {
 }
 
 export const TOPOLOGY_PATH = join(PROJECT_ROOT, 'target-app', 'src', 'topology.ts');
-const DB_MODULE_PATH = join(PROJECT_ROOT, 'target-app', 'src', 'db', 'index.ts');
 
-export function topologyExists(): boolean {
-  return existsSync(TOPOLOGY_PATH);
+/** The topology module in force: FAULTLINE_TOPOLOGY (a stand-in app, for the stack's own tests) or target-app's. */
+function topologyPath(env: NodeJS.ProcessEnv): string {
+  return env.FAULTLINE_TOPOLOGY ?? TOPOLOGY_PATH;
 }
 
-export async function loadTopology(): Promise<Topology> {
-  if (!topologyExists()) throw new LabError('LAB_ERR_NO_APP', `the target app is not there (${TOPOLOGY_PATH} is missing): start the stack without the app`);
-  const module = (await import(pathToFileURL(TOPOLOGY_PATH).href)) as Partial<Topology>;
+/** True when topology.ts and every service entry it names exist: the default for starting the app. */
+export async function appAvailable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (!existsSync(topologyPath(env))) return false;
+  try {
+    const topology = await loadTopology(env);
+    return topology.serviceSpecs(resolvePorts({}), { catalogReplicas: 1, appConfig: {} }).every((s) => existsSync(s.entry));
+  } catch {
+    return false;
+  }
+}
+
+export async function loadTopology(env: NodeJS.ProcessEnv = process.env): Promise<Topology> {
+  const path = topologyPath(env);
+  if (!existsSync(path)) throw new LabError('LAB_ERR_NO_APP', `the target app is not there (${path} is missing): start the stack without the app (--no-app)`);
+  const module = (await import(pathToFileURL(path).href)) as Partial<Topology>;
   if (typeof module.serviceSpecs !== 'function' || typeof module.proxySpecs !== 'function') {
-    throw new LabError('LAB_ERR_NO_APP', `${TOPOLOGY_PATH} must export serviceSpecs(ports, options) and proxySpecs(ports, replicas)`);
+    throw new LabError('LAB_ERR_NO_APP', `${path} must export serviceSpecs(ports, options) and proxySpecs(ports, replicas)`);
   }
   return module as Topology;
 }
 
-/** The app's schema migration, when target-app/src/db exports one (idempotent). */
-export async function migrateDatabase(databaseUrl: string): Promise<boolean> {
-  if (!existsSync(DB_MODULE_PATH)) return false;
-  const module = (await import(pathToFileURL(DB_MODULE_PATH).href)) as { migrate?: (url: string) => Promise<void> };
-  if (typeof module.migrate !== 'function') return false;
-  await module.migrate(databaseUrl);
-  return true;
+/** What the stack seeds after the migration: nothing, or target-app's seed with these options. */
+export type SeedRequest = false | { products?: number };
+
+/** The app's schema migration (and seed, when asked), when db/index.ts beside topology.ts exports them: both idempotent. */
+export async function prepareDatabase(env: NodeJS.ProcessEnv, databaseUrl: string, seed: SeedRequest): Promise<string[]> {
+  const dbModule = join(dirname(topologyPath(env)), 'db', 'index.ts');
+  if (!existsSync(dbModule)) return [];
+  const module = (await import(pathToFileURL(dbModule).href)) as {
+    migrate?: (url: string) => Promise<unknown>;
+    seed?: (url: string, options: { products?: number }) => Promise<{ products: number }>;
+  };
+  const done: string[] = [];
+  if (typeof module.migrate === 'function') {
+    await module.migrate(databaseUrl);
+    done.push('database schema migrated');
+  }
+  if (seed && typeof module.seed === 'function') {
+    const result = await module.seed(databaseUrl, seed);
+    done.push(`database seeded (${result.products} products inserted)`);
+  }
+  return done;
 }
 
 /** "127.0.0.1:8281" -> 8281 */
