@@ -32,6 +32,7 @@ const defaults = {
   loki: 3100,
   lokiGrpc: 9096,
   jaegerQuery: 16686,
+  jaegerQueryGrpc: 16685, // Jaeger's query gRPC API: opened whether used or not, so bound here
   otlpGrpc: 4317,
   otlpHttp: 4318,
   jaegerHealth: 13133,
