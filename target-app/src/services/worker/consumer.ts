@@ -1,0 +1,190 @@
+/**
+ * A Redis stream consumer in a consumer group with at-least-once processing:
+ *
+ * - new entries come from XREADGROUP (`>`) on a connection of its own (the read blocks it);
+ * - an entry is acknowledged (XACK) only after its handler succeeded; a failed one stays pending;
+ * - every claim interval, entries pending longer than claimIdleMs (this consumer's failures, or a
+ *   dead consumer's) are claimed with XCLAIM, which counts a delivery, and handled again;
+ * - an entry delivered maxDeliveries times without success goes to the dead-letter stream with
+ *   its fields, its id, its delivery count and the last error, and is acknowledged.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger, ServiceMetrics } from '../../platform/index.ts';
+
+export type ConsumerSettings = {
+  /** Deliveries of one entry before it goes to the dead-letter stream. */
+  maxDeliveries: number;
+  /** How long an entry stays pending before it is claimed and tried again, ms. */
+  claimIdleMs: number;
+  /** Most entries read at once. */
+  batchSize: number;
+  /** Time the handler spends on each entry before its work (dials lag in scenarios), ms. */
+  processingCostMs: number;
+};
+
+export type ConsumerOptions = {
+  redis: Redis;
+  /** A second connection: XREADGROUP BLOCK holds its connection for up to blockMs. */
+  blockingRedis: Redis;
+  stream: string;
+  group: string;
+  consumer: string;
+  deadLetterStream: string;
+  /** How long one XREADGROUP waits for new entries, ms (also bounds how long stop() takes). */
+  blockMs: number;
+  /** How often pending entries are looked at, and the lag gauge refreshed, ms. */
+  claimIntervalMs: number;
+  settings: () => ConsumerSettings;
+  /** Processes one entry; throws when it cannot (the entry stays pending). Returns an outcome label. */
+  handle: (fields: string[]) => Promise<string>;
+  metrics: ServiceMetrics;
+  logger: Logger;
+};
+
+type Entry = [id: string, fields: string[]];
+
+const ERROR_PAUSE_MS = 500;
+
+export class StreamConsumer {
+  readonly #o: ConsumerOptions;
+  readonly #lastError = new Map<string, string>();
+  readonly #lag;
+  readonly #deadLetters;
+  readonly #handled;
+  readonly #claims;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #nextClaimAt = 0;
+
+  constructor(options: ConsumerOptions) {
+    this.#o = options;
+    const { metrics, stream, group } = options;
+    this.#lag = metrics.gauge({
+      name: 'stream_lag_messages',
+      help: 'Entries the consumer group has not finished: never delivered plus delivered but not acknowledged.',
+      labelNames: ['stream', 'group'],
+    });
+    this.#deadLetters = metrics.counter({ name: 'dead_letters_total', help: 'Entries moved to the dead-letter stream after their last allowed delivery.', labelNames: ['stream'] });
+    this.#handled = metrics.counter({ name: 'stream_messages_handled_total', help: 'Deliveries handled, by outcome (the handler\'s label, or failed).', labelNames: ['stream', 'outcome'] });
+    this.#claims = metrics.counter({ name: 'stream_redeliveries_total', help: 'Pending entries claimed (XCLAIM) to be tried again.', labelNames: ['stream'] });
+    this.#deadLetters.inc({ stream }, 0);
+    this.#claims.inc({ stream }, 0);
+    this.#handled.inc({ stream, outcome: 'failed' }, 0);
+    this.#lag.set({ stream, group }, 0);
+  }
+
+  /** Creates the group if needed (from the stream's start, so nothing published earlier is missed) and starts consuming. */
+  start(): void {
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the current read and batch. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    let groupReady = false;
+    while (!this.#stopped) {
+      try {
+        if (!groupReady) groupReady = await this.#ensureGroup();
+        if (Date.now() >= this.#nextClaimAt) {
+          this.#nextClaimAt = Date.now() + this.#o.claimIntervalMs;
+          await this.#reclaim();
+          await this.#refreshLag();
+        }
+        await this.#readNew();
+      } catch (error) {
+        if (this.#stopped) break;
+        this.#o.logger.warn({ err: error, stream: this.#o.stream }, 'stream consumer: Redis failed, trying again');
+        await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
+      }
+    }
+  }
+
+  async #ensureGroup(): Promise<boolean> {
+    try {
+      await this.#o.redis.xgroup('CREATE', this.#o.stream, this.#o.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+    return true;
+  }
+
+  async #readNew(): Promise<void> {
+    const { stream, group, consumer, blockMs } = this.#o;
+    const wait = Math.max(1, Math.min(blockMs, this.#nextClaimAt - Date.now()));
+    const reply = (await this.#o.blockingRedis.xreadgroup('GROUP', group, consumer, 'COUNT', this.#o.settings().batchSize, 'BLOCK', wait, 'STREAMS', stream, '>')) as
+      | [string, Entry[]][]
+      | null;
+    for (const [, entries] of reply ?? []) {
+      for (const entry of entries) {
+        if (this.#stopped) return;
+        await this.#handle(entry);
+      }
+    }
+  }
+
+  async #handle([id, fields]: Entry): Promise<void> {
+    const { stream, group, settings } = this.#o;
+    try {
+      const cost = settings().processingCostMs;
+      if (cost > 0) await new Promise((resolve) => setTimeout(resolve, cost));
+      const outcome = await this.#o.handle(fields);
+      await this.#o.redis.xack(stream, group, id);
+      this.#lastError.delete(id);
+      this.#handled.inc({ stream, outcome });
+    } catch (error) {
+      this.#lastError.set(id, error instanceof Error ? error.message : String(error));
+      this.#handled.inc({ stream, outcome: 'failed' });
+    }
+  }
+
+  /** Claims entries idle past claimIdleMs and retries them, or dead-letters those out of deliveries. */
+  async #reclaim(): Promise<void> {
+    const { redis, stream, group, consumer } = this.#o;
+    const { claimIdleMs, maxDeliveries, batchSize } = this.#o.settings();
+    const pending = (await redis.xpending(stream, group, 'IDLE', claimIdleMs, '-', '+', batchSize)) as [string, string, number, number][];
+    for (const [id, , , deliveries] of pending) {
+      if (this.#stopped) return;
+      if (deliveries >= maxDeliveries) {
+        await this.#deadLetter(id, deliveries);
+        continue;
+      }
+      const claimed = (await redis.xclaim(stream, group, consumer, claimIdleMs, id)) as Entry[];
+      for (const entry of claimed) {
+        this.#claims.inc({ stream });
+        await this.#handle(entry);
+      }
+    }
+  }
+
+  async #deadLetter(id: string, deliveries: number): Promise<void> {
+    const { redis, stream, group, deadLetterStream } = this.#o;
+    const [entry] = (await redis.xrange(stream, id, id)) as Entry[];
+    const reason = this.#lastError.get(id) ?? `not processed in ${deliveries} deliveries`;
+    await redis
+      .multi()
+      .xadd(deadLetterStream, '*', 'sourceStream', stream, 'sourceId', id, 'deliveries', String(deliveries), 'error', reason, ...(entry?.[1] ?? []))
+      .xack(stream, group, id)
+      .exec();
+    this.#lastError.delete(id);
+    this.#deadLetters.inc({ stream });
+    this.#o.logger.warn({ stream, id, deliveries, reason }, 'stream entry moved to the dead-letter stream');
+  }
+
+  async #refreshLag(): Promise<void> {
+    const { redis, stream, group } = this.#o;
+    const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
+    for (const fields of groups) {
+      const info = new Map<string, string | number | null>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] ?? null);
+      if (info.get('name') !== group) continue;
+      const lag = info.get('lag');
+      const pending = Number(info.get('pending') ?? 0);
+      // Redis reports no lag when it cannot tell (after deletions); keep the last value then.
+      if (typeof lag === 'number') this.#lag.set({ stream, group }, lag + pending);
+    }
+  }
+}
