@@ -28,6 +28,8 @@ export { SpanKind, SpanStatusCode, context, propagation, trace };
 export type { Span, Context, Attributes };
 
 const TRACER_NAME = 'faultline-platform';
+/** Longest wait for the last spans to reach the collector at shutdown. */
+const FLUSH_TIMEOUT_MS = 2_000;
 
 export function tracer() {
   return trace.getTracer(TRACER_NAME);
@@ -65,7 +67,7 @@ export function startTracing(config: ServiceConfig): Tracing {
   if (!config.telemetry) return { shutdown: async () => {} };
   const spanProcessors = config.otlpEndpoint
     ? [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }), {
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces`, timeoutMillis: 2_000 }), {
           maxQueueSize: 4096,
           maxExportBatchSize: 512,
           scheduledDelayMillis: 1000,
@@ -88,7 +90,11 @@ export function startTracing(config: ServiceConfig): Tracing {
   return {
     async shutdown() {
       unregister();
-      await provider.shutdown();
+      // A collector that is down must not hold a stopping service: the flush gets FLUSH_TIMEOUT_MS.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)));
+      await Promise.race([provider.shutdown(), timeout]);
+      clearTimeout(timer);
     },
   };
 }
