@@ -149,6 +149,7 @@ describe('orders', () => {
     const fetched = await fetch(`${base}${location}`);
     expect(fetched.status).toBe(200);
     expect(await fetched.json()).toEqual(created.body);
+    expect((await fetch(`${base}/orders/${id}`, { headers: { 'x-customer-id': 'mallory' } })).status).toBe(404);
     await redis.hset(orderConfirmationKey(id), 'confirmedAt', '2026-01-01T00:00:00.000Z', 'consumer', 'test');
     expect(await (await fetch(`${base}/orders/${id}`)).json()).toMatchObject({ id, status: 'confirmed' });
   });
