@@ -1,6 +1,11 @@
 /**
  * Expires cached keys in Redis at once (and again every `every` seconds while the fault is on):
  * the moment a hot set's TTL runs out under load, which is what a cache stampede needs.
+ *
+ * mode `ttl` (default) is the TTL running out now: a value stored as the lab's cache envelope
+ * (`{ value, freshUntil, ... }`, see target-app/src/services/catalog/README.md) gets its fresh
+ * life ended and keeps only what is left of its stale window (a cache without one loses the key);
+ * anything else is deleted. mode `evict` deletes every key: a cold miss for any cache.
  */
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -15,6 +20,8 @@ const attributes = z
     match: z.string().min(1).optional(),
     /** Expire again every this many seconds while the fault is on (default: once, at the start). */
     every: z.number().positive().optional(),
+    /** ttl: the fresh life ends now, a stale window is kept (default); evict: the keys are deleted. */
+    mode: z.enum(['ttl', 'evict']).default('ttl'),
   })
   .refine((a) => (a.keys === undefined) !== (a.match === undefined), { message: 'give exactly one of keys or match' });
 
@@ -33,7 +40,7 @@ export const cacheExpire = defineFault({
     const expireOnce = async () => {
       const keys = a.keys ?? (await scanKeys(redis, a.match!));
       detail.rounds += 1;
-      if (keys.length > 0) detail.expired += await redis.unlink(...keys);
+      if (keys.length > 0) detail.expired += a.mode === 'evict' ? await redis.unlink(...keys) : await endFreshLife(redis, keys);
     };
     await expireOnce();
     let timer: NodeJS.Timeout | undefined;
@@ -54,8 +61,8 @@ export const cacheExpire = defineFault({
     };
   },
   visibility: (target) => ({
-    description: `${target} misses its cache after the expiry`,
-    promql: `sum(increase(cache_requests_total{job="${target}",result="miss"}[$window])) or vector(0)`,
+    description: `${target} stops finding fresh values in its cache`,
+    promql: `sum(increase(cache_requests_total{job="${target}",result!="hit"}[$window])) or vector(0)`,
     op: '>',
     value: 0,
   }),
@@ -71,4 +78,40 @@ async function scanKeys(redis: Redis, match: string): Promise<string[]> {
     keys.push(...batch);
   } while (cursor !== '0');
   return keys;
+}
+
+/** A stale window shorter than this is clock rounding between PTTL and freshUntil: no window. */
+const MIN_STALE_MS = 100;
+
+/** Ends the fresh life of each key now; returns how many keys existed. */
+async function endFreshLife(redis: Redis, keys: string[]): Promise<number> {
+  const now = Date.now();
+  const read = redis.pipeline();
+  for (const key of keys) read.get(key).pttl(key);
+  const replies = (await read.exec()) ?? [];
+  const write = redis.pipeline();
+  let found = 0;
+  keys.forEach((key, i) => {
+    const raw = replies[2 * i]?.[1] as string | null | undefined;
+    const pttl = replies[2 * i + 1]?.[1] as number | undefined;
+    if (raw === null || raw === undefined) return;
+    found += 1;
+    const envelope = parseEnvelope(raw);
+    // what is left of the hard TTL beyond the fresh life is the stale window still to serve
+    const staleLeft = envelope && pttl !== undefined && pttl > 0 ? pttl - (envelope.freshUntil - now) : 0;
+    if (envelope && staleLeft > MIN_STALE_MS) write.set(key, JSON.stringify({ ...envelope, freshUntil: now }), 'PX', Math.round(staleLeft));
+    else write.unlink(key);
+  });
+  await write.exec();
+  return found;
+}
+
+function parseEnvelope(raw: string): ({ freshUntil: number } & Record<string, unknown>) | undefined {
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { freshUntil?: unknown }).freshUntil === 'number') return parsed as { freshUntil: number };
+  } catch {
+    // not an envelope: the key is deleted
+  }
+  return undefined;
 }

@@ -122,7 +122,7 @@ describe('cache_expire against a real Redis', () => {
     const redis = new Redis({ port: ports.redis, host: '127.0.0.1' });
     try {
       await redis.mset('product:1', 'a', 'product:2', 'b', 'other:1', 'c');
-      const applied = await faultType('cache_expire').apply(ctx, 'catalog', parseAttributes('cache_expire', { match: 'product:*', every: 0.2 }, 't') as never, 'c1');
+      const applied = await faultType('cache_expire').apply(ctx, 'catalog', parseAttributes('cache_expire', { match: 'product:*', every: 0.2, mode: 'evict' }, 't') as never, 'c1');
       expect(await redis.exists('product:1', 'product:2')).toBe(0);
       expect(await redis.exists('other:1')).toBe(1);
       await redis.set('product:1', 'again');
@@ -131,6 +131,30 @@ describe('cache_expire against a real Redis', () => {
       await applied.revert();
       expect(applied.detail.expired).toBe(3);
       expect(applied.noEffect?.()).toBeUndefined();
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('mode ttl ends the fresh life now and keeps what is left of a stale window; without one the key goes', async () => {
+    const redis = new Redis({ port: ports.redis, host: '127.0.0.1' });
+    try {
+      const now = Date.now();
+      const envelope = (freshFor: number) => JSON.stringify({ value: { id: 1 }, storedAt: now, freshUntil: now + freshFor, computeMs: 5 });
+      await redis.set('product:1', envelope(60_000), 'PX', 60_000 + 10_000); // protected: 10 s stale window
+      await redis.set('product:2', envelope(60_000), 'PX', 60_000); // naive: no stale window
+      await redis.set('product:3', 'not an envelope');
+      const applied = await faultType('cache_expire').apply(ctx, 'catalog', parseAttributes('cache_expire', { keys: ['product:1', 'product:2', 'product:3'] }, 't') as never, 'c3');
+      await applied.revert();
+      expect(applied.detail.expired).toBe(3);
+      const kept = JSON.parse((await redis.get('product:1'))!) as { freshUntil: number; value: unknown };
+      expect(kept.value).toEqual({ id: 1 });
+      expect(kept.freshUntil).toBeLessThanOrEqual(Date.now());
+      expect(kept.freshUntil).toBeGreaterThanOrEqual(now);
+      const pttl = await redis.pttl('product:1');
+      expect(pttl).toBeGreaterThan(9_000);
+      expect(pttl).toBeLessThanOrEqual(10_010);
+      expect(await redis.exists('product:2', 'product:3')).toBe(0);
     } finally {
       redis.disconnect();
     }
@@ -149,10 +173,19 @@ describe('process faults on a real process', () => {
     try {
       const processCtx: FaultContext = { ...ctx, processes: { pidOf: () => child.pid, restart: async () => {} } };
       const applied = await faultType('process_stop').apply(processCtx, 'catalog-1', {} as never, 'p1');
-      const state = () => import('node:fs').then((fs) => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]![0]);
-      expect(await state()).toBe('T');
+      const state = async (want: string) => {
+        const fs = await import('node:fs');
+        let now = '';
+        // a signal is delivered asynchronously: poll briefly for the state to change
+        for (let i = 0; i < 50 && now !== want; i++) {
+          now = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]![0]!;
+          if (now !== want) await new Promise((r) => setTimeout(r, 20));
+        }
+        return now;
+      };
+      expect(await state('T')).toBe('T');
       await applied.revert();
-      expect(await state()).toBe('S');
+      expect(await state('S')).toBe('S');
     } finally {
       child.kill('SIGKILL');
     }

@@ -42,9 +42,12 @@ export interface MeasureContext {
   scenario: string;
 }
 
-/** `$window` -> the window's whole seconds, `$variant`, `$scenario` -> their names. */
+/** Prometheus scrapes every second: one more second of lookback anchors a counter on its last sample before the window. */
+const LOOKBACK_SECONDS = 1;
+
+/** `$window` -> the window's whole seconds (plus one scrape interval), `$variant`, `$scenario` -> their names. */
 export function expandPromql(expr: string, window: Window, vars: Record<string, string>): string {
-  const seconds = Math.max(1, Math.round(length(window)));
+  const seconds = Math.max(1, Math.round(length(window))) + LOOKBACK_SECONDS;
   return expr.replaceAll('$window', `${seconds}s`).replace(/\$(variant|scenario)\b/g, (_m, name: string) => vars[name] ?? '');
 }
 

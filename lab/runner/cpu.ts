@@ -1,0 +1,104 @@
+/**
+ * Watches the load generator's own CPU from /proc: how many cores it used (utime + stime of all
+ * its threads) and how long its threads waited on a run queue (schedstat). A k6 that waits for
+ * CPU more than it runs cannot keep its schedule, so its numbers do not describe the system.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+/** k6 waited for a CPU this share of its runnable time or more: starved. */
+export const STARVED_WAIT_RATIO = 0.5;
+/** k6 alone used this share of every core on average or more: it was the bottleneck. */
+export const STARVED_CORE_SHARE = 0.85;
+
+export interface CpuReport {
+  seconds: number;
+  averageCores: number;
+  peakCores: number;
+  runQueueWaitRatio: number;
+  starved: boolean;
+}
+
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sum over threads of [ns on CPU, ns waiting on a run queue]. */
+function schedstat(pid: number): [number, number] | undefined {
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        run += r ?? 0;
+        wait += w ?? 0;
+      } catch {
+        // the thread ended between readdir and read
+      }
+    }
+    return [run, wait];
+  } catch {
+    return undefined;
+  }
+}
+
+export class CpuWatch {
+  private readonly timer: NodeJS.Timeout;
+  private readonly startedAt = performance.now();
+  private first: number | undefined;
+  private last: number | undefined;
+  private lastAt = performance.now();
+  private peak = 0;
+  private sched: [number, number] = [0, 0];
+  private firstSched: [number, number] | undefined;
+
+  private readonly pid: number;
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.first = cpuSeconds(pid);
+    this.last = this.first;
+    this.firstSched = schedstat(pid);
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const used = cpuSeconds(this.pid);
+    const sched = schedstat(this.pid);
+    if (used !== undefined && this.last !== undefined) {
+      this.peak = Math.max(this.peak, (used - this.last) / ((now - this.lastAt) / 1000));
+      this.last = used;
+    }
+    if (sched) this.sched = sched;
+    this.lastAt = now;
+  }
+
+  stop(): CpuReport {
+    this.sample();
+    clearInterval(this.timer);
+    const seconds = this.last !== undefined && this.first !== undefined ? this.last - this.first : 0;
+    const elapsed = (performance.now() - this.startedAt) / 1000;
+    const averageCores = elapsed > 0 ? seconds / elapsed : 0;
+    const base = this.firstSched ?? [0, 0];
+    const run = this.sched[0] - base[0];
+    const wait = this.sched[1] - base[1];
+    const runQueueWaitRatio = run + wait > 0 ? wait / (run + wait) : 0;
+    const starved = runQueueWaitRatio >= STARVED_WAIT_RATIO || averageCores >= STARVED_CORE_SHARE * cpus().length;
+    return { seconds: round(seconds), averageCores: round(averageCores), peakCores: round(this.peak), runQueueWaitRatio: round(runQueueWaitRatio), starved };
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,203 @@
+/**
+ * A scenario run from start to verdict: load and validate the scenario, bring the stack up with
+ * its topology, reset Toxiproxy, check every PromQL, run each variant (switches, k6, faults),
+ * judge faults and hypotheses, write the results, and stop the stack unless asked to keep it.
+ * Every exit path (verdict, failure, Ctrl-C) reverts the faults and resets Toxiproxy.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LabError } from '../errors.ts';
+import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
+import { resolvePorts } from '../ports.ts';
+import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
+import { LabMetrics } from '../../chaos/metrics.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
+import { collectCharts } from './charts.ts';
+import { describeEnvironment } from './environment.ts';
+import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
+import { junitXml } from './junit.ts';
+import { k6Binary } from './k6.ts';
+import { PrometheusClient } from './prometheus.ts';
+import { reportHtml } from './report.ts';
+import { loadScenario, planRun } from './scenarios.ts';
+import type { ProfileName } from './schema.ts';
+import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
+import { checkQueries, checkTargets } from './preflight.ts';
+import { runVariant, type VariantOutcome } from './variant.ts';
+import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, verdictTable } from './verdict.ts';
+import { judgeFault, visibilityCheck } from './visibility.ts';
+
+export interface RunOptions {
+  name: string;
+  profile: ProfileName;
+  variant?: string;
+  keep: boolean;
+  env: NodeJS.ProcessEnv;
+  out: NodeJS.WriteStream;
+}
+
+/** Seconds to wait after the last load for the final scrapes and remote writes to land. */
+const FLUSH_SECONDS = 2.5;
+
+export function resultsRoot(env: NodeJS.ProcessEnv): string {
+  return env.FAULTLINE_RESULTS_DIR ?? RESULTS_DIR;
+}
+
+function runId(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function runScenario(o: RunOptions): Promise<Summary> {
+  const loaded = await loadScenario(o.name, o.env);
+  const plan = planRun(loaded, o.profile);
+  const scenario = loaded.scenario;
+  const known = Object.keys(scenario.variants);
+  if (o.variant !== undefined && !known.includes(o.variant)) {
+    throw new LabError('RUN_ERR_UNKNOWN_VARIANT', `${loaded.name} has no variant '${o.variant}': its variants are ${known.join(', ')}`);
+  }
+  const variants = o.variant ? [o.variant] : known;
+  k6Binary();
+  const ports = resolvePorts(o.env);
+  const started = new Date();
+  const id = runId(started);
+  const resultsDir = join(resultsRoot(o.env), loaded.name, id);
+  mkdirSync(resultsDir, { recursive: true });
+  const note = (line: string) => o.out.write(`${line}\n`);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const metrics = new LabMetrics();
+  const toxiproxy = new ToxiproxyClient(ports.toxiproxy);
+  const prometheus = new PrometheusClient(ports.prometheus);
+  const outcomes: VariantOutcome[] = [];
+  let stack: StackHandle | undefined;
+  let summary: Summary | undefined;
+  let environment: Summary['environment'] | undefined;
+
+  const build = async (verdict: { verdict: Summary['verdict']; exitCode: number; reasons: string[] }, results: HypothesisResult[], variantSummaries: VariantSummary[], checks: Check[]): Promise<Summary> => {
+    environment ??= await describeEnvironment(ports, toxiproxy, o.env);
+    return summarySchema.parse({
+      schema: SUMMARY_SCHEMA,
+      scenario: loaded.name,
+      title: scenario.title,
+      profile: o.profile,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      wallSeconds: (Date.now() - started.getTime()) / 1000,
+      ...verdict,
+      variants: variantSummaries,
+      hypotheses: results,
+      checks,
+      environment,
+      files: { junit: 'junit.xml', report: 'report.html', dashboards: variantSummaries.flatMap((v) => (v.k6?.dashboard ? [v.k6.dashboard] : [])) },
+    });
+  };
+
+  try {
+    await metrics.listen(ports.labMetrics);
+    note(`${loaded.name} (${o.profile}): ${scenario.title}`);
+    note(`starting the stack (${scenario.topology.catalogReplicas} catalog instance${scenario.topology.catalogReplicas > 1 ? 's' : ''}, ${scenario.topology.products} products)`);
+    stack = await startStack({
+      env: o.env,
+      withApp: true,
+      catalogReplicas: scenario.topology.catalogReplicas,
+      appConfig: scenario.topology.config,
+      seed: { products: scenario.topology.products },
+      signal: abort.signal,
+      onProgress: (line) => note(`  ${line}`),
+    });
+    await toxiproxy.reset();
+    await checkTargets(loaded, plan, stack, toxiproxy);
+    await checkQueries(loaded, plan, prometheus);
+    const faultContext = { toxiproxy, processes: stack, redis: { host: '127.0.0.1', port: ports.redis } };
+
+    for (const variant of variants) {
+      if (abort.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
+      note(`variant ${variant}: ${scenario.variants[variant]!.description}`);
+      outcomes.push(await runVariant({ loaded, plan, variant, runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out }));
+    }
+    await sleep(FLUSH_SECONDS * 1000);
+
+    const variantSummaries: VariantSummary[] = [];
+    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus));
+    const results = await judgeHypotheses(
+      scenario.hypotheses,
+      outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.k6.summary })),
+      { prometheus, scenario: loaded.name },
+    );
+    const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
+    summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
+    const charts = await collectCharts(scenario, outcomes, prometheus, id, loaded.name).catch(() => []);
+    writeResults(resultsDir, summary, reportHtml(summary, charts));
+    note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
+    return summary;
+  } catch (error) {
+    const interrupted = abort.signal.aborted;
+    const message = error instanceof Error ? error.message : String(error);
+    const verdict = interrupted ? 'interrupted' : 'broken';
+    try {
+      const partial = await build({ verdict, exitCode: EXIT_CODES[verdict], reasons: [interrupted ? 'interrupted (Ctrl-C or SIGTERM): faults reverted' : message] }, [], [], []);
+      writeResults(resultsDir, partial, reportHtml(partial, []));
+    } catch {
+      // the record of a broken run is best effort; the error below is what matters
+    }
+    if (interrupted) throw new LabError('RUN_ERR_INTERRUPTED', `interrupted: every fault reverted${o.keep ? ', stack kept (make down stops it)' : ', stack stopped'}`, 130);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (stack) await toxiproxy.reset().catch(() => {});
+    await metrics.close();
+    if (!o.keep) {
+      const report = await stopStack(o.env).catch(() => null);
+      if (report && stack) note(`stack stopped (${report.stopped.length} processes)`);
+    } else if (stack) {
+      note(`stack kept running (--keep): make down stops it`);
+    }
+  }
+}
+
+async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient): Promise<VariantSummary> {
+  const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
+  const faults = [];
+  for (const record of outcome.faults) {
+    const index = Number(record.entry.id.split('-')[0]) - 1;
+    const check = visibilityCheck(loaded.scenario.timeline[index], record.entry.fault, record.entry.target, record.entry.attributes);
+    faults.push({
+      id: record.entry.id,
+      fault: record.entry.fault,
+      target: record.entry.target,
+      attributes: record.entry.attributes,
+      plannedAt: record.entry.at,
+      plannedDuration: record.entry.duration,
+      state: record.state,
+      appliedAt: record.appliedAt === undefined ? null : iso(record.appliedAt),
+      revertedAt: record.revertedAt === undefined ? null : iso(record.revertedAt),
+      detail: record.detail ?? {},
+      error: record.error ?? null,
+      noEffect: record.noEffect ?? null,
+      visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name }),
+    });
+  }
+  const { summary: _metrics, ...k6 } = outcome.k6;
+  return {
+    name: outcome.name,
+    description: spec.description,
+    switches: spec.switches,
+    load: window({ start: outcome.loadStart / 1000, end: outcome.loadEnd / 1000 }),
+    phases: Object.fromEntries(Object.entries(outcome.phases).map(([name, w]) => [name, window(w)])),
+    faults,
+    k6,
+  };
+}
+
+function writeResults(dir: string, summary: Summary, report: string): void {
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(dir, 'junit.xml'), junitXml(summary));
+  writeFileSync(join(dir, 'report.html'), report);
+}

@@ -1,0 +1,124 @@
+/**
+ * summary.json, the machine-readable record of a run. Versioned: readers check `schema`, and a
+ * change that removes or renames a field makes a new version. The runner validates every
+ * summary against this schema before writing it.
+ */
+import { z } from 'zod';
+
+export const SUMMARY_SCHEMA = 'faultline.summary/v1';
+
+const iso = z.string();
+const window = z.strictObject({ start: iso, end: iso, seconds: z.number() });
+const outcome = z.enum(['held', 'failed', 'no-data']);
+
+export const checkSchema = z.strictObject({
+  /** Stable id: arrival-rate, vu-pool, load-cpu, fault-effect, fault-visible, hypothesis-data. */
+  check: z.string(),
+  variant: z.string().optional(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+
+const faultSchema = z.strictObject({
+  id: z.string(),
+  fault: z.string(),
+  target: z.string(),
+  attributes: z.record(z.string(), z.unknown()),
+  /** Seconds from the load's start, as planned. */
+  plannedAt: z.number(),
+  plannedDuration: z.number(),
+  state: z.string(),
+  appliedAt: iso.nullable(),
+  revertedAt: iso.nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  /** Set when the fault had nothing to act on (e.g. no key to expire). */
+  noEffect: z.string().nullable(),
+  visibility: z
+    .strictObject({ description: z.string(), query: z.string(), observed: z.number().nullable(), expected: z.string(), visible: z.boolean().nullable() })
+    .nullable(),
+});
+
+const k6Schema = z.strictObject({
+  exitCode: z.number().nullable(),
+  /** k6's end-of-test metrics (its summary export), keyed by metric then stat. */
+  metrics: z.record(z.string(), z.record(z.string(), z.number())),
+  arrival: z.strictObject({
+    plannedIterations: z.number(),
+    achievedIterations: z.number(),
+    droppedIterations: z.number(),
+    droppedRatio: z.number(),
+    plannedRate: z.number(),
+    achievedRate: z.number(),
+  }),
+  vus: z.strictObject({ peak: z.number(), allocated: z.number(), exhausted: z.boolean() }),
+  cpu: z.strictObject({
+    /** CPU seconds k6 used (user + system, all threads). */
+    seconds: z.number(),
+    /** Mean and peak cores k6 used over 1 s samples. */
+    averageCores: z.number(),
+    peakCores: z.number(),
+    /** Share of k6's runnable time spent waiting for a CPU (from /proc/<pid>/task/<tid>/schedstat). */
+    runQueueWaitRatio: z.number(),
+    starved: z.boolean(),
+  }),
+  dashboard: z.string().nullable(),
+  summaryFile: z.string().nullable(),
+});
+
+const variantSchema = z.strictObject({
+  name: z.string(),
+  description: z.string(),
+  switches: z.record(z.string(), z.record(z.string(), z.unknown())),
+  load: window,
+  phases: z.record(z.string(), window),
+  faults: z.array(faultSchema),
+  k6: k6Schema.nullable(),
+});
+
+export const summarySchema = z.strictObject({
+  schema: z.literal(SUMMARY_SCHEMA),
+  scenario: z.string(),
+  title: z.string(),
+  profile: z.enum(['smoke', 'full']),
+  startedAt: iso,
+  finishedAt: iso,
+  wallSeconds: z.number(),
+  /** passed (exit 0), failed (1), broken (2), inconclusive (3), interrupted (130). */
+  verdict: z.enum(['passed', 'failed', 'broken', 'inconclusive', 'interrupted']),
+  exitCode: z.number(),
+  /** Why the run is not passed, one line each. */
+  reasons: z.array(z.string()),
+  variants: z.array(variantSchema),
+  hypotheses: z.array(
+    z.strictObject({
+      name: z.string(),
+      variant: z.string(),
+      phase: z.string(),
+      measure: z.string(),
+      observed: z.number().nullable(),
+      bound: z.number().nullable(),
+      expected: z.string(),
+      outcome,
+    }),
+  ),
+  /** The checks that make a run inconclusive when one is not ok. */
+  checks: z.array(checkSchema),
+  environment: z.strictObject({
+    gitCommit: z.string().nullable(),
+    gitDirty: z.boolean().nullable(),
+    versions: z.record(z.string(), z.string()),
+    host: z.strictObject({ cpus: z.number(), memoryGiB: z.number() }),
+    ports: z.strictObject({ offset: z.number(), prometheus: z.number(), gateway: z.number() }),
+  }),
+  files: z.strictObject({ junit: z.string(), report: z.string(), dashboards: z.array(z.string()) }),
+});
+
+export type Summary = z.infer<typeof summarySchema>;
+export type VariantSummary = Summary['variants'][number];
+export type FaultSummary = VariantSummary['faults'][number];
+export type K6Result = NonNullable<VariantSummary['k6']>;
+export type Check = z.infer<typeof checkSchema>;
+export type Verdict = Summary['verdict'];
+
+export const EXIT_CODES: Record<Verdict, number> = { passed: 0, failed: 1, broken: 2, inconclusive: 3, interrupted: 130 };
