@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +55,16 @@ describe('catalog', () => {
 
   const productQueries = (base: string) => scrapeSum(base, 'db_client_operation_duration_seconds_count', { db_collection_name: 'products' });
 
+  /** The query count once background refreshes of earlier tests have finished (two reads 200 ms apart agree). */
+  async function settledQueries(base: string): Promise<number> {
+    for (let previous = await productQueries(base); ; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const now = await productQueries(base);
+      if (now === previous) return now;
+      previous = now;
+    }
+  }
+
   async function get(base: string, path: string): Promise<Reply> {
     const response = await fetch(`${base}${path}`);
     return { status: response.status, cache: response.headers.get('x-cache'), body: (await response.json()) as Record<string, unknown> };
@@ -62,7 +75,7 @@ describe('catalog', () => {
   it('with protected, 200 concurrent cold reads for one key cause one database query', async () => {
     await setSwitches(catalog.admin, { cacheStrategy: 'protected', dbQueryCostMs: 200, cacheEarlyRefreshBeta: 0 });
     await redis.del('product:101');
-    const before = await productQueries(catalog.base);
+    const before = await settledQueries(catalog.base);
     const replies = await burst(catalog.base, '/products/101', 200);
     expect(await productQueries(catalog.base)).toBe(before + 1);
     expect(replies.every((r) => r.status === 200 && r.body.id === 101)).toBe(true);
@@ -84,7 +97,7 @@ describe('catalog', () => {
     const second = await startCatalog('catalog-2', { cacheStrategy: 'protected', dbQueryCostMs: 200, cacheEarlyRefreshBeta: 0 });
     await setSwitches(catalog.admin, { cacheStrategy: 'protected', dbQueryCostMs: 200, cacheEarlyRefreshBeta: 0 });
     await redis.del('product:103');
-    const before = (await productQueries(catalog.base)) + (await productQueries(second.base));
+    const before = (await settledQueries(catalog.base)) + (await settledQueries(second.base));
     const replies = (await Promise.all([burst(catalog.base, '/products/103', 100), burst(second.base, '/products/103', 100)])).flat();
     const after = (await productQueries(catalog.base)) + (await productQueries(second.base));
     expect(after - before).toBe(1);
@@ -103,7 +116,7 @@ describe('catalog', () => {
       await db.query('UPDATE products SET price_cents = price_cents + 1 WHERE id = $1', [id]);
       await new Promise((resolve) => setTimeout(resolve, 400));
       const refreshesBefore = await scrapeSum(catalog.base, 'cache_refreshes_total', { cache: 'products', reason: 'stale' });
-      const queriesBefore = await productQueries(catalog.base);
+      const queriesBefore = await settledQueries(catalog.base);
       // All of these arrive while the one refresh (500 ms in the database) is running.
       const during = await burst(catalog.base, `/products/${id}`, 20);
       expect(during.every((r) => r.cache === 'stale' && r.body.priceCents === first.body.priceCents)).toBe(true);
@@ -144,7 +157,7 @@ describe('catalog', () => {
 
   it('with none, every read is a database query', async () => {
     await setSwitches(catalog.admin, { cacheStrategy: 'none', dbQueryCostMs: 0 });
-    const before = await productQueries(catalog.base);
+    const before = await settledQueries(catalog.base);
     const replies = await burst(catalog.base, '/products/107', 5);
     expect(replies.every((r) => r.cache === 'bypass')).toBe(true);
     expect(await productQueries(catalog.base)).toBe(before + 5);
@@ -188,9 +201,33 @@ describe('catalog', () => {
     expect(((await (await fetch(`${catalog.admin}/admin/config`)).json()) as { switches: CatalogSwitches }).switches.cacheStrategy).toBe('protected');
   });
 
-  it('is ready when PostgreSQL and Redis answer', async () => {
+  it('is ready when PostgreSQL answers', async () => {
     const response = await fetch(`${catalog.base}/readyz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ checks: { postgres: 'ok', redis: 'ok' } });
+    expect(await response.json()).toMatchObject({ checks: { postgres: 'ok' } });
+  });
+
+  it('without Redis still answers from the database, fast, and stays ready', async () => {
+    // A port that was free a moment ago: nothing answers there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const deadPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const service = createApp({
+      service: testServiceConfig('catalog', { instance: 'catalog-9', switches: { cacheStrategy: 'protected', dbQueryCostMs: 0 } }),
+      databaseUrl: stores.databaseUrl,
+      redisUrl: `redis://127.0.0.1:${deadPort}`,
+      dbPoolSize: 2,
+      redisCommandTimeoutMs: 1_000,
+    });
+    instances.push(service);
+    const base = `http://127.0.0.1:${(await service.listen()).port}`;
+    const started = performance.now();
+    const replies = await Promise.all([1, 2, 3].map(() => get(base, '/products/108')));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Fail fast, not after the command timeout: the cache has no offline queue.
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await scrapeSum(base, 'cache_errors_total', { cache: 'products' })).toBeGreaterThan(0);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 });

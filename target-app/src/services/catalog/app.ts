@@ -36,7 +36,8 @@ export type CatalogService = Service<typeof catalogSwitches>;
 export function createApp(config: CatalogConfig): CatalogService {
   const service = createService({ config: config.service, switches: catalogSwitches });
   const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
-  const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  // A cache must fail fast: without the offline queue a command on a lost connection fails at once.
+  const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
   const events = cacheEvents(service);
   const settings = () => cacheSettingsOf(service.switches.current);
   const products = new ReadThroughCache<Product>({ name: PRODUCT_CACHE.keyPrefix, label: PRODUCT_CACHE.label, redis, settings, events });
@@ -57,8 +58,8 @@ export function createApp(config: CatalogConfig): CatalogService {
     res.json(value);
   });
 
+  // Redis is not a readiness check: without it catalog still serves, from the database.
   service.readiness('postgres', () => db.ping());
-  service.readiness('redis', () => redis.ping());
   service.onClose(async () => {
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
