@@ -19,6 +19,9 @@ export const envFlag = (fallback: boolean) =>
 export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** An optional URL; an empty string counts as unset. */
+export const envOptionalUrl = () => z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+
 export const envPort = () => z.coerce.number().int().min(1).max(65535);
 
 /** A JSON object from an env string (used for the initial runtime switches). */
@@ -58,12 +61,12 @@ export const serviceEnvSchema = z.object({
   /** Telemetry master switch: off disables tracing and the RED metrics middleware (benchmark baseline). */
   TELEMETRY: envFlag(true),
   /** OTLP/HTTP endpoint base (Jaeger), e.g. http://127.0.0.1:4318; unset = no trace export. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envOptionalUrl(),
   OTEL_TRACES_SAMPLER: z.enum(samplerNames).default('parentbased_always_on'),
   /** Ratio for the traceidratio samplers, 0..1. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   /** Loki base URL, e.g. http://127.0.0.1:3100; unset = logs only to stdout. */
-  LOKI_URL: z.url().optional(),
+  LOKI_URL: envOptionalUrl(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted JSON body. */
   BODY_LIMIT_BYTES: envInt(16 * 1024, 1),

@@ -13,7 +13,6 @@ export function createLogger(config: Pick<ServiceConfig, 'name' | 'instance' | '
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: config.name, instance: config.instance },
-    formatters: { level: (label) => ({ level: label }) },
     mixin: () => activeTraceIds() ?? {},
   };
   if (!config.lokiUrl) return pino(options);

@@ -83,8 +83,9 @@ export function startTracing(config: ServiceConfig): Tracing {
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // peer.service names the datastore as a node of Jaeger's dependency graph
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true, requestHook: (span) => span.setAttribute('peer.service', 'postgresql') }),
+      new IORedisInstrumentation({ requireParentSpan: true, requestHook: (span) => span.setAttribute('peer.service', 'redis') }),
     ],
   });
   return {
