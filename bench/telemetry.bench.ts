@@ -10,7 +10,7 @@
  *   env: BENCH_OVERLOAD_RATE (default 4000/s), BENCH_LATENCY_RATE (500/s), BENCH_SECONDS (10)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir, TOOLS_BIN } from '../lab/paths.ts';
 import { startStack, stopStack } from '../lab/stack/index.ts';
@@ -36,6 +36,18 @@ interface Round {
   telemetry: 'on' | 'off';
   overload: Phase;
   steady: Phase;
+  /** CPU milliseconds per 1000 requests in the steady phase, by process: where the cost goes. */
+  cpuPerKiloRequest: Record<string, number>;
+}
+
+const PROCESSES = ['gateway', 'catalog-1', 'redis', 'toxiproxy', 'jaeger', 'prometheus', 'loki'];
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process, in ms (Linux /proc). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid || !existsSync(`/proc/${pid}/stat`)) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 function median(values: number[]): number {
@@ -94,8 +106,12 @@ async function round(telemetry: 'on' | 'off', index: number): Promise<Round> {
     await warm(baseUrl);
     runK6(baseUrl, 200, 50, `warmup-${index}`);
     const overload = runK6(baseUrl, overloadRate, 300, `overload-${telemetry}-${index}`);
+    const pids = Object.fromEntries(PROCESSES.map((name) => [name, stack.pidOf(name)]));
+    const before = Object.fromEntries(PROCESSES.map((name) => [name, cpuMs(pids[name])]));
     const steady = runK6(baseUrl, latencyRate, 100, `steady-${telemetry}-${index}`);
-    return { telemetry, overload, steady };
+    const requests = steady.rps * seconds;
+    const cpuPerKiloRequest = Object.fromEntries(PROCESSES.filter((name) => pids[name]).map((name) => [name, ((cpuMs(pids[name]) - before[name]!) * 1000) / requests]));
+    return { telemetry, overload, steady, cpuPerKiloRequest };
   } finally {
     await stack.stop();
   }
@@ -128,4 +144,11 @@ process.stdout.write(`\ntelemetry cost, ${roundsPerSide} rounds per side (median
 process.stdout.write(`| telemetry | throughput (req/s) | p50 at ${latencyRate}/s (ms) | p99 at ${latencyRate}/s (ms) |\n|---|---|---|---|\n`);
 process.stdout.write(`| off | ${off.rps.toFixed(0)} | ${off.p50.toFixed(2)} | ${off.p99.toFixed(2)} |\n| on | ${on.rps.toFixed(0)} | ${on.p50.toFixed(2)} | ${on.p99.toFixed(2)} |\n`);
 process.stdout.write(`throughput ratio on/off ${(on.rps / off.rps).toFixed(3)}: telemetry costs ${(cost * 100).toFixed(1)}% (goal under ${GOAL_COST * 100}%): ${cost < GOAL_COST ? 'met' : 'NOT met'}\n`);
+const cpu = (t: 'on' | 'off', name: string) => median(side(t).map((r) => r.cpuPerKiloRequest[name] ?? 0));
+process.stdout.write(`\nCPU ms per 1000 requests at ${latencyRate}/s (where the cost goes)\n| process | off | on | on - off |\n|---|---|---|---|\n`);
+for (const name of PROCESSES.filter((n) => rounds.some((r) => n in r.cpuPerKiloRequest))) {
+  const a = cpu('off', name);
+  const b = cpu('on', name);
+  process.stdout.write(`| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(b - a).toFixed(0)} |\n`);
+}
 process.stdout.write(`p50 ratio on/off ${(on.p50 / off.p50).toFixed(2)}, p99 ratio on/off ${(on.p99 / off.p99).toFixed(2)}\n`);
