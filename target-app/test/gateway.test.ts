@@ -136,6 +136,19 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     await patchSwitches(lab.gateway, { retries: 'none' });
   });
 
+  it('rate-limits a client beyond its requests per second with 429 and Retry-After', async () => {
+    await patchSwitches(lab.gateway, { breaker: 'off', shedding: 'off', rateLimitPerSecond: 5 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${lab.url}/products/1/price`)));
+      const limited = answers.filter((r) => r.status === 429);
+      expect(limited.length).toBeGreaterThanOrEqual(5);
+      expect(limited[0]!.headers.get('retry-after')).toBe('1');
+      await expectProblem(limited[0]!, 429, 'rate-limited');
+    } finally {
+      await patchSwitches(lab.gateway, { rateLimitPerSecond: 10_000 });
+    }
+  });
+
   it('validates admin changes and never exposes admin on the public port', async () => {
     const bad = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retries: 'sometimes' }) });
     expect(bad.status).toBe(422);

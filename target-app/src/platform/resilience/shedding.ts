@@ -93,17 +93,28 @@ export class LoadShedder {
         next(this.refuse('queue_full'));
         return;
       }
+      const leaveQueue = () => {
+        const at = this.queue.indexOf(waiter);
+        if (at >= 0) this.queue.splice(at, 1);
+      };
+      // a client that gives up while waiting frees its place in the queue
+      const onAbandon = () => {
+        leaveQueue();
+        clearTimeout(waiter.timer);
+      };
       const waiter: Waiter = {
         admit: () => {
+          res.off('close', onAbandon);
           res.once('close', onDone);
           next();
         },
         timer: setTimeout(() => {
-          const at = this.queue.indexOf(waiter);
-          if (at >= 0) this.queue.splice(at, 1);
+          leaveQueue();
+          res.off('close', onAbandon);
           next(this.refuse('queue_timeout'));
         }, queueTimeoutMs),
       };
+      res.once('close', onAbandon);
       this.queue.push(waiter);
     };
   }
