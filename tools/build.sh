@@ -54,7 +54,7 @@ tool_vars() {
     toxiproxy) echo "TOXIPROXY_VERSION" ;;
     k6) echo "K6_VERSION K6_MODULE XK6_VERSION" ;;
     xk6) echo "XK6_VERSION" ;;
-    jaeger) echo "JAEGER_VERSION JAEGER_MODULE_VERSION JAEGER_COMMIT" ;;
+    jaeger) echo "JAEGER_VERSION JAEGER_MODULE_VERSION" ;;
     loki) echo "LOKI_VERSION" ;;
   esac
 }
@@ -185,18 +185,33 @@ build_xk6() {
 build_k6() {
   local xk6 withs=() spec
   xk6=$(tool_dir xk6)/bin/xk6
-  while read -r spec; do [[ -n $spec ]] && withs+=(--with "$spec"); done < <(grep -v -E '^\s*(#|$)' extensions.txt)
+  while read -r spec; do
+    # a local extension dir (module=./dir) is made absolute: xk6 builds in a temp dir
+    [[ $spec == *=./* ]] && spec="${spec%%=*}=$PWD/${spec#*=./}"
+    withs+=(--with "$spec")
+  done < <(grep -v -E '^[[:space:]]*(#|$)' extensions.txt)
   mkdir -p "$OUT/tmp"
   step "xk6 build $K6_VERSION ${withs[*]}" env -u XK6_K6_REPO TMPDIR="$OUT/tmp" K6_AUTO_EXTENSION_RESOLUTION=false \
     "$xk6" build "$K6_VERSION" --k6-repo "$K6_MODULE" "${withs[@]}" --output "$OUT/bin/k6"
   rm -rf "$OUT/tmp"
-  step "check k6 version" env K6_AUTO_EXTENSION_RESOLUTION=false K6_NO_USAGE_REPORT=true "$OUT/bin/k6" version
+  step "check k6 version lists the extensions" k6_lists_extensions "$OUT/bin/k6"
+}
+
+# k6_lists_extensions K6: `k6 version` must name every module of extensions.txt.
+k6_lists_extensions() {
+  local out mod
+  out=$(K6_AUTO_EXTENSION_RESOLUTION=false K6_NO_USAGE_REPORT=true "$1" version) || return 1
+  printf '%s\n' "$out"
+  while read -r mod; do
+    mod=${mod%%=*}; mod=${mod%%@*}
+    grep -q -F "$mod" <<<"$out" || { echo "error: k6 version does not list the extension $mod"; return 1; }
+  done < <(grep -v -E '^[[:space:]]*(#|$)' extensions.txt)
 }
 
 build_jaeger() {
   check_pin go.mod github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION"
   local pkg=github.com/jaegertracing/jaeger/internal/version
-  local ld="-s -w -X $pkg.latestVersion=$JAEGER_VERSION -X $pkg.commitSHA=${JAEGER_COMMIT:-unknown} -X $pkg.date=pinned"
+  local ld="-s -w -X $pkg.latestVersion=$JAEGER_VERSION -X $pkg.commitSHA=module-$JAEGER_MODULE_VERSION -X $pkg.date=pinned"
   step "download modules" go mod download -x
   step "go build jaeger" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger
   step "check jaeger version" "$OUT/bin/jaeger" version
@@ -238,6 +253,7 @@ ensure_tool() {
   find "$CACHE/$tool" -maxdepth 1 -name '.build-*' -exec chmod -R u+w {} + -exec rm -rf {} + 2>/dev/null || true
 
   tmp=$(mktemp -d "$CACHE/$tool/.build-XXXXXX")
+  chmod 755 "$tmp"
   CUR_TOOL=$tool CUR_TMP=$tmp CUR_LOG=$CACHE/$tool/build-$version.log TOOL_START=$SECONDS
   OUT=$tmp
   mkdir -p "$OUT/bin"
@@ -277,4 +293,4 @@ main() {
   for t in "${tools[@]}"; do ensure_tool "$t"; done
 }
 
-main "$@"
+main "$@"; exit $?
