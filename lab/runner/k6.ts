@@ -59,7 +59,7 @@ export function startK6(run: K6Run): RunningK6 {
     K6_AUTO_EXTENSION_RESOLUTION: 'false',
     K6_NO_USAGE_REPORT: 'true',
     K6_PROMETHEUS_RW_SERVER_URL: `http://127.0.0.1:${run.ports.prometheus}/api/v1/write`,
-    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
+    K6_FEATURES: 'native-histograms', // trends as native histograms in Prometheus
     K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
     K6_PROMETHEUS_RW_STALE_MARKERS: 'true',
     K6_WEB_DASHBOARD: 'true',
@@ -118,7 +118,7 @@ export function startK6(run: K6Run): RunningK6 {
         reject(new LabError('RUN_ERR_K6', `k6 failed on ${relative(PROJECT_ROOT, run.script)} after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${cause} (log: ${relative(PROJECT_ROOT, logPath)})`));
         return;
       }
-      const summary = (JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: K6SummaryMetrics }).metrics;
+      const summary = numericMetrics((JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: Record<string, Record<string, unknown>> }).metrics);
       resolve({ ...k6Result(summary, code, cpuReport, logText, run.duration), summary, dashboard: existsSync(dashboard) ? relative(run.resultsDir, dashboard) : null, summaryFile: relative(run.resultsDir, summaryFile) });
     });
   });
@@ -154,6 +154,15 @@ function k6Result(m: K6SummaryMetrics, exitCode: number | null, cpu: CpuReport, 
     vus: { peak: m.vus?.max ?? 0, allocated, exhausted: /Insufficient VUs/.test(log) },
     cpu,
   };
+}
+
+/** The summary's numbers only (its per-metric `thresholds` objects are left out). */
+function numericMetrics(raw: Record<string, Record<string, unknown>>): K6SummaryMetrics {
+  const out: K6SummaryMetrics = {};
+  for (const [metric, stats] of Object.entries(raw)) {
+    out[metric] = Object.fromEntries(Object.entries(stats).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  }
+  return out;
 }
 
 /** k6's own error line from its log (`level=error msg="..."`), for the one-line report. */

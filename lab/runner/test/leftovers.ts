@@ -1,0 +1,42 @@
+/** What a run may have left behind in this lane: processes of the lab, open ports, k6 runs. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { resolvePorts } from '../../ports.ts';
+import { stackStatus } from '../../stack/index.ts';
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** k6 processes aimed at this lane's gateway. */
+export function k6Processes(env: NodeJS.ProcessEnv): number[] {
+  const marker = `FAULTLINE_BASE_URL=http://127.0.0.1:${resolvePorts(env).gateway}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline[0]?.endsWith('k6') && cmdline.includes(marker)) found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+/** One line per thing left behind; empty when the lane is clean. */
+export async function leftovers(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const found: string[] = [];
+  for (const row of await stackStatus(env)) if (row.pid !== null) found.push(`${row.name} still runs (pid ${row.pid})`);
+  const ports = resolvePorts(env);
+  for (const [name, port] of Object.entries(ports)) if (await portOpen(port)) found.push(`port ${port} (${name}) is still open`);
+  for (const pid of k6Processes(env)) found.push(`k6 still runs (pid ${pid})`);
+  return found;
+}

@@ -1,0 +1,47 @@
+/**
+ * cache-stampede end to end, the way a person runs it: `make scenario NAME=cache-stampede
+ * PROFILE=smoke` against the real stack, k6, Toxiproxy and Prometheus. It must pass, write every
+ * result file, show the difference between the variants, and leave nothing behind.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { stopStack } from '../../lab/stack/index.ts';
+import { summarySchema } from '../../lab/runner/summary.ts';
+import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { leftovers } from '../../lab/runner/test/leftovers.ts';
+
+const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
+
+afterAll(async () => {
+  await stopStack(process.env);
+});
+
+it('make scenario NAME=cache-stampede PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
+  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=cache-stampede', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
+  const [run] = readdirSync(join(results, 'cache-stampede'));
+  const dir = join(results, 'cache-stampede', run!);
+  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+  // the reasons say why, when it did not pass
+  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/cache-stampede \(smoke\): PASSED \(exit 0\)/);
+
+  expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
+  expect(summary.hypotheses.length).toBeGreaterThanOrEqual(5);
+  for (const v of summary.variants) {
+    expect(v.faults.map((f) => [f.fault, f.state, f.visibility?.visible])).toEqual([['cache_expire', 'reverted', true]]);
+    expect(Object.keys(v.phases).sort()).toEqual(['fault', 'recovery', 'run', 'steady']);
+    expect(v.k6?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+  }
+  const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
+  expect(queries('protected') * 4).toBeLessThanOrEqual(queries('unprotected'));
+
+  for (const file of ['summary.json', 'junit.xml', 'report.html', 'k6-dashboard-unprotected.html', 'k6-dashboard-protected.html']) expect(existsSync(join(dir, file)), file).toBe(true);
+  const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  expect(junit).toMatch(/<testsuite name="cache-stampede \(smoke\)" tests="\d+" failures="0" errors="0"/);
+  expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/<svg/);
+
+  expect(await leftovers(process.env)).toEqual([]);
+});

@@ -1,0 +1,22 @@
+/**
+ * cache-stampede load: readers of a small hot set of products at a constant arrival rate
+ * (open model: a slow catalog cannot slow the readers down, so a stampede shows in full).
+ */
+import http from 'k6/http';
+import { check } from 'k6';
+import { constantArrival, lab, numberVar, openModel } from '../k6/lab.ts';
+
+/** Reads started per second. */
+const RATE = numberVar('RATE', 300);
+/** Products 1..HOT_KEYS are the hot set. */
+const HOT_KEYS = numberVar('HOT_KEYS', 20);
+
+export const options = openModel(constantArrival({ rate: RATE, preAllocatedVUs: 100, maxVUs: 1000 }), {
+  http_req_failed: ['rate<0.01'],
+});
+
+export default function (): void {
+  const id = 1 + Math.floor(Math.random() * HOT_KEYS);
+  const res = http.get(`${lab.baseUrl}/products/${id}`, { tags: { name: 'GET /products/:id' } });
+  check(res, { 'product read': (r) => r.status === 200 });
+}
