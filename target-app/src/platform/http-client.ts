@@ -9,7 +9,7 @@ import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentele
 import { Agent, errors as undiciErrors } from 'undici';
 import { DEADLINE_HEADER } from './http-server.ts';
 import { observe, type ServiceMetrics } from './metrics.ts';
-import { tracer } from './tracing.ts';
+import { recordFailure, tracer } from './tracing.ts';
 
 export interface HttpClientOptions {
   /** The peer's service name: the server_address label and span attribute. */
@@ -112,14 +112,14 @@ export class HttpClient {
       return { status, headers: response.headers, body: parsed };
     } catch (error) {
       errorType = error instanceof UpstreamError ? error.errorType : 'other';
-      if (span && error instanceof Error) span.recordException(error);
+      if (span) recordFailure(span, error);
       throw error;
     } finally {
       if (span) {
         if (status) span.setAttribute('http.response.status_code', status);
         if (errorType) {
           span.setAttribute('error.type', errorType);
-          span.setStatus({ code: SpanStatusCode.ERROR });
+          if (status) span.setStatus({ code: SpanStatusCode.ERROR });
         }
         span.end();
       }

@@ -39,7 +39,7 @@ export function serverTelemetry(metrics: ServiceMetrics, port: () => number): Re
       span.updateName(route ? `${req.method} ${route}` : req.method);
       span.setAttribute('http.response.status_code', status);
       if (route) span.setAttribute('http.route', route);
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
       const sc = span.spanContext();
       observe(
         metrics.httpServerDuration,

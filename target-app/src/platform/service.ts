@@ -14,7 +14,7 @@ import { createLogger, flushLogger, requestFailureLogger, type Logger } from './
 import { ServiceMetrics } from './metrics.ts';
 import { ProblemError, notFoundHandler, problemHandler, sendProblem } from './problem.ts';
 import { Switches, type SwitchSchema } from './switches.ts';
-import type { Tracing } from './tracing.ts';
+import { recordFailure, trace, type Tracing } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -67,7 +67,12 @@ export function createService<S extends SwitchSchema>(options: ServiceOptions<S>
   let boundPort = config.port;
   let boundAdminPort = config.adminPort;
 
-  const onServerError = requestFailureLogger(logger);
+  const logFailure = requestFailureLogger(logger);
+  const onServerError = (error: unknown, problem: { code: string; status: number }) => {
+    const span = trace.getActiveSpan();
+    if (span) recordFailure(span, error);
+    logFailure(error, problem);
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
