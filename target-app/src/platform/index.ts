@@ -1,6 +1,6 @@
 /** The platform's public surface: what every service imports. See README.md beside this file. */
 export { ConfigError, envFlag, envInt, envJson, envPort, parseEnv, serviceConfigFromEnv, serviceEnvSchema, testServiceConfig, type ServiceConfig, type ServiceEnv } from './config.ts';
-export { createService, runService, type ReadinessCheck, type Service, type ServiceOptions } from './service.ts';
+export { createService, runService, serviceMain, type ReadinessCheck, type Service, type ServiceOptions } from './service.ts';
 export { Switches, type SwitchSchema } from './switches.ts';
 export { ServiceMetrics, LATENCY_BUCKETS, observe, type ExemplarIds } from './metrics.ts';
 export { startTracing, withSpan, recordFailure, activeTraceIds, injectTraceHeaders, tracer, SpanKind, type Tracing, type Span } from './tracing.ts';

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import express, { Router, type Express } from 'express';
 import type { z } from 'zod';
 import { createAdminApp } from './admin.ts';
-import type { ServiceConfig } from './config.ts';
+import { ConfigError, type ServiceConfig } from './config.ts';
 import { deadlineMiddleware, serverTelemetry } from './http-server.ts';
 import { createLogger, flushLogger, requestFailureLogger, type Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { ProblemError, notFoundHandler, problemHandler, sendProblem } from './problem.ts';
 import { Switches, type SwitchSchema } from './switches.ts';
-import { recordFailure, trace, type Tracing } from './tracing.ts';
+import { recordFailure, startTracing, trace, type Tracing } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -222,3 +222,20 @@ export async function runService<S extends SwitchSchema>(service: Service<S>, tr
 }
 
 export type InferSwitches<S extends SwitchSchema> = z.infer<S>;
+
+/**
+ * A service's whole main.ts: parse the env, start tracing (before createApp builds datastore
+ * clients, so pg/ioredis are instrumented), then runService. A bad env is one line and exit 2.
+ */
+export async function serviceMain<C extends { service: ServiceConfig }, S extends SwitchSchema>(name: string, loadConfig: () => C, createApp: (config: C) => Service<S>): Promise<void> {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(2);
+  }
+  const tracing = startTracing(config.service);
+  await runService(createApp(config), tracing);
+}
