@@ -55,12 +55,12 @@ describe('gateway -> catalog: round robin, failover', () => {
     try {
       const statuses = await readProducts(100);
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
-      expect(await metricValue(lab.url, 'catalog_replicas{state="eligible"}')).toBe(1);
+      expect(await metricValue(lab.url, 'catalog_replicas_eligible')).toBe(1);
     } finally {
       await lab.toxiproxy.setEnabled('gateway-catalog-1', true);
     }
     await new Promise((resolve) => setTimeout(resolve, 800)); // the ejection ends and health checks see it back
-    expect(await metricValue(lab.url, 'catalog_replicas{state="eligible"}')).toBe(2);
+    expect(await metricValue(lab.url, 'catalog_replicas_eligible')).toBe(2);
   });
 
   it('with failover on, a catalog instance stopped under load costs no failed request', async () => {

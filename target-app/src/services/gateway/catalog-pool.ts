@@ -39,12 +39,17 @@ export class CatalogPool {
     const pool = this;
     metrics.gauge({
       name: 'catalog_replicas',
-      help: "Catalog instances in the gateway's view, by state (eligible = would be picked now).",
-      labelNames: ['state'],
+      help: "Catalog instances in the gateway's view (discovered through the admin API).",
+      collect() {
+        this.set(pool.instances.length);
+      },
+    });
+    metrics.gauge({
+      name: 'catalog_replicas_eligible',
+      help: 'Catalog instances the gateway would pick now (failover on: healthy and not ejected).',
       collect() {
         const now = Date.now();
-        this.set({ state: 'configured' }, pool.instances.length);
-        this.set({ state: 'eligible' }, pool.instances.filter((i) => pool.eligible(i, now)).length);
+        this.set(pool.instances.filter((i) => pool.eligible(i, now)).length);
       },
     });
     this.ejections = metrics.counter({ name: 'outlier_ejections_total', help: 'Catalog instances ejected after consecutive failures.' });
