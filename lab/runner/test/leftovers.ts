@@ -1,19 +1,8 @@
 /** What a run may have left behind in this lane: processes of the lab, open ports, k6 runs. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { resolvePorts } from '../../ports.ts';
 import { stackStatus } from '../../stack/index.ts';
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { portOpen } from './servers.ts';
 
 /** k6 processes aimed at this lane's gateway. */
 export function k6Processes(env: NodeJS.ProcessEnv): number[] {
