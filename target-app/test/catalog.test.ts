@@ -1,28 +1,25 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../src/db/index.ts';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type CatalogService } from '../src/services/catalog/app.ts';
 import type { CatalogSwitches } from '../src/services/catalog/switches.ts';
-import { startDatastores, type Datastores } from './db-stores.ts';
+import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 
 type Reply = { status: number; cache: string | null; body: Record<string, unknown> };
 
 describe('catalog', () => {
-  let stores: Datastores;
+  let lab: DataLab;
   let redis: Redis;
   const instances: CatalogService[] = [];
 
   async function startCatalog(instance: string, switches: Partial<CatalogSwitches> = {}): Promise<{ base: string; admin: string; service: CatalogService }> {
     const service = createApp({
       service: testServiceConfig('catalog', { instance, switches }),
-      databaseUrl: stores.databaseUrl,
-      redisUrl: stores.redisUrl,
+      databaseUrl: lab.edges.catalog.databaseUrl,
+      redisUrl: lab.edges.catalog.redisUrl,
       dbPoolSize: 10,
       redisCommandTimeoutMs: 1_000,
     });
@@ -34,10 +31,8 @@ describe('catalog', () => {
   let catalog: { base: string; admin: string };
 
   beforeAll(async () => {
-    stores = await startDatastores();
-    await migrate(stores.databaseUrl);
-    await seed(stores.databaseUrl, { products: 10_000 });
-    redis = new Redis(stores.redisUrl);
+    lab = await startDataLab();
+    redis = new Redis(lab.redisUrl);
     await redis.flushall();
     catalog = await startCatalog('catalog-1');
   });
@@ -45,7 +40,7 @@ describe('catalog', () => {
   afterAll(async () => {
     for (const service of instances) await service.shutdown();
     redis?.disconnect();
-    await stores?.stop();
+    await lab?.stop();
   });
 
   async function setSwitches(admin: string, switches: Partial<CatalogSwitches>): Promise<void> {
@@ -110,7 +105,7 @@ describe('catalog', () => {
     await redis.del(`product:${id}`);
     const first = await get(catalog.base, `/products/${id}`);
     expect(first.cache).toBe('miss');
-    const db = new pg.Client({ connectionString: stores.databaseUrl });
+    const db = new pg.Client({ connectionString: lab.databaseUrl });
     await db.connect();
     try {
       await db.query('UPDATE products SET price_cents = price_cents + 1 WHERE id = $1', [id]);
@@ -207,27 +202,21 @@ describe('catalog', () => {
     expect(await response.json()).toMatchObject({ checks: { postgres: 'ok' } });
   });
 
-  it('without Redis still answers from the database, fast, and stays ready', async () => {
-    // A port that was free a moment ago: nothing answers there.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const deadPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    const service = createApp({
-      service: testServiceConfig('catalog', { instance: 'catalog-9', switches: { cacheStrategy: 'protected', dbQueryCostMs: 0 } }),
-      databaseUrl: stores.databaseUrl,
-      redisUrl: `redis://127.0.0.1:${deadPort}`,
-      dbPoolSize: 2,
-      redisCommandTimeoutMs: 1_000,
-    });
-    instances.push(service);
-    const base = `http://127.0.0.1:${(await service.listen()).port}`;
-    const started = performance.now();
-    const replies = await Promise.all([1, 2, 3].map(() => get(base, '/products/108')));
-    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
-    // Fail fast, not after the command timeout: the cache has no offline queue.
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect(await scrapeSum(base, 'cache_errors_total', { cache: 'products' })).toBeGreaterThan(0);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  it('without Redis (its proxy down) still answers from the database, fast, and stays ready', async () => {
+    await setSwitches(catalog.admin, { cacheStrategy: 'protected', dbQueryCostMs: 0 });
+    await lab.toxiproxy.setEnabled('catalog-redis', false);
+    try {
+      const errorsBefore = await scrapeSum(catalog.base, 'cache_errors_total', { cache: 'products' });
+      const started = performance.now();
+      const replies = await Promise.all([1, 2, 3].map(() => get(catalog.base, '/products/108')));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+      // Fail fast, not after the command timeout: the cache has no offline queue.
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await scrapeSum(catalog.base, 'cache_errors_total', { cache: 'products' })).toBeGreaterThan(errorsBefore);
+      expect((await fetch(`${catalog.base}/readyz`)).status).toBe(200);
+    } finally {
+      await lab.toxiproxy.setEnabled('catalog-redis', true);
+    }
+    await expect.poll(async () => (await get(catalog.base, '/products/108')).cache, { timeout: 10_000 }).toBe('hit');
   });
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { migrate, seed } from '../src/db/index.ts';
-import { startDatastores, type Datastores } from './db-stores.ts';
+import { startDataLab, type DataLab } from './db-stack.ts';
 
 describe('database schema and seed', () => {
-  let stores: Datastores;
+  let stores: DataLab;
   beforeAll(async () => {
-    stores = await startDatastores();
+    stores = await startDataLab();
   });
   afterAll(async () => {
     await stores?.stop();

@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../src/db/index.ts';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type OrdersService } from '../src/services/orders/app.ts';
 import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/services/orders/events.ts';
-import { startDatastores, type Datastores } from './db-stores.ts';
+import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 
 type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
 
 describe('orders', () => {
-  let stores: Datastores;
+  let lab: DataLab;
   let redis: Redis;
   let db: pg.Client;
   let orders: OrdersService;
@@ -20,17 +19,15 @@ describe('orders', () => {
   let admin: string;
 
   beforeAll(async () => {
-    stores = await startDatastores();
-    await migrate(stores.databaseUrl);
-    await seed(stores.databaseUrl, { products: 10_000 });
-    redis = new Redis(stores.redisUrl);
+    lab = await startDataLab();
+    redis = new Redis(lab.redisUrl);
     await redis.del(ORDER_STREAM);
-    db = new pg.Client({ connectionString: stores.databaseUrl });
+    db = new pg.Client({ connectionString: lab.databaseUrl });
     await db.connect();
     orders = createApp({
       service: testServiceConfig('orders', { instance: 'orders' }),
-      databaseUrl: stores.databaseUrl,
-      redisUrl: stores.redisUrl,
+      databaseUrl: lab.edges.orders.databaseUrl,
+      redisUrl: lab.edges.orders.redisUrl,
       dbPoolSize: 10,
       redisCommandTimeoutMs: 1_000,
       outbox: { relayIntervalMs: 100, graceMs: 500, batchSize: 100 },
@@ -44,7 +41,7 @@ describe('orders', () => {
     await orders?.shutdown();
     await db?.end();
     redis?.disconnect();
-    await stores?.stop();
+    await lab?.stop();
   });
 
   async function post(body: unknown, headers: Record<string, string> = {}): Promise<Reply> {

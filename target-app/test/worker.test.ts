@@ -1,30 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../src/db/index.ts';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp as createOrders, type OrdersService } from '../src/services/orders/app.ts';
 import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/services/orders/events.ts';
 import { createApp, type WorkerService } from '../src/services/worker/app.ts';
 import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
-import { startDatastores, type Datastores } from './db-stores.ts';
+import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 
 const GROUP = 'worker';
 
 describe('worker', () => {
-  let stores: Datastores;
+  let lab: DataLab;
   let redis: Redis;
   let worker: WorkerService;
   let base: string;
 
   beforeAll(async () => {
-    stores = await startDatastores();
-    redis = new Redis(stores.redisUrl);
+    lab = await startDataLab();
+    redis = new Redis(lab.redisUrl);
     await redis.del(ORDER_STREAM, ORDER_DEAD_LETTER_STREAM, PRODUCT_SALES_KEY);
     worker = createApp({
       service: testServiceConfig('worker', { instance: 'worker-1', switches: { maxDeliveries: 3, claimIdleMs: 200 } }),
-      redisUrl: stores.redisUrl,
+      redisUrl: lab.edges.worker.redisUrl,
       consumerGroup: GROUP,
       blockMs: 200,
       claimIntervalMs: 100,
@@ -36,7 +35,7 @@ describe('worker', () => {
   afterAll(async () => {
     await worker?.shutdown();
     redis?.disconnect();
-    await stores?.stop();
+    await lab?.stop();
   });
 
   function orderEvent(items: OrderCreatedEvent['items']): OrderCreatedEvent {
@@ -75,7 +74,7 @@ describe('worker', () => {
   it('claims and processes an event that a dead consumer left pending', async () => {
     const event = orderEvent([{ productId: 5003, quantity: 1, priceCents: 10 }]);
     const before = await scrapeSum(base, 'stream_redeliveries_total', { stream: ORDER_STREAM });
-    const ghost = new Redis(stores.redisUrl);
+    const ghost = new Redis(lab.redisUrl);
     try {
       // Another consumer of the group takes the event (added and read in one MULTI, so the worker never sees it new) and dies.
       await ghost.multi().xadd(ORDER_STREAM, '*', ...encodeOrderEvent(event)).xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 100, 'STREAMS', ORDER_STREAM, '>').exec();
@@ -87,13 +86,32 @@ describe('worker', () => {
     await expect.poll(pendingCount, { timeout: 5_000 }).toBe(0);
   });
 
+  it('is unready while its Redis edge is down and processes what was published meanwhile once it is back', async () => {
+    await lab.toxiproxy.setEnabled('worker-redis', false);
+    const event = orderEvent([{ productId: 5005, quantity: 1, priceCents: 10 }]);
+    try {
+      await redis.xadd(ORDER_STREAM, '*', ...encodeOrderEvent(event));
+      await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 5_000 }).toBe(503);
+      expect(await redis.exists(orderConfirmationKey(event.orderId))).toBe(0);
+    } finally {
+      await lab.toxiproxy.setEnabled('worker-redis', true);
+    }
+    await expect.poll(() => redis.hget(orderConfirmationKey(event.orderId), 'consumer'), { timeout: 10_000 }).toBe('worker-1');
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('creates its group again when the stream was deleted under it', async () => {
+    await redis.del(ORDER_STREAM);
+    const event = orderEvent([{ productId: 5006, quantity: 1, priceCents: 10 }]);
+    await redis.xadd(ORDER_STREAM, '*', ...encodeOrderEvent(event));
+    await expect.poll(() => redis.hget(orderConfirmationKey(event.orderId), 'consumer'), { timeout: 10_000 }).toBe('worker-1');
+  });
+
   it('confirms an order placed through orders end to end', async () => {
-    await migrate(stores.databaseUrl);
-    await seed(stores.databaseUrl, { products: 10_000 });
     const orders: OrdersService = createOrders({
       service: testServiceConfig('orders', { instance: 'orders' }),
-      databaseUrl: stores.databaseUrl,
-      redisUrl: stores.redisUrl,
+      databaseUrl: lab.edges.orders.databaseUrl,
+      redisUrl: lab.edges.orders.redisUrl,
       dbPoolSize: 4,
       redisCommandTimeoutMs: 1_000,
       outbox: { relayIntervalMs: 200, graceMs: 1_000, batchSize: 100 },

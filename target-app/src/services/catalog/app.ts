@@ -91,16 +91,19 @@ function cacheEvents(service: CatalogService): CacheEvents {
     errors.inc({ cache }, 0);
   }
   let lastLogged = 0;
+  // One line a second at most: a faulted dependency fails every request.
+  const warn = (message: string, cache: string, error: unknown) => {
+    if (Date.now() - lastLogged < 1_000) return;
+    lastLogged = Date.now();
+    service.logger.warn({ err: error, cache }, message);
+  };
   return {
     request: (cache, result) => requests.inc({ cache, result }),
     refresh: (cache, reason) => refreshes.inc({ cache, reason }),
     redisError(cache, error) {
       errors.inc({ cache });
-      // One line a second at most: a faulted Redis fails every request.
-      if (Date.now() - lastLogged > 1_000) {
-        lastLogged = Date.now();
-        service.logger.warn({ err: error, cache }, 'cache: Redis failed, falling through to the database');
-      }
+      warn('cache: Redis failed, falling through to the database', cache, error);
     },
+    refreshFailed: (cache, error) => warn('cache: background refresh failed, still serving the cached value', cache, error),
   };
 }

@@ -45,6 +45,8 @@ export type CacheEvents = {
   refresh(cache: string, reason: RefreshReason): void;
   /** A Redis command failed; the cache carried on without it (fail open to the loader). */
   redisError(cache: string, error: unknown): void;
+  /** A background refresh failed (the loader threw); the cached value stays until its hard TTL. */
+  refreshFailed(cache: string, error: unknown): void;
 };
 
 type Envelope<T> = { value: T; storedAt: number; freshUntil: number; computeMs: number };
@@ -100,11 +102,6 @@ export class ReadThroughCache<T> {
     return this.#report({ value: await this.#singleFlight(key, () => this.#loadOnce(key, load, settings)), result: 'miss' });
   }
 
-  /** Drops id's cached value (what an expiry fault does from outside). */
-  async delete(id: string | number): Promise<void> {
-    await this.#redis.del(this.keyOf(id));
-  }
-
   #report(outcome: { value: T | null; result: Exclude<CacheResult, 'bypass'> }): { value: T | null; result: CacheResult } {
     this.#events.request(this.label, outcome.result);
     return outcome;
@@ -130,7 +127,7 @@ export class ReadThroughCache<T> {
         if (token) await this.#unlock(key, token);
       }
     });
-    refresh.catch((error: unknown) => this.#events.redisError(this.label, error));
+    refresh.catch((error: unknown) => this.#events.refreshFailed(this.label, error));
   }
 
   /** A cold miss in protected mode: take the cross-instance lock, or wait for the instance that has it. */

@@ -97,6 +97,8 @@ export class StreamConsumer {
         await this.#readNew();
       } catch (error) {
         if (this.#stopped) break;
+        // The stream (and with it the group) was deleted: create both again.
+        if (String(error).includes('NOGROUP')) groupReady = false;
         this.#o.logger.warn({ err: error, stream: this.#o.stream }, 'stream consumer: Redis failed, trying again');
         await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
       }
