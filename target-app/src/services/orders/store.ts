@@ -38,7 +38,8 @@ function orderOf(row: OrderRow): Order {
   return {
     id: row.id,
     customerId: row.customer_id,
-    items: row.items,
+    // jsonb reorders keys; answer them in the order the API documents.
+    items: row.items.map((item) => ({ productId: item.productId, quantity: item.quantity, priceCents: item.priceCents })),
     totalCents: row.total_cents,
     status: row.status,
     createdAt: row.created_at.toISOString(),
