@@ -95,10 +95,14 @@ export class HttpClient {
     const started = performance.now();
     let status = 0;
     let errorType = '';
+    // A cleared timer, not AbortSignal.timeout: its timers outlive fast calls and each one that
+    // fires builds a DOMException with a stack (a tenth of the gateway's CPU in a profile).
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new CallTimeout()), budget);
     try {
       if (budget <= 0) throw new UpstreamError(this.peer, 'deadline', 'the request deadline passed before the call');
       const response = await this.agent
-        .request({ origin: call.origin, path: call.path, method, headers, body, signal: AbortSignal.timeout(budget), headersTimeout: budget, bodyTimeout: budget })
+        .request({ origin: call.origin, path: call.path, method, headers, body, signal: abort.signal, headersTimeout: budget, bodyTimeout: budget })
         .catch((error: unknown) => {
           throw toUpstreamError(this.peer, error, byDeadline);
         });
@@ -115,6 +119,7 @@ export class HttpClient {
       if (span) recordFailure(span, error);
       throw error;
     } finally {
+      clearTimeout(timer);
       if (span) {
         if (status) span.setAttribute('http.response.status_code', status);
         if (errorType) {
@@ -136,6 +141,11 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** The abort reason of a call that ran out of time (thrown only then, so its stack costs nothing per call). */
+class CallTimeout extends Error {
+  override readonly name = 'TimeoutError';
 }
 
 function toUpstreamError(peer: string, error: unknown, byDeadline: boolean): UpstreamError {
