@@ -11,7 +11,7 @@ const RATE = numberVar('RATE', 300);
 /** Products 1..HOT_KEYS are the hot set. */
 const HOT_KEYS = numberVar('HOT_KEYS', 20);
 
-export const options = openModel(constantArrival({ rate: RATE, preAllocatedVUs: 100, maxVUs: 1000 }), {
+export const options = openModel(constantArrival({ rate: RATE, preAllocatedVUs: 300, maxVUs: 1500 }), {
   http_req_failed: ['rate<0.01'],
 });
 
