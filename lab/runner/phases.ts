@@ -27,8 +27,9 @@ export function phaseWindows(run: Window, faults: readonly Window[], margins: { 
   return windows;
 }
 
-/** The phase a moment falls in, for the progress line ('warmup' and 'settle' are the gaps). */
+/** The phase a moment falls in, for the progress line ('warmup' and 'settle' are the gaps, 'ending' after the load). */
 export function phaseAt(windows: PhaseWindows, t: number): string {
+  if (windows.run && t >= windows.run.end) return 'ending';
   for (const name of ['fault', 'recovery', 'steady'] as const) {
     const w = windows[name];
     if (w && t >= w.start && t < w.end) return name;

@@ -38,12 +38,12 @@ export default defineScenario({
     protected: { description: 'single flight, lock, stale-while-revalidate, TTL jitter, early refresh', switches: { catalog: { cacheStrategy: 'protected' } } },
   },
   profiles: {
-    smoke: { duration: 18, warmup: 3, settle: 2, vars: { RATE: 300, HOT_KEYS } },
+    smoke: { duration: 20, warmup: 3, settle: 2, vars: { RATE: 300, HOT_KEYS } },
     full: { duration: 60, warmup: 5, settle: 3, vars: { RATE: 300, HOT_KEYS } },
   },
   timeline: [
     {
-      at: '40%',
+      at: '35%',
       duration: EVERY * (EXPIRIES - 1) + 2,
       fault: 'cache_expire',
       target: 'catalog',
@@ -78,6 +78,19 @@ export default defineScenario({
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '<=', factor: 3, of: { phase: 'steady' }, plus: 0.005 },
+    },
+    {
+      name: 'protected: p99 during the expiries at most half of unprotected',
+      measure: { promql: p99 },
+      phase: 'fault',
+      variants: ['protected'],
+      expect: { op: '<=', factor: 0.5, of: { variant: 'unprotected' } },
+    },
+    {
+      name: 'after the expiries the hot set is served from the cache again (at most 5 queries)',
+      measure: { promql: dbQueries },
+      phase: 'recovery',
+      expect: { op: '<=', value: 5 },
     },
     {
       name: 'no failed requests',
