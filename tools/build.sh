@@ -96,7 +96,8 @@ CUR_TOOL='' CUR_LOG='' CUR_TMP='' CUR_PID='' TOOL_START=0
 
 cleanup() {
   if [[ -n $CUR_PID ]] && kill -0 "$CUR_PID" 2>/dev/null; then
-    kill -TERM "$CUR_PID" 2>/dev/null || true
+    # the step runs in its own process group (setsid): end it with its compiler children
+    kill -TERM -- "-$CUR_PID" 2>/dev/null || kill -TERM "$CUR_PID" 2>/dev/null || true
     wait "$CUR_PID" 2>/dev/null || true
   fi
   if [[ -n $CUR_TMP && -d $CUR_TMP ]]; then
@@ -123,7 +124,11 @@ step() {
   local start=$SECONDS next rc=0
   printf '== %s: %s\n' "$name" "$*" >>"$CUR_LOG"
   say "$CUR_TOOL: $name ..."
-  "$@" >>"$CUR_LOG" 2>&1 </dev/null &
+  if [[ $(type -t "$1") == file ]] && command -v setsid >/dev/null 2>&1; then
+    setsid "$@" >>"$CUR_LOG" 2>&1 </dev/null &
+  else
+    "$@" >>"$CUR_LOG" 2>&1 </dev/null &
+  fi
   CUR_PID=$!
   next=$((start + PROGRESS_EVERY))
   while kill -0 "$CUR_PID" 2>/dev/null; do
@@ -259,11 +264,10 @@ ensure_tool() {
   mkdir -p "$OUT/bin"
   : >"$CUR_LOG"
   say "$tool $version: building (log: $CUR_LOG)"
-  if [[ -d $TOOLS_SRC/$tool ]]; then
-    (cd "$TOOLS_SRC/$tool" && "build_$tool")
-  else
-    (cd "$tmp" && "build_$tool")
-  fi
+  # in this shell, not a subshell, so a signal reaches the trap that ends the running step
+  if [[ -d $TOOLS_SRC/$tool ]]; then cd "$TOOLS_SRC/$tool"; else cd "$tmp"; fi
+  "build_$tool"
+  cd "$ROOT"
   printf '%s\n' "$key" >"$tmp/.key"
   printf 'tool=%s\nversion=%s\ngo=%s\nbuilt=%s\nseconds=%s\n' "$tool" "$version" "$GO_CHECKED" \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((SECONDS - TOOL_START))" >"$tmp/build-info"
