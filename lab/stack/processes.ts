@@ -100,15 +100,22 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/**
+ * The child waits on stdin for "go" before it becomes the real program: the pid file is written
+ * in between, so a CLI killed at any instant never leaves a component that no pid file names
+ * (on EOF, i.e. the CLI died first, the shell exits instead). exec keeps the pid.
+ */
+const GATE = 'read -r go && [ "$go" = go ] && exec "$0" "$@" </dev/null';
+
 export function spawnDetached(ctx: StackContext, request: SpawnRequest): { child: ChildProcess; record: PidRecord } {
   mkdirSync(ctx.logsDir, { recursive: true });
   mkdirSync(ctx.runDir, { recursive: true });
   const log = openSync(logFile(ctx, request.name), 'w');
   let child: ChildProcess;
   try {
-    child = spawn(request.command, request.args, {
+    child = spawn('/bin/sh', ['-c', GATE, request.command, ...request.args], {
       detached: true, // own process group: Ctrl-C on the CLI's terminal does not reach it, and the group is stopped as one
-      stdio: ['ignore', log, log],
+      stdio: ['pipe', log, log],
       env: request.env ?? ctx.env,
       cwd: request.cwd ?? ctx.dir,
       ...(request.uid === undefined ? {} : { uid: request.uid, gid: request.gid }),
@@ -117,6 +124,7 @@ export function spawnDetached(ctx: StackContext, request: SpawnRequest): { child
     closeSync(log);
   }
   child.on('error', () => {}); // reported through the health wait (the process is not there)
+  child.stdin?.on('error', () => {}); // the gate shell may already be gone
   if (child.pid === undefined) throw new LabError('LAB_ERR_SPAWN', `${request.name} could not be started (${request.command}): check that it is installed (make setup)`);
   child.unref();
   const record: PidRecord = {
@@ -132,6 +140,7 @@ export function spawnDetached(ctx: StackContext, request: SpawnRequest): { child
   const path = pidFile(ctx, request.name);
   writeFileSync(`${path}.tmp`, `${JSON.stringify(record)}\n`);
   renameSync(`${path}.tmp`, path);
+  child.stdin?.end('go\n');
   return { child, record };
 }
 

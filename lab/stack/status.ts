@@ -51,6 +51,7 @@ export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise
 
   const apps = records
     .filter((r) => r.kind === 'app')
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt)) // start order
     .map(async (r): Promise<ComponentStatus> => {
       const row: ComponentStatus = { name: r.name, kind: 'app', port: r.port, pid: live.has(r.name) ? r.pid : null, health: 'stopped', version: '-' };
       if (row.pid === null) return row;

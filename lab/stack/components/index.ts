@@ -7,8 +7,10 @@ import { postgres } from './postgres.ts';
 import { redis } from './redis.ts';
 import { toxiproxy } from './toxiproxy.ts';
 import { prometheus } from './prometheus.ts';
+import { jaeger } from './jaeger.ts';
+import { loki } from './loki.ts';
 
-export const COMPONENTS: readonly Component[] = [postgres, redis, toxiproxy, prometheus];
+export const COMPONENTS: readonly Component[] = [postgres, redis, toxiproxy, prometheus, jaeger, loki];
 
 export function componentNamed(name: string): Component | undefined {
   return COMPONENTS.find((c) => c.name === name);

@@ -1,0 +1,142 @@
+/**
+ * The native stack comes up, every component answers its real API, and down leaves nothing:
+ * no process it started and no listening port of the map.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { httpOk, httpRequest } from '../stack/http.ts';
+import { isRunning } from '../stack/processes.ts';
+import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
+import { populateProxies, resetToxics } from '../stack/toxiproxy-api.ts';
+import { eventually, infraPorts, listening, processesUsing, testEnv } from './lab-env.ts';
+
+const env = testEnv('stack');
+let stack: StackHandle;
+const pids: number[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ env, withApp: false });
+  for (const row of await stack.status()) if (row.pid) pids.push(row.pid);
+});
+
+afterAll(async () => {
+  await stopStack(env);
+});
+
+describe('the native stack, infrastructure only', () => {
+  it('reports every component healthy with its version', async () => {
+    const rows = await stack.status();
+    expect(rows.map((r) => r.name).sort()).toEqual(['jaeger', 'loki', 'postgres', 'prometheus', 'redis', 'toxiproxy']);
+    for (const row of rows) {
+      expect(row, row.name).toMatchObject({ health: 'healthy' });
+      expect(row.version, row.name).toMatch(/\d+\.\d+/);
+      expect(row.pid, row.name).toBeGreaterThan(1);
+    }
+  });
+
+  it('PostgreSQL answers SELECT 1 in the faultline database', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: stack.ports.postgres, user: 'faultline', database: 'faultline' });
+    await client.connect();
+    try {
+      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('Redis answers PING and keeps nothing on disk', async () => {
+    const redis = new Redis({ host: '127.0.0.1', port: stack.ports.redis, lazyConnect: true });
+    await redis.connect();
+    try {
+      expect(await redis.ping()).toBe('PONG');
+      expect(await redis.config('GET', 'save')).toEqual(['save', '']);
+      expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('Prometheus is ready and answers PromQL about its own scrape', async () => {
+    await httpOk(`http://127.0.0.1:${stack.ports.prometheus}/-/ready`);
+    const url = `http://127.0.0.1:${stack.ports.prometheus}/api/v1/query?query=${encodeURIComponent('up{job="prometheus",instance="prometheus"}')}`;
+    const value = await eventually(
+      async () => (JSON.parse(await httpOk(url)) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1],
+      10_000,
+      'Prometheus never scraped itself',
+    );
+    expect(value).toBe('1');
+  });
+
+  it('a latency toxic on a Toxiproxy proxy in front of Redis slows a PING through it', async () => {
+    const version = JSON.parse(await httpOk(`http://127.0.0.1:${stack.ports.toxiproxy}/version`)) as { version: string };
+    expect(version.version).toMatch(/^2\./);
+    const listen = `127.0.0.1:${stack.ports.proxyWorkerRedis}`;
+    await populateProxies(stack.ports.toxiproxy, [{ name: 'lab-test-redis', listen, upstream: `127.0.0.1:${stack.ports.redis}` }]);
+    const redis = new Redis({ host: '127.0.0.1', port: stack.ports.proxyWorkerRedis, lazyConnect: true });
+    await redis.connect();
+    try {
+      await redis.set('lab-test', 'through-the-proxy');
+      expect(await redis.get('lab-test')).toBe('through-the-proxy');
+      const toxic = await httpRequest('POST', `http://127.0.0.1:${stack.ports.toxiproxy}/proxies/lab-test-redis/toxics`, { type: 'latency', stream: 'downstream', attributes: { latency: 300 } });
+      expect(toxic.status).toBe(200);
+      const started = Date.now();
+      expect(await redis.ping()).toBe('PONG');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    } finally {
+      redis.disconnect();
+      await resetToxics(stack.ports.toxiproxy);
+    }
+  });
+
+  it('Jaeger stores a span sent over OTLP and lists its service', async () => {
+    const services = JSON.parse(await httpOk(`http://127.0.0.1:${stack.ports.jaegerQuery}/api/services`)) as { data: string[] | null };
+    expect(services).toHaveProperty('data');
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const span = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'lab-test' } }] },
+          scopeSpans: [
+            { spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'probe', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) }] },
+          ],
+        },
+      ],
+    };
+    const sent = await httpRequest('POST', `http://127.0.0.1:${stack.ports.otlpHttp}/v1/traces`, span);
+    expect(sent.status).toBe(200);
+    await eventually(
+      async () => ((JSON.parse(await httpOk(`http://127.0.0.1:${stack.ports.jaegerQuery}/api/services`)) as { data: string[] | null }).data ?? []).includes('lab-test') || undefined,
+      10_000,
+      'Jaeger never listed the lab-test service',
+    );
+  });
+
+  it('Loki is ready, takes a pushed line and finds it again', async () => {
+    await httpOk(`http://127.0.0.1:${stack.ports.loki}/ready`);
+    const line = `lab test line ${Date.now()}`;
+    const push = { streams: [{ stream: { service: 'lab-test' }, values: [[String(BigInt(Date.now()) * 1_000_000n), line]] }] };
+    const pushed = await httpRequest('POST', `http://127.0.0.1:${stack.ports.loki}/loki/api/v1/push`, push);
+    expect(pushed.status).toBe(204);
+    const query = `http://127.0.0.1:${stack.ports.loki}/loki/api/v1/query_range?query=${encodeURIComponent('{service="lab-test"}')}&since=5m&limit=10`;
+    const found = await eventually(
+      async () => {
+        const body = JSON.parse(await httpOk(query)) as { data: { result: { values: [string, string][] }[] } };
+        return body.data.result.flatMap((s) => s.values.map((v) => v[1])).find((l) => l === line);
+      },
+      10_000,
+      'Loki never returned the pushed line',
+    );
+    expect(found).toBe(line);
+  });
+
+  it('down stops every process and frees every port of the map', async () => {
+    expect(pids.length).toBe(6);
+    const report = await stopStack(env);
+    expect(report.stopped.sort()).toEqual(['jaeger', 'loki', 'postgres', 'prometheus', 'redis', 'toxiproxy']);
+    expect(pids.filter(isRunning)).toEqual([]);
+    expect(listening(infraPorts(stack.ports))).toEqual([]);
+    expect(processesUsing(stack.labDir)).toEqual([]);
+    expect((await stack.status()).every((r) => r.health === 'stopped' && r.pid === null)).toBe(true);
+  });
+});
