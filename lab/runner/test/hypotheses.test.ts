@@ -11,6 +11,8 @@ import { PrometheusClient } from '../prometheus.ts';
 import { judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
 import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { phaseWindows } from '../phases.ts';
+import { judgeFault } from '../visibility.ts';
+import type { FaultRecord } from '../../../chaos/timeline.ts';
 import { startPrometheus, type TestServer } from './servers.ts';
 
 const ports = resolvePorts(process.env);
@@ -128,6 +130,28 @@ describe('hypotheses judged by a real Prometheus in phase windows', () => {
     await expect(
       judgeHypotheses(hypotheses([{ name: 'split', measure: { promql: 'increase(test_split_total[$window])' }, expect: { op: '<', value: 1 } }]), runs, { prometheus: client, scenario: 's' }),
     ).rejects.toThrow(/returns 2 series .*aggregate it/);
+  });
+});
+
+describe('fault visibility judged over the window the fault was on', () => {
+  const record = (from: number, to: number): FaultRecord => ({
+    entry: { id: '1-latency', fault: 'latency', target: 'gateway-catalog-1', at: 20, duration: 20, attributes: { latency: 40 } },
+    state: 'reverted',
+    appliedAt: (T0 + from) * 1000,
+    revertedAt: (T0 + to) * 1000,
+  });
+  const check = { description: 'latency shows', promql: 'max(max_over_time(test_latency_seconds[$window]))', op: '>=' as const, value: 0.04 };
+
+  it('a fault whose window shows the effect is visible', async () => {
+    expect(await judgeFault(record(21, 40), check, client, {})).toMatchObject({ visible: true, observed: 0.05 });
+  });
+
+  it('a fault whose window does not show the effect is not visible', async () => {
+    expect(await judgeFault(record(2, 18), check, client, {})).toMatchObject({ visible: false, observed: 0.01, expected: '>= 0.04' });
+  });
+
+  it('a fault that never applied is not judged', async () => {
+    expect(await judgeFault({ ...record(0, 0), appliedAt: undefined }, check, client, {})).toMatchObject({ visible: null });
   });
 });
 
