@@ -3,7 +3,7 @@
  * startStack(options) -> StackHandle, stopStack(env), stackStatus(env), attachStack(env).
  */
 import { LabError } from '../errors.ts';
-import type { PortMap } from '../ports.ts';
+import { MAX_CATALOG_INSTANCES, type PortMap } from '../ports.ts';
 import * as app from './app.ts';
 import { stackContext, type StackContext } from './context.ts';
 import { interrupted } from './health.ts';
@@ -127,6 +127,9 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
 
   const withApp = options.withApp ?? (await appAvailable(ctx.env));
   const replicas = options.catalogReplicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_CATALOG_INSTANCES) {
+    throw new LabError('LAB_ERR_BAD_REPLICAS', `catalog replicas must be a whole number from 1 to ${MAX_CATALOG_INSTANCES}, not ${options.catalogReplicas}`);
+  }
   checkBinaries(ctx);
   const appOptions: Omit<TopologyOptions, 'catalogReplicas'> = {
     appConfig: options.appConfig ?? {},
