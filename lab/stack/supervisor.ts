@@ -16,7 +16,8 @@ const INFRA_GRACE_MS = 5000;
 const APP_GRACE_MS = 8000;
 
 async function launch(ctx: StackContext, component: Component, signal: AbortSignal, progress: Progress): Promise<void> {
-  const how = await component.prepare(ctx);
+  const started = Date.now();
+  const how = await component.prepare(ctx); // may take a while (initdb on a fresh lab dir): counted in the time shown
   if (signal.aborted) throw interrupted();
   const { child } = spawnDetached(ctx, {
     name: component.name,
@@ -28,7 +29,7 @@ async function launch(ctx: StackContext, component: Component, signal: AbortSign
     ...(how.uid === undefined ? {} : { uid: how.uid, gid: how.gid }),
     ...(how.stopSignal ? { stopSignal: how.stopSignal } : {}),
   });
-  const ms = await waitHealthy({
+  await waitHealthy({
     name: component.name,
     child,
     logPath: logFile(ctx, component.name),
@@ -37,7 +38,7 @@ async function launch(ctx: StackContext, component: Component, signal: AbortSign
     signal,
   });
   await component.afterHealthy?.(ctx);
-  progress(`${component.name} healthy in ${(ms / 1000).toFixed(1)} s`);
+  progress(`${component.name} healthy in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Runs tasks side by side; the first failure cancels the rest and is the one reported. */
