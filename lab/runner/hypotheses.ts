@@ -105,7 +105,7 @@ export async function judgeHypotheses(hypotheses: readonly Hypothesis[], runs: r
         const reference = await measureIn(h, refVariant, refPhase);
         bound = reference.value === null ? null : h.expect.factor * reference.value + h.expect.plus;
         const plus = h.expect.plus ? ` + ${h.expect.plus}` : '';
-        expected = `${h.expect.op} ${h.expect.factor} × ${refVariant}/${refPhase} (${format(reference.value)})${plus}`;
+        expected = `${h.expect.op} ${format(h.expect.factor)} × ${refVariant}/${refPhase} (${format(reference.value)})${plus}`;
       }
       const outcome: Outcome = observed.value === null || bound === null ? 'no-data' : compare(h.expect.op, observed.value, bound) ? 'held' : 'failed';
       results.push({ name: h.name, variant, phase: h.phase, measure: observed.text, observed: observed.value, bound, expected, outcome });
