@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { formatStatus, stackIsUp, stackStatus, startStack, stopStack } from '../stack/index.ts';
 
 function print(line: string): void {
-  process.stdout.write(`${line}\n`);
+  // a reader that went away (`faultline up | head`) must not abort a start halfway
+  if (process.stdout.writable) process.stdout.write(`${line}\n`);
 }
 
 async function up(options: { app?: boolean; replicas?: string }): Promise<void> {
@@ -41,6 +42,7 @@ async function down(): Promise<void> {
 }
 
 export function registerStackCommands(program: Command): void {
+  process.stdout.on('error', () => {});
   program
     .command('up')
     .description('start the native stack: every component on 127.0.0.1, logs in .lab/logs/')

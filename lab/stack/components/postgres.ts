@@ -1,7 +1,8 @@
-/** PostgreSQL: the lab's own cluster under .lab/postgres, trust auth on loopback, database and user `faultline`. */
+/** PostgreSQL: the lab's own cluster (under .lab/postgres), trust auth on loopback, database and user `faultline`. */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { LabError } from '../../errors.ts';
@@ -20,20 +21,39 @@ function clusterOwner(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** True when every folder down to dir lets other users through (the `postgres` user is neither root nor in its group). */
+function reachableByOthers(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/** The cluster's folder: .lab/postgres, or, when the `postgres` user cannot reach the lab dir (a checkout under /root), one in /var/tmp. */
+function clusterDir(ctx: StackContext): string {
+  const inLab = join(ctx.dir, 'postgres');
+  mkdirSync(ctx.dir, { recursive: true });
+  if (process.getuid?.() !== 0 || reachableByOthers(ctx.dir)) return inLab;
+  const base = join('/var/tmp', 'faultline-postgres');
+  mkdirSync(base, { recursive: true });
+  chmodSync(base, 0o755);
+  return join(base, createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12));
+}
+
 function dataDir(ctx: StackContext): string {
-  return join(ctx.dir, 'postgres', 'data');
+  return join(clusterDir(ctx), 'data');
 }
 
 /** Written after initdb succeeded: a data dir without it is the remains of an interrupted init. */
 function initMarker(ctx: StackContext): string {
-  return join(ctx.dir, 'postgres', 'initdb.done');
+  return join(clusterDir(ctx), 'initdb.done');
 }
 
 async function initCluster(ctx: StackContext, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const data = dataDir(ctx);
   rmSync(data, { recursive: true, force: true });
-  mkdirSync(join(ctx.dir, 'postgres'), { recursive: true });
-  if (owner) chownSync(join(ctx.dir, 'postgres'), owner.uid, owner.gid);
+  mkdirSync(clusterDir(ctx), { recursive: true });
+  if (owner) chownSync(clusterDir(ctx), owner.uid, owner.gid);
   const args = ['-D', data, '-U', DATABASE, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
   try {
     await run(postgresBinary(ctx, 'initdb'), args, { ...(owner ?? {}), cwd: '/', env: { ...ctx.env, LC_ALL: 'C' } });
@@ -57,7 +77,7 @@ function checkCluster(ctx: StackContext): 'fresh' | 'ready' {
   if (!/^\d+$/.test(version) || (binaryMajor && version !== binaryMajor)) {
     throw new LabError(
       'LAB_ERR_STATE_CORRUPT',
-      `postgres: the data dir ${data} is broken (PG_VERSION ${version ? `"${version.slice(0, 20)}"` : 'missing'}, server is ${binaryMajor ?? '?'}): remove ${join(ctx.dir, 'postgres')} and start again (the lab recreates and reseeds it)`,
+      `postgres: the data dir ${data} is broken (PG_VERSION ${version ? `"${version.slice(0, 20)}"` : 'missing'}, server is ${binaryMajor ?? '?'}): remove ${clusterDir(ctx)} and start again (the lab recreates and reseeds it)`,
     );
   }
   return 'ready';
