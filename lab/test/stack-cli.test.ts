@@ -3,7 +3,7 @@
  * nothing once `down` ran; a taken port, a missing binary and a corrupt lab state each get one
  * clear line, a non-zero exit, and nothing started.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -147,6 +147,21 @@ describe('bad input gets one clear line, a non-zero exit and nothing started', (
     }
     expect((await runCli(['down'], env)).code).toBe(0);
     expect((await runCli(['status'], env)).code).toBe(0);
+  });
+
+  it('a component that dies while starting is named with the tail of its log, and nothing is left running', async () => {
+    // a stand-in PostgreSQL (LAB_POSTGRES_BIN) whose server fails the way a real one does
+    const bin = join(dir, 'fake-postgres', '15', 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'initdb'), '#!/bin/sh\nmkdir -p "$2" && echo 15 > "$2/PG_VERSION"\n');
+    writeFileSync(join(bin, 'postgres'), '#!/bin/sh\necho "FATAL:  could not map anonymous shared memory" >&2\nexit 1\n');
+    for (const file of ['initdb', 'postgres']) chmodSync(join(bin, file), 0o755);
+    const run = await runCli(['up', '--no-app'], { ...env, LAB_POSTGRES_BIN: bin });
+    expect(run.code).toBe(2);
+    const line = oneLine(run);
+    expect(line).toMatch(/^faultline: postgres exited with code 1 while starting: FATAL: {2}could not map anonymous shared memory \(log: .*postgres\.log\)$/);
+    expectNothingLeft(recordedPids(env));
+    rmSync(join(dir, 'postgres'), { recursive: true, force: true });
   });
 
   it('a broken PostgreSQL data dir names postgres and the fix, and leaves nothing running', async () => {
