@@ -1,5 +1,7 @@
 /** `faultline up | down | status`: the native stack from the command line. */
 import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { labLogsDir, PROJECT_ROOT } from '../paths.ts';
 import { formatStatus, stackIsUp, stackStatus, startStack, stopStack } from '../stack/index.ts';
 
 function print(line: string): void {
@@ -31,7 +33,7 @@ async function up(options: { app?: boolean; replicas?: string }): Promise<void> 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  print(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in .lab/logs/, faultline down stops it)`);
+  print(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${relative(PROJECT_ROOT, labLogsDir())}/, faultline down stops it)`);
   print(formatStatus(await stackStatus()));
 }
 
