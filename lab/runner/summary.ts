@@ -58,8 +58,10 @@ const k6Schema = z.strictObject({
     /** Mean and peak cores k6 used over 1 s samples. */
     averageCores: z.number(),
     peakCores: z.number(),
-    /** Share of k6's runnable time spent waiting for a CPU (from /proc/<pid>/task/<tid>/schedstat). */
+    /** Share of k6's runnable time spent waiting for a CPU (from /proc/<pid>/task/<tid>/schedstat); informative only. */
     runQueueWaitRatio: z.number(),
+    /** Mean wait on a run queue each time one of k6's threads became runnable, ms. */
+    schedulingDelayMs: z.number(),
     starved: z.boolean(),
   }),
   dashboard: z.string().nullable(),

@@ -30,7 +30,7 @@ export function loadChecks(variant: VariantSummary): Check[] {
       check: 'load-cpu',
       variant: variant.name,
       ok: !k6.cpu.starved,
-      detail: `k6 used ${k6.cpu.averageCores.toFixed(2)} cores on average (peak ${k6.cpu.peakCores.toFixed(2)}) and waited for a CPU ${pct(k6.cpu.runQueueWaitRatio)} of its runnable time`,
+      detail: `k6 used ${k6.cpu.averageCores.toFixed(2)} cores on average (peak ${k6.cpu.peakCores.toFixed(2)}) and waited ${k6.cpu.schedulingDelayMs.toFixed(2)} ms on average for a CPU each time it had work (${pct(k6.cpu.runQueueWaitRatio)} of its runnable time)`,
     },
   ];
 }

@@ -29,7 +29,7 @@ function variant(over: { dropped?: number; exhausted?: boolean; starved?: boolea
       metrics: {},
       arrival: { plannedIterations: planned, achievedIterations: planned - dropped, droppedIterations: dropped, droppedRatio: dropped / planned, plannedRate: 100, achievedRate: 100 - dropped / 10 },
       vus: { peak: 10, allocated: 20, exhausted: over.exhausted ?? false },
-      cpu: { seconds: 1, averageCores: 0.1, peakCores: 0.2, runQueueWaitRatio: 0.1, starved: over.starved ?? false },
+      cpu: { seconds: 1, averageCores: 0.1, peakCores: 0.2, runQueueWaitRatio: 0.1, schedulingDelayMs: 0.05, starved: over.starved ?? false },
       dashboard: null,
       summaryFile: null,
     },
