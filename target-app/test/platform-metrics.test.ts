@@ -47,6 +47,8 @@ describe('/metrics of every service', () => {
       expect(text).toContain(runtime);
     }
     const catalog = await (await fetch(`http://127.0.0.1:${lab.catalogs[0]!.port}/metrics`)).text();
+    expect(catalog).toMatch(/^db_client_connections\{state="idle"\} \d+$/m);
+    expect(catalog).toMatch(/^db_client_connection_pending_requests 0$/m);
     expect(catalog).toMatch(/db_client_operation_duration_seconds_count\{db_system_name="postgresql",db_operation_name="SELECT",db_collection_name="products"\} [1-9]/);
   });
 

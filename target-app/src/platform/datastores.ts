@@ -43,6 +43,7 @@ export class Database implements Queryable {
   constructor(pool: Pool, metrics?: ServiceMetrics) {
     this.pool = pool;
     this.metrics = metrics;
+    if (metrics) poolGauges(metrics, [pool]);
   }
 
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], labels?: QueryLabels): Promise<QueryResult<R>> {
@@ -82,6 +83,36 @@ export class Database implements Queryable {
       if (this.metrics) observe(this.metrics.dbOperationDuration, queryLabelsOf(text, labels), (performance.now() - started) / 1000, activeTraceIds());
     }
   }
+}
+
+const pools = new WeakMap<ServiceMetrics, Pool[]>();
+
+/** Pool in-flight (semconv db.client.connection.*): connections used and idle, checkouts waiting. */
+function poolGauges(metrics: ServiceMetrics, added: Pool[]): void {
+  const known = pools.get(metrics);
+  if (known) {
+    known.push(...added);
+    return;
+  }
+  const list = [...added];
+  pools.set(metrics, list);
+  metrics.gauge({
+    name: 'db_client_connections',
+    help: 'Database connections of the pool, by state (used = running a query or in a transaction).',
+    labelNames: ['state'],
+    collect() {
+      const idle = list.reduce((n, p) => n + p.idleCount, 0);
+      this.set({ state: 'idle' }, idle);
+      this.set({ state: 'used' }, list.reduce((n, p) => n + p.totalCount, 0) - idle);
+    },
+  });
+  metrics.gauge({
+    name: 'db_client_connection_pending_requests',
+    help: 'Checkouts waiting for a free database connection.',
+    collect() {
+      this.set(list.reduce((n, p) => n + p.waitingCount, 0));
+    },
+  });
 }
 
 export interface PostgresOptions {

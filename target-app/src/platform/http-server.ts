@@ -24,7 +24,7 @@ export function serverTelemetry(metrics: ServiceMetrics, port: () => number): Re
   const t = tracer();
   return (req, res, next) => {
     const started = performance.now();
-    metrics.httpServerActive.inc();
+    metrics.activeRequests++;
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = t.startSpan(
       req.method,
@@ -33,7 +33,7 @@ export function serverTelemetry(metrics: ServiceMetrics, port: () => number): Re
     );
     const ctx = trace.setSpan(parent, span);
     res.once('close', () => {
-      metrics.httpServerActive.dec();
+      metrics.activeRequests--;
       const route = routeOf(req);
       const status = res.writableFinished ? res.statusCode : 499;
       span.updateName(route ? `${req.method} ${route}` : req.method);

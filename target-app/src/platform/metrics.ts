@@ -22,7 +22,8 @@ export interface MetricsOptions {
 export class ServiceMetrics {
   readonly registry: client.Registry<client.OpenMetricsContentType>;
   readonly httpServerDuration: client.Histogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;
-  readonly httpServerActive: client.Gauge<string>;
+  /** Requests in flight, read by the http_server_active_requests gauge at scrape time (no label hashing per request). */
+  activeRequests = 0;
   readonly httpClientDuration: client.Histogram<'http_request_method' | 'server_address' | 'http_response_status_code' | 'error_type'>;
   readonly dbOperationDuration: client.Histogram<'db_system_name' | 'db_operation_name' | 'db_collection_name'>;
 
@@ -35,7 +36,14 @@ export class ServiceMetrics {
       help: 'Duration of HTTP server requests.',
       labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
     });
-    this.httpServerActive = this.gauge({ name: 'http_server_active_requests', help: 'HTTP server requests in flight.' });
+    const self = this;
+    this.gauge({
+      name: 'http_server_active_requests',
+      help: 'HTTP server requests in flight.',
+      collect() {
+        this.set(self.activeRequests);
+      },
+    });
     this.httpClientDuration = this.histogram({
       name: 'http_client_request_duration_seconds',
       help: 'Duration of outbound HTTP requests, by peer service.',
