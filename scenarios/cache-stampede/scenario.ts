@@ -11,7 +11,7 @@ const HOT_KEYS = 20;
 const EXPIRIES = 3;
 const EVERY = 3;
 /** What one product query costs the database, ms: a miss is expensive, as it is in production. */
-const QUERY_COST_MS = 100;
+const QUERY_COST_MS = 125;
 
 /** Product reads that reached the database over the window. */
 const dbQueries = 'sum(increase(db_client_operation_duration_seconds_count{job="catalog",db_collection_name="products"}[$window])) or vector(0)';
@@ -38,8 +38,8 @@ export default defineScenario({
     protected: { description: 'single flight, lock, stale-while-revalidate, TTL jitter, early refresh', switches: { catalog: { cacheStrategy: 'protected' } } },
   },
   profiles: {
-    smoke: { duration: 20, warmup: 3, settle: 2, vars: { RATE: 300, HOT_KEYS } },
-    full: { duration: 60, warmup: 5, settle: 3, vars: { RATE: 300, HOT_KEYS } },
+    smoke: { duration: 20, warmup: 3, settle: 2, vars: { RATE: 400, HOT_KEYS } },
+    full: { duration: 60, warmup: 5, settle: 3, vars: { RATE: 400, HOT_KEYS } },
   },
   timeline: [
     {
