@@ -13,7 +13,7 @@ help: ## list the targets, one line each
 
 setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools
 	@tools/install-system-packages.sh
-	@$(MAKE) --no-print-directory $(NPM_STAMP)
+	@$(MAKE) -s --no-print-directory $(NPM_STAMP)
 	@tools/build.sh
 
 $(NPM_STAMP): package.json package-lock.json

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { isLabError } from './errors.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerScenarioCommands } from './commands/scenario.ts';
+import { registerTokenCommand } from './commands/token.ts';
 
 const program = new Command()
   .name('faultline')
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerStackCommands(program);
 registerScenarioCommands(program);
+registerTokenCommand(program);
 
 try {
   await program.parseAsync(process.argv);
