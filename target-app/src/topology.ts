@@ -5,26 +5,13 @@
  */
 import { join } from 'node:path';
 import { catalogPort, catalogProxyPort, adminPort, type PortMap } from '../../lab/ports.ts';
+import type { ServiceSpec } from '../../lab/stack/topology.ts';
+import type { ProxyDefinition as ProxySpec } from '../../lab/stack/toxiproxy-api.ts';
 import { LAB_JWT_SECRET } from './platform/auth.ts';
 
-export interface ServiceSpec {
-  service: string;
-  instance: string;
-  /** Absolute path of the service's main.ts. */
-  entry: string;
-  env: Record<string, string>;
-  port: number;
-  adminPort: number;
-  readyPath: '/readyz';
-}
-
-export interface ProxySpec {
-  name: string;
-  /** host:port Toxiproxy listens on. */
-  listen: string;
-  /** host:port it forwards to. */
-  upstream: string;
-}
+// The stack's side of contract 2 is the one definition of a spec; this module fills it in.
+export type { ServiceSpec } from '../../lab/stack/topology.ts';
+export type { ProxyDefinition as ProxySpec } from '../../lab/stack/toxiproxy-api.ts';
 
 export interface TopologyOptions {
   /** Catalog instances (catalog-1..n); default 1. */
