@@ -22,9 +22,15 @@ child.on('exit', (code) => {
   let passed = 0;
   let failed = 0;
   if (existsSync(outputFile)) {
-    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
+    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      testResults: { status: string; assertionResults: unknown[] }[];
+    };
+    // a file that failed before any test ran (an import error, a failing hook) counts once
+    const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
     passed = report.numPassedTests;
-    failed = report.numFailedTests + report.numFailedTestSuites;
+    failed = report.numFailedTests + brokenFiles;
   } else {
     failed = 1;
   }
