@@ -7,7 +7,7 @@ export type SeedOptions = {
   reviewsPerProduct?: number;
 };
 
-/** Bounds that keep a seed a lab-sized job (the brief asks for at least 10,000 products). */
+/** Bounds that keep a seed a lab-sized job (the shop holds at least 10,000 products). */
 const MAX_PRODUCTS = 1_000_000;
 const MAX_REVIEWS_PER_PRODUCT = 200;
 
