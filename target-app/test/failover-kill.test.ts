@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDir } from '../../lab/paths.ts';
 import { startStack, type StackHandle } from '../../lab/stack/index.ts';
+import { readProducts } from './product-reads.ts';
 
 /**
  * Failover against real processes: the whole app on the native stack, two catalog instances,
@@ -26,29 +27,11 @@ describe('gateway failover when a catalog process is killed', () => {
     await stack?.stop();
   });
 
-  /** `total` product reads through the gateway, `concurrency` at a time; `during(i)` runs before read i. */
-  async function readProducts(total: number, concurrency: number, during: (i: number) => void): Promise<number[]> {
-    const statuses: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) {
-          const i = next++;
-          during(i);
-          const res = await fetch(`${gateway}/products/${(i % 50) + 1}`);
-          await res.arrayBuffer();
-          statuses.push(res.status);
-        }
-      }),
-    );
-    return statuses;
-  }
-
   it('a catalog instance killed under load costs no failed request with failover on', async () => {
     const victim = stack.pidOf('catalog-1');
     expect(victim).toBeTypeOf('number');
     let killed = false;
-    const statuses = await readProducts(400, 8, (i) => {
+    const statuses = await readProducts(gateway, 400, 8, (i) => {
       if (i === 100) killed = stack.signal('catalog-1', 'SIGKILL');
     });
     expect(killed).toBe(true);

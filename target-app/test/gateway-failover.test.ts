@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProducts } from './product-reads.ts';
 import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
 
 /** Load balancing over two real catalog instances (real Postgres and Redis), each behind its Toxiproxy edge. */
@@ -11,27 +12,11 @@ describe('gateway -> catalog: round robin, failover', () => {
     await lab?.stop();
   });
 
-  /** `total` product reads, `concurrency` at a time; the statuses in order. */
-  async function readProducts(total: number, concurrency = 8, during?: (done: number) => Promise<void> | void): Promise<number[]> {
-    const statuses: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) {
-          const i = next++;
-          if (during) await during(i);
-          const res = await fetch(`${lab.url}/products/${(i % 50) + 1}`);
-          await res.arrayBuffer();
-          statuses.push(res.status);
-        }
-      }),
-    );
-    return statuses;
-  }
+  const read = (total: number, concurrency?: number, during?: (i: number) => Promise<void> | void) => readProducts(lab.url, total, concurrency, during);
 
   it('spreads requests over every instance in round robin', async () => {
     const before = await Promise.all(lab.catalogs.map((c) => metricValue(`http://127.0.0.1:${c.port}`, 'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/products/:id",http_response_status_code="200"}')));
-    const statuses = await readProducts(40, 1);
+    const statuses = await read(40, 1);
     expect(statuses.every((s) => s === 200)).toBe(true);
     const after = await Promise.all(lab.catalogs.map((c) => metricValue(`http://127.0.0.1:${c.port}`, 'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/products/:id",http_response_status_code="200"}')));
     expect(after.map((a, i) => a - before[i]!)).toEqual([20, 20]);
@@ -42,7 +27,7 @@ describe('gateway -> catalog: round robin, failover', () => {
   it('with failover off, an unreachable instance fails the requests sent to it', async () => {
     await lab.toxiproxy.setEnabled('gateway-catalog-1', false);
     try {
-      const statuses = await readProducts(40);
+      const statuses = await read(40);
       expect(statuses.filter((s) => s === 502).length).toBeGreaterThanOrEqual(10);
     } finally {
       await lab.toxiproxy.setEnabled('gateway-catalog-1', true);
@@ -53,7 +38,7 @@ describe('gateway -> catalog: round robin, failover', () => {
     await patchSwitches(lab.gateway, { failover: 'on', outlierConsecutiveFailures: 2, outlierEjectionMs: 500 });
     await lab.toxiproxy.setEnabled('gateway-catalog-1', false);
     try {
-      const statuses = await readProducts(100);
+      const statuses = await read(100);
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
       expect(await metricValue(lab.url, 'catalog_replicas_eligible')).toBe(1);
     } finally {
@@ -65,7 +50,7 @@ describe('gateway -> catalog: round robin, failover', () => {
 
   it('with failover on, a catalog instance stopped under load costs no failed request', async () => {
     let stopped: Promise<void> | undefined;
-    const statuses = await readProducts(200, 8, (i) => {
+    const statuses = await read(200, 8, (i) => {
       if (i === 50) stopped = lab.catalogs[0]!.shutdown();
     });
     await stopped;
