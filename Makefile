@@ -36,9 +36,9 @@ status: ## a table of the stack: component, port, pid, health, version
 scenarios: $(NPM_STAMP) ## list the scenarios with their one-line purpose
 	@$(LAB) list
 
-scenario: setup ## run a scenario: make scenario NAME=cache-stampede [PROFILE=smoke|full] [VARIANT=v] [KEEP=1]
+scenario: setup ## run a scenario: make scenario NAME=cache-stampede [PROFILE=smoke|full] [VARIANT=v] [ENGINE=embedded|k6] [WORKERS=n] [KEEP=1]
 	@if [ -z "$(NAME)" ]; then echo "scenario: NAME is missing: make scenario NAME=<name> (make scenarios lists them)" >&2; exit 2; fi
-	@$(LAB) run $(NAME) $(if $(PROFILE),--profile $(PROFILE)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(KEEP),--keep)
+	@$(LAB) run $(NAME) $(if $(PROFILE),--profile $(PROFILE)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(KEEP),--keep) $(if $(ENGINE),--engine $(ENGINE)) $(if $(WORKERS),--workers $(WORKERS))
 
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))

@@ -2,8 +2,9 @@
  * `faultline list` and `faultline run <name>`: the scenario commands of the CLI. The exit code is
  * the verdict: 0 passed, 1 a hypothesis failed, 2 the run broke, 3 inconclusive, 130 interrupted.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isLabError } from '../errors.ts';
+import { ENGINES, type EngineName } from '../runner/load-engine.ts';
 import { runScenario } from '../runner/run.ts';
 import { loadScenario, scenarioNames } from '../runner/scenarios.ts';
 import type { ProfileName } from '../runner/schema.ts';
@@ -34,9 +35,26 @@ export function registerScenarioCommands(program: Command): void {
     .addOption(new Option('--profile <profile>', 'smoke (under a minute) or full').choices(['smoke', 'full']).default('full'))
     .option('--variant <variant>', 'run only this variant')
     .option('--keep', 'leave the stack running afterwards (make down stops it)', false)
-    .action(async (name: string, options: { profile: ProfileName; variant?: string; keep: boolean }) => {
-      const summary = await runScenario({ name, profile: options.profile, keep: options.keep, env: process.env, out: process.stdout, ...(options.variant ? { variant: options.variant } : {}) });
+    .addOption(new Option('--engine <engine>', 'the load engine: embedded (load/, the default) or k6 (a k6 binary on PATH)').choices([...ENGINES]).default('embedded'))
+    .addOption(new Option('--workers <n>', 'worker threads of the embedded engine').argParser(workerCount).default(1))
+    .action(async (name: string, options: { profile: ProfileName; variant?: string; keep: boolean; engine: EngineName; workers: number }) => {
+      const summary = await runScenario({
+        name,
+        profile: options.profile,
+        keep: options.keep,
+        engine: options.engine,
+        workers: options.workers,
+        env: process.env,
+        out: process.stdout,
+        ...(options.variant ? { variant: options.variant } : {}),
+      });
       // open keep-alive sockets must not hold the verdict back
       process.exit(summary.exitCode);
     });
+}
+
+function workerCount(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('--workers takes a whole number from 1 to 16');
+  return n;
 }

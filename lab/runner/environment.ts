@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { PortMap } from '../ports.ts';
 import type { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
-import { k6Binary } from './k6.ts';
+import { engineCommand, type EngineName } from './load-engine.ts';
 import type { Summary } from './summary.ts';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string | null {
@@ -15,10 +15,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   }
 }
 
-export async function describeEnvironment(ports: PortMap, toxiproxy: ToxiproxyClient, env: NodeJS.ProcessEnv): Promise<Summary['environment']> {
+export async function describeEnvironment(ports: PortMap, toxiproxy: ToxiproxyClient, env: NodeJS.ProcessEnv, how: { engine: EngineName; profile: string }): Promise<Summary['environment']> {
   const versions: Record<string, string> = { node: process.versions.node };
-  const k6 = run(k6Binary(), ['version'], { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true' });
-  if (k6) versions.k6 = k6.split('\n')[0]!.replace(/^k6 /, '');
+  if (how.engine === 'k6') {
+    const k6 = run(engineCommand('k6', env), ['version'], { ...process.env, K6_NO_USAGE_REPORT: 'true' });
+    if (k6) versions.k6 = k6.split('\n')[0]!.replace(/^k6 /, '');
+  }
   const tox = await toxiproxy.version().catch(() => null);
   if (tox) versions.toxiproxy = tox.replace(/^"|"$/g, '');
   try {
@@ -38,5 +40,7 @@ export async function describeEnvironment(ports: PortMap, toxiproxy: ToxiproxyCl
     versions,
     host: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
     ports: { offset: Number(env.LAB_PORT_OFFSET ?? 0), prometheus: ports.prometheus, gateway: ports.gateway },
+    engine: how.engine,
+    profile: how.profile,
   };
 }

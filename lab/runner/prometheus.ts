@@ -43,6 +43,13 @@ export class PrometheusClient {
     return finite(Number(data.result[0]!.value![1]));
   }
 
+  /** Every series of an instant query at `time`, with its labels (NaN samples left out). */
+  async vector(expr: string, time: number, what = 'a query'): Promise<{ labels: Record<string, string>; value: number }[]> {
+    const data = await this.request('/api/v1/query', { query: expr, time: String(time) }, what);
+    if (data.resultType !== 'vector') throw new PromqlError(`${what}: the PromQL returns a ${data.resultType}, not a vector: ${expr}`);
+    return data.result.map((s) => ({ labels: s.metric, value: Number(s.value![1]) })).filter((s) => !Number.isNaN(s.value));
+  }
+
   async range(expr: string, start: number, end: number, step: number, what = 'a range query'): Promise<Series[]> {
     const data = await this.request('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }, what);
     if (data.resultType !== 'matrix') return [];

@@ -48,10 +48,10 @@ export function reportHtml(summary: Summary, charts: Chart[]): string {
   const checks = summary.checks.map((c) => `<tr class="${c.ok ? 'held' : 'failed'}"><td>${c.check}</td><td>${esc(c.variant ?? '')}</td><td>${c.ok ? 'ok' : 'TRIPPED'}</td><td>${esc(c.detail)}</td></tr>`).join('\n');
   const variants = summary.variants
     .map((v) => {
-      const d = v.k6?.metrics.http_req_duration;
+      const d = v.engine?.metrics.http_req_duration;
       const faults = v.faults.map((f) => `${f.fault} on ${f.target} ${f.appliedAt ? `(${f.state}, ${f.appliedAt.slice(11, 19)}–${f.revertedAt?.slice(11, 19) ?? '?'})` : `(${f.state})`}`).join('<br>');
-      const dash = v.k6?.dashboard ? `<a href="${esc(v.k6.dashboard)}">k6 dashboard</a>` : '';
-      return `<tr><td>${esc(v.name)}</td><td>${esc(v.description)}</td><td><code>${esc(JSON.stringify(v.switches))}</code></td><td>${v.k6 ? v.k6.arrival.achievedRate.toFixed(1) : '-'}/s</td><td>${d ? `${d['p(95)']?.toFixed(1)} / ${d['p(99)']?.toFixed(1)} ms` : '-'}</td><td>${faults || '-'}</td><td>${dash}</td></tr>`;
+      const dash = v.engine?.dashboard ? `<a href="${esc(v.engine.dashboard)}">k6 dashboard</a>` : '';
+      return `<tr><td>${esc(v.name)}</td><td>${esc(v.description)}</td><td><code>${esc(JSON.stringify(v.switches))}</code></td><td>${v.engine ? v.engine.arrival.achievedRate.toFixed(1) : '-'}/s</td><td>${d ? `${d['p(95)']?.toFixed(1)} / ${d['p(99)']?.toFixed(1)} ms` : '-'}</td><td>${faults || '-'}</td><td>${dash}</td></tr>`;
     })
     .join('\n');
   const chartBlocks = charts

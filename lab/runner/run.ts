@@ -1,6 +1,6 @@
 /**
  * A scenario run from start to verdict: load and validate the scenario, bring the stack up with
- * its topology, reset Toxiproxy, check every PromQL, run each variant (switches, k6, faults),
+ * its topology, reset Toxiproxy, check every PromQL, run each variant (switches, load, faults),
  * judge faults and hypotheses, write the results, and stop the stack unless asked to keep it.
  * Every exit path (verdict, failure, Ctrl-C) reverts the faults and resets Toxiproxy.
  */
@@ -17,7 +17,8 @@ import { collectCharts } from './charts.ts';
 import { describeEnvironment } from './environment.ts';
 import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
-import { k6Binary } from './k6.ts';
+import { engineCommand, type EngineName } from './load-engine.ts';
+import { measureCost, measureServices, saturationChecks } from './service-load.ts';
 import { PrometheusClient } from './prometheus.ts';
 import { reportHtml } from './report.ts';
 import { loadScenario, planRun } from './scenarios.ts';
@@ -25,7 +26,7 @@ import type { ProfileName } from './schema.ts';
 import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
-import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, verdictTable } from './verdict.ts';
+import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, thresholdHypotheses, verdictTable } from './verdict.ts';
 import { judgeFault, visibilityCheck } from './visibility.ts';
 
 export interface RunOptions {
@@ -33,6 +34,10 @@ export interface RunOptions {
   profile: ProfileName;
   variant?: string;
   keep: boolean;
+  /** The load engine: embedded (default) or k6 from PATH. */
+  engine?: EngineName;
+  /** Worker threads of the embedded engine (default 1). */
+  workers?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WriteStream;
 }
@@ -59,7 +64,8 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     throw new LabError('RUN_ERR_UNKNOWN_VARIANT', `${loaded.name} has no variant '${o.variant}': its variants are ${known.join(', ')}`);
   }
   const variants = o.variant ? [o.variant] : known;
-  k6Binary();
+  const engine = o.engine ?? 'embedded';
+  engineCommand(engine, o.env);
   const ports = resolvePorts(o.env);
   const started = new Date();
   const id = runId(started);
@@ -80,7 +86,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   let environment: Summary['environment'] | undefined;
 
   const build = async (verdict: { verdict: Summary['verdict']; exitCode: number; reasons: string[] }, results: HypothesisResult[], variantSummaries: VariantSummary[], checks: Check[]): Promise<Summary> => {
-    environment ??= await describeEnvironment(ports, toxiproxy, o.env);
+    environment ??= await describeEnvironment(ports, toxiproxy, o.env, { engine, profile: o.profile });
     return summarySchema.parse({
       schema: SUMMARY_SCHEMA,
       scenario: loaded.name,
@@ -94,7 +100,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
       hypotheses: results,
       checks,
       environment,
-      files: { junit: 'junit.xml', report: 'report.html', dashboards: variantSummaries.flatMap((v) => (v.k6?.dashboard ? [v.k6.dashboard] : [])) },
+      files: { junit: 'junit.xml', report: 'report.html', dashboards: variantSummaries.flatMap((v) => (v.engine?.dashboard ? [v.engine.dashboard] : [])) },
     });
   };
 
@@ -119,18 +125,22 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     for (const variant of variants) {
       if (abort.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
       note(`variant ${variant}: ${scenario.variants[variant]!.description}`);
-      outcomes.push(await runVariant({ loaded, plan, variant, runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out }));
+      outcomes.push(await runVariant({ loaded, plan, variant, engine, ...(o.workers ? { workers: o.workers } : {}), runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out }));
     }
     await sleep(FLUSH_SECONDS * 1000);
 
     const variantSummaries: VariantSummary[] = [];
-    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus));
-    const results = await judgeHypotheses(
-      scenario.hypotheses,
-      outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.k6.summary })),
-      { prometheus, scenario: loaded.name },
-    );
-    const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
+    const services = [...new Set(stack.instances().map((i) => i.service))];
+    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services));
+    const results = [
+      ...(await judgeHypotheses(
+        scenario.hypotheses,
+        outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.engine.summary })),
+        { prometheus, scenario: loaded.name },
+      )),
+      ...variantSummaries.flatMap(thresholdHypotheses),
+    ];
+    const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     const charts = await collectCharts(scenario, outcomes, prometheus, id, loaded.name).catch(() => []);
     writeResults(resultsDir, summary, reportHtml(summary, charts));
@@ -162,7 +172,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
-async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient): Promise<VariantSummary> {
+async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[]): Promise<VariantSummary> {
   const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
   const faults = [];
   for (const record of outcome.faults) {
@@ -184,15 +194,18 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
       visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name }),
     });
   }
-  const { summary: _metrics, ...k6 } = outcome.k6;
+  const { summary: engineMetrics, ...engine } = outcome.engine;
+  const loadWindow = { start: outcome.loadStart / 1000, end: outcome.loadEnd / 1000 };
   return {
     name: outcome.name,
     description: spec.description,
     switches: spec.switches,
-    load: window({ start: outcome.loadStart / 1000, end: outcome.loadEnd / 1000 }),
+    load: window(loadWindow),
     phases: Object.fromEntries(Object.entries(outcome.phases).map(([name, w]) => [name, window(w)])),
     faults,
-    k6,
+    engine,
+    services: await measureServices(prometheus, services, outcome.phases),
+    cost: await measureCost(prometheus, services, loadWindow, engineMetrics),
   };
 }
 

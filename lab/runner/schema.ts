@@ -103,6 +103,19 @@ export const scenarioSchema = z.strictObject({
   resetCacheBetweenVariants: z.boolean().default(true),
   timeline: z.array(faultEntry).default([]),
   hypotheses: z.array(hypothesis).min(1),
+  /**
+   * Bounds on how hard each app service may work in the given phases (default: steady). A service
+   * beyond them makes the run inconclusive: the app was saturated where the scenario did not mean it.
+   */
+  saturation: z
+    .strictObject({
+      phases: z.array(phase).min(1).default(['steady']),
+      /** CPU cores one service may use on average over the phase. */
+      cpuCores: z.number().positive().optional(),
+      /** The p99 event-loop delay one service may reach during the phase, ms. */
+      eventLoopP99Ms: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -113,6 +126,7 @@ export type Profile = Scenario['profiles']['smoke'];
 export type ProfileName = keyof Scenario['profiles'];
 export type FaultEntryInput = Scenario['timeline'][number];
 export type PromqlCheck = z.output<typeof promqlCheck>;
+export type Saturation = NonNullable<Scenario['saturation']>;
 
 /** Identity with types: lets a scenario file be checked by the editor as it is written. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 
-export const SUMMARY_SCHEMA = 'faultline.summary/v1';
+export const SUMMARY_SCHEMA = 'faultline.summary/v2';
 
 const iso = z.string();
 const window = z.strictObject({ start: iso, end: iso, seconds: z.number() });
 const outcome = z.enum(['held', 'failed', 'no-data']);
 
 export const checkSchema = z.strictObject({
-  /** Stable id: arrival-rate, vu-pool, load-cpu, fault-effect, fault-visible, hypothesis-data. */
+  /** Stable id: arrival-rate, vu-pool, load-schedule, sut-saturation, fault-effect, fault-visible, hypothesis-data. */
   check: z.string(),
   variant: z.string().optional(),
   ok: z.boolean(),
@@ -39,9 +39,11 @@ const faultSchema = z.strictObject({
     .nullable(),
 });
 
-const k6Schema = z.strictObject({
+const engineSchema = z.strictObject({
+  /** embedded (load/) or k6 (a user's own, from PATH). */
+  engine: z.string(),
   exitCode: z.number().nullable(),
-  /** k6's end-of-test metrics (its summary export), keyed by metric then stat. */
+  /** The engine's end-of-test metrics (k6's summary export), keyed by metric then stat. */
   metrics: z.record(z.string(), z.record(z.string(), z.number())),
   arrival: z.strictObject({
     plannedIterations: z.number(),
@@ -51,21 +53,41 @@ const k6Schema = z.strictObject({
     plannedRate: z.number(),
     achievedRate: z.number(),
   }),
+  /** An iteration's actual start minus its due time, ms (null: the engine does not measure it, as k6 does not). */
+  startLag: z.strictObject({ p50Ms: z.number().nullable(), p99Ms: z.number().nullable(), maxMs: z.number().nullable(), boundMs: z.number() }).nullable(),
   vus: z.strictObject({ peak: z.number(), allocated: z.number(), exhausted: z.boolean() }),
+  /** The load script's thresholds as the engine judged them. */
+  thresholds: z.array(z.strictObject({ metric: z.string(), expression: z.string(), ok: z.boolean() })),
   cpu: z.strictObject({
-    /** CPU seconds k6 used (user + system, all threads). */
+    /** CPU seconds the engine used (user + system, all threads). */
     seconds: z.number(),
-    /** Mean and peak cores k6 used over 1 s samples. */
+    /** Mean and peak cores it used over 1 s samples. */
     averageCores: z.number(),
     peakCores: z.number(),
-    /** Share of k6's runnable time spent waiting for a CPU (from /proc/<pid>/task/<tid>/schedstat); informative only. */
+    /** Share of its runnable time spent waiting for a CPU (from /proc/<pid>/task/<tid>/schedstat); informative. */
     runQueueWaitRatio: z.number(),
-    /** Mean wait on a run queue each time one of k6's threads became runnable, ms. */
+    /** Mean wait on a run queue each time one of its threads became runnable, ms; informative. */
     schedulingDelayMs: z.number(),
     starved: z.boolean(),
   }),
-  dashboard: z.string().nullable(),
+  /** Files in the results dir: the summary export, the per-second HDR file (embedded only), k6's web dashboard (k6 only), the log. */
   summaryFile: z.string().nullable(),
+  secondsFile: z.string().nullable(),
+  dashboard: z.string().nullable(),
+  log: z.string().nullable(),
+});
+
+/** One app service (Prometheus job) in one phase: how hard it worked. */
+const serviceLoadSchema = z.strictObject({ cpuCores: z.number().nullable(), eventLoopP99Ms: z.number().nullable(), residentMiB: z.number().nullable() });
+
+/** What the variant's resilience cost the servers, over its load window. */
+const costSchema = z.strictObject({
+  /** App CPU seconds (every service) per successful client request. */
+  cpuSecondsPerSuccess: z.number().nullable(),
+  /** Requests the services sent each other (retries included) per client request: retry amplification. */
+  downstreamPerRequest: z.number().nullable(),
+  /** Peak resident memory of all app services together, MiB. */
+  peakMemoryMiB: z.number().nullable(),
 });
 
 const variantSchema = z.strictObject({
@@ -75,7 +97,10 @@ const variantSchema = z.strictObject({
   load: window,
   phases: z.record(z.string(), window),
   faults: z.array(faultSchema),
-  k6: k6Schema.nullable(),
+  engine: engineSchema.nullable(),
+  /** Per phase, per app service: CPU, event-loop delay, memory (the saturation guard reads these). */
+  services: z.record(z.string(), z.record(z.string(), serviceLoadSchema)),
+  cost: costSchema,
 });
 
 export const summarySchema = z.strictObject({
@@ -112,6 +137,9 @@ export const summarySchema = z.strictObject({
     versions: z.record(z.string(), z.string()),
     host: z.strictObject({ cpus: z.number(), memoryGiB: z.number() }),
     ports: z.strictObject({ offset: z.number(), prometheus: z.number(), gateway: z.number() }),
+    /** The load engine and profile the run used. */
+    engine: z.string(),
+    profile: z.string(),
   }),
   files: z.strictObject({ junit: z.string(), report: z.string(), dashboards: z.array(z.string()) }),
 });
@@ -119,7 +147,9 @@ export const summarySchema = z.strictObject({
 export type Summary = z.infer<typeof summarySchema>;
 export type VariantSummary = Summary['variants'][number];
 export type FaultSummary = VariantSummary['faults'][number];
-export type K6Result = NonNullable<VariantSummary['k6']>;
+export type EngineResultSummary = NonNullable<VariantSummary['engine']>;
+export type ServiceLoad = z.infer<typeof serviceLoadSchema>;
+export type Cost = z.infer<typeof costSchema>;
 export type Check = z.infer<typeof checkSchema>;
 export type Verdict = Summary['verdict'];
 

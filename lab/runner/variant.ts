@@ -1,7 +1,7 @@
 /**
- * One variant of a run: apply its switches, start k6 on the load script, play the fault timeline
- * beside it, show the progress line, and come back with the windows, faults and k6's numbers.
- * Faults are reverted whatever happens; k6 is stopped if anything fails.
+ * One variant of a run: apply its switches, start the load engine on the load script, play the
+ * fault timeline beside it, show the progress line, and come back with the windows, faults and the
+ * engine's numbers. Faults are reverted whatever happens; the engine is stopped if anything fails.
  */
 import { Redis } from 'ioredis';
 import { LabError } from '../errors.ts';
@@ -10,12 +10,12 @@ import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timel
 import type { FaultContext } from '../../chaos/fault.ts';
 import type { LabMetrics } from '../../chaos/metrics.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
-import { startK6, type RunningK6 } from './k6.ts';
+import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
+import type { EngineResult } from './load-result.ts';
 import { phaseAt, phaseWindows, type PhaseWindows } from './phases.ts';
 import type { PrometheusClient } from './prometheus.ts';
 import { ProgressLine } from './progress.ts';
 import type { LoadedScenario, RunPlan } from './scenarios.ts';
-import type { K6Result } from './summary.ts';
 
 export interface VariantOutcome {
   name: string;
@@ -25,13 +25,16 @@ export interface VariantOutcome {
   /** Epoch seconds. */
   phases: PhaseWindows;
   faults: FaultRecord[];
-  k6: K6Result & { summary: K6SummaryMetrics };
+  engine: EngineResult & { summary: K6SummaryMetrics };
 }
 
 export interface VariantRun {
   loaded: LoadedScenario;
   plan: RunPlan;
   variant: string;
+  engine: EngineName;
+  /** Worker threads of the embedded engine. */
+  workers?: number;
   runId: string;
   resultsDir: string;
   stack: StackHandle;
@@ -88,16 +91,16 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
 
   const duration = plan.settings.duration;
   const labels = (r: FaultRecord) => ({ fault: r.entry.fault, target: r.entry.target, scenario: loaded.name, variant });
-  let k6: RunningK6 | undefined;
+  let load: RunningLoad | undefined;
   let timeline: Timeline | undefined;
   let progress: ProgressLine | undefined;
   const onAbort = () => {
-    k6?.stop();
+    load?.stop();
     void timeline?.stop();
   };
   v.signal.addEventListener('abort', onAbort);
   try {
-    k6 = startK6({ script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, ports: stack.ports });
+    load = startLoad({ engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) });
     const loadStart = Date.now();
     const planned = phaseWindows({ start: loadStart / 1000, end: loadStart / 1000 + duration }, plan.timeline.map((t) => ({ start: loadStart / 1000 + t.at, end: loadStart / 1000 + t.at + t.duration })), plan.settings);
     timeline = playTimeline(plan.timeline, {
@@ -117,15 +120,15 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
     });
     progress.start();
 
-    // a fault that fails to apply ends the variant at once (k6 stopped); so does k6 failing
+    // a fault that fails to apply ends the variant at once (load stopped); so does the engine failing
     const timelineFailed = timeline.finished.then(
       () => new Promise<never>(() => {}),
       (error: unknown) => {
-        k6?.stop();
+        load?.stop();
         throw error;
       },
     );
-    const result = await Promise.race([k6.done, timelineFailed]);
+    const result = await Promise.race([load.done, timelineFailed]);
     if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
     await timeline.stop(); // a fault still on past the load's end is reverted now
     await timeline.finished;
@@ -136,11 +139,11 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
       faults.filter((f) => f.appliedAt !== undefined).map((f) => ({ start: f.appliedAt! / 1000, end: (f.revertedAt ?? loadEnd) / 1000 })),
       plan.settings,
     );
-    return { name: variant, loadStart, loadEnd, phases, faults, k6: result };
+    return { name: variant, loadStart, loadEnd, phases, faults, engine: result };
   } catch (error) {
-    k6?.stop();
+    load?.stop();
     await timeline?.stop();
-    await k6?.done.catch(() => {});
+    await load?.done.catch(() => {});
     if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
     throw error;
   } finally {

@@ -1,39 +1,49 @@
 /**
  * From measurements to a verdict: the checks that make a run inconclusive (the load generator
- * held its schedule and was not starved, every fault took effect and showed in the data, every
- * hypothesis had data), then held/failed, then the table printed at the end.
+ * held its schedule, the app was not saturated where the scenario did not mean it, every fault
+ * took effect and showed in the data, every hypothesis had data), then held/failed, then the
+ * table printed at the end.
  */
 import { format, type HypothesisResult } from './hypotheses.ts';
-import { MAX_DROPPED_RATIO } from './k6.ts';
+import { MAX_DROPPED_RATIO } from './load-result.ts';
 import { EXIT_CODES, type Check, type Summary, type VariantSummary, type Verdict } from './summary.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export function loadChecks(variant: VariantSummary): Check[] {
-  const k6 = variant.k6;
-  if (!k6) return [];
-  const a = k6.arrival;
-  return [
+  const e = variant.engine;
+  if (!e) return [];
+  const a = e.arrival;
+  const checks: Check[] = [
     {
       check: 'arrival-rate',
       variant: variant.name,
       ok: a.droppedRatio <= MAX_DROPPED_RATIO,
-      detail: `k6 started ${a.achievedIterations} of ${a.plannedIterations} planned iterations (${a.achievedRate.toFixed(1)}/s of ${a.plannedRate.toFixed(1)}/s, dropped ${pct(a.droppedRatio)}, limit ${pct(MAX_DROPPED_RATIO)})`,
+      detail: `the load engine started ${a.achievedIterations} of ${a.plannedIterations} planned iterations (${a.achievedRate.toFixed(1)}/s of ${a.plannedRate.toFixed(1)}/s, dropped ${pct(a.droppedRatio)}, limit ${pct(MAX_DROPPED_RATIO)})`,
     },
     {
       check: 'vu-pool',
       variant: variant.name,
-      ok: !k6.vus.exhausted,
-      detail: k6.vus.exhausted ? `k6 ran out of VUs (all ${k6.vus.allocated} busy): raise maxVUs in load.ts` : `k6's VU pool (${k6.vus.allocated}) was never exhausted`,
-    },
-    {
-      check: 'load-cpu',
-      variant: variant.name,
-      ok: !k6.cpu.starved,
-      detail: `k6 used ${k6.cpu.averageCores.toFixed(2)} cores on average (peak ${k6.cpu.peakCores.toFixed(2)}) and waited ${k6.cpu.schedulingDelayMs.toFixed(2)} ms on average for a CPU each time it had work (${pct(k6.cpu.runQueueWaitRatio)} of its runnable time)`,
+      ok: !e.vus.exhausted,
+      detail: e.vus.exhausted ? `the load engine ran out of VUs (all ${e.vus.allocated} busy): raise maxVUs in load.ts` : `the VU pool (${e.vus.allocated}) was never exhausted`,
     },
   ];
+  const lag = e.startLag;
+  if (lag && lag.p99Ms !== null) {
+    checks.push({
+      check: 'load-schedule',
+      variant: variant.name,
+      ok: lag.p99Ms <= lag.boundMs,
+      detail: `iterations started ${lag.p99Ms.toFixed(2)} ms after their due time at p99 (max ${lag.maxMs?.toFixed(1) ?? '-'} ms, bound ${lag.boundMs} ms)${lag.p99Ms > lag.boundMs ? ': the load generator fell behind its schedule' : ''}; it used ${e.cpu.averageCores.toFixed(2)} cores`,
+    });
+  } else {
+    checks.push({ check: 'load-schedule', variant: variant.name, ok: true, detail: `the ${e.engine} engine does not measure start lag: only dropped iterations judge its schedule` });
+  }
+  return checks;
 }
+
+/** A fault without a visibility check is named so in the verdict: applied, not verified. */
+export const NOT_VERIFIED = 'applied, not verified';
 
 export function faultChecks(variant: VariantSummary): Check[] {
   const checks: Check[] = [];
@@ -41,8 +51,11 @@ export function faultChecks(variant: VariantSummary): Check[] {
     const name = `${f.fault} on ${f.target}`;
     if (f.noEffect) checks.push({ check: 'fault-effect', variant: variant.name, ok: false, detail: `${name}: ${f.noEffect}` });
     const v = f.visibility;
-    if (!v) continue;
-    if (v.visible === null) continue;
+    if (f.appliedAt === null) continue;
+    if (!v || v.visible === null) {
+      checks.push({ check: 'fault-unverified', variant: variant.name, ok: true, detail: `${name}: ${NOT_VERIFIED} (no check can show it in the data)` });
+      continue;
+    }
     checks.push({
       check: 'fault-visible',
       variant: variant.name,
@@ -51,6 +64,20 @@ export function faultChecks(variant: VariantSummary): Check[] {
     });
   }
   return checks;
+}
+
+/** The load script's thresholds, judged by the engine, count like hypotheses over the whole run. */
+export function thresholdHypotheses(variant: VariantSummary): HypothesisResult[] {
+  return (variant.engine?.thresholds ?? []).map((t) => ({
+    name: `threshold ${t.metric}: ${t.expression}`,
+    variant: variant.name,
+    phase: 'run' as const,
+    measure: `${variant.engine!.engine} threshold on ${t.metric}`,
+    observed: null,
+    bound: null,
+    expected: t.expression,
+    outcome: t.ok ? ('held' as const) : ('failed' as const),
+  }));
 }
 
 export function hypothesisDataChecks(results: readonly HypothesisResult[]): Check[] {
@@ -79,22 +106,27 @@ function table(rows: string[][]): string {
 export function verdictTable(summary: Summary, resultsDir: string): string {
   const rows = [['hypothesis', 'variant', 'phase', 'observed', 'expected', 'result']];
   for (const h of summary.hypotheses) rows.push([h.name, h.variant, h.phase, format(h.observed), h.expected, h.outcome.toUpperCase()]);
-  const load = [['variant', 'planned/s', 'achieved/s', 'dropped', 'p95 ms', 'p99 ms', 'errors', 'k6 cores', 'faults']];
+  const load = [['variant', 'planned/s', 'achieved/s', 'dropped', 'start lag p99', 'p95 ms', 'p99 ms', 'errors', 'engine cores', 'app CPU ms/req', 'downstream/req', 'app MiB']];
   for (const v of summary.variants) {
-    const k = v.k6;
-    const d = k?.metrics.http_req_duration;
+    const e = v.engine;
+    const d = e?.metrics.http_req_duration;
+    const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '-' : n.toFixed(digits));
     load.push([
       v.name,
-      k ? k.arrival.plannedRate.toFixed(1) : '-',
-      k ? k.arrival.achievedRate.toFixed(1) : '-',
-      k ? pct(k.arrival.droppedRatio) : '-',
-      d?.['p(95)'] === undefined ? '-' : d['p(95)'].toFixed(1),
-      d?.['p(99)'] === undefined ? '-' : d['p(99)'].toFixed(1),
-      k?.metrics.http_req_failed ? pct(k.metrics.http_req_failed.value ?? 0) : '-',
-      k ? k.cpu.averageCores.toFixed(2) : '-',
-      v.faults.map((f) => `${f.fault}@${f.target}`).join(' ') || '-',
+      e ? e.arrival.plannedRate.toFixed(1) : '-',
+      e ? e.arrival.achievedRate.toFixed(1) : '-',
+      e ? pct(e.arrival.droppedRatio) : '-',
+      e?.startLag?.p99Ms == null ? '-' : `${e.startLag.p99Ms.toFixed(2)} ms`,
+      fixed(d?.['p(95)']),
+      fixed(d?.['p(99)']),
+      e?.metrics.http_req_failed ? pct(e.metrics.http_req_failed.value ?? e.metrics.http_req_failed.rate ?? 0) : '-',
+      e ? e.cpu.averageCores.toFixed(2) : '-',
+      fixed(v.cost.cpuSecondsPerSuccess === null ? null : v.cost.cpuSecondsPerSuccess * 1000, 2),
+      fixed(v.cost.downstreamPerRequest, 2),
+      fixed(v.cost.peakMemoryMiB, 0),
     ]);
   }
+  const faults = summary.checks.filter((c) => c.check.startsWith('fault-')).map((c) => `- ${c.variant}: ${c.detail}${c.ok ? '' : ' [INCONCLUSIVE]'}`);
   const lines = [
     '',
     `${summary.scenario} (${summary.profile}): ${summary.verdict.toUpperCase()} (exit ${summary.exitCode}) in ${summary.wallSeconds.toFixed(1)} s`,
@@ -103,6 +135,7 @@ export function verdictTable(summary: Summary, resultsDir: string): string {
     '',
     table(load),
   ];
+  if (faults.length) lines.push('', 'faults:', ...faults);
   if (summary.reasons.length) lines.push('', ...summary.reasons.map((r) => `- ${r}`));
   lines.push('', `results: ${resultsDir}`);
   return lines.join('\n');

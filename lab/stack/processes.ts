@@ -13,7 +13,8 @@ import type { StackContext } from './context.ts';
 export interface PidRecord {
   /** Component (`postgres`) or app instance (`catalog-1`). */
   name: string;
-  kind: 'infra' | 'app';
+  /** infra components, app instances, or a run's load engine (stopped first). */
+  kind: 'infra' | 'app' | 'load';
   pid: number;
   /** Kernel start time of the process (field 22 of /proc/<pid>/stat): with pid, it names one process forever. */
   start: string | null;

@@ -101,7 +101,10 @@ export interface StopReport {
   notes: string[];
 }
 
-/** Stops every process of the lab's pid files: app instances first, then the infrastructure. */
+/** A load engine asked to stop writes its summary within this (it is only killed past it). */
+const LOAD_GRACE_MS = 3000;
+
+/** Stops every process of the lab's pid files: a load engine first, then app instances, then the infrastructure. */
 export async function stopRecordedProcesses(ctx: StackContext): Promise<StopReport> {
   const { records, corrupt } = readPidFiles(ctx);
   const notes = corrupt.map((path) => {
@@ -112,6 +115,8 @@ export async function stopRecordedProcesses(ctx: StackContext): Promise<StopRepo
   const toxiproxy = records.find((r) => r.name === 'toxiproxy');
   if (toxiproxy && isOurs(toxiproxy)) await resetToxics(toxiproxy.port, 1000).catch(() => {});
   const byKind = (kind: PidRecord['kind']): PidRecord[] => records.filter((r) => r.kind === kind);
+  // the load first: it must not outlive a run, nor hit an app that is stopping
+  await Promise.all(byKind('load').map((r) => stopRecorded(ctx, r, LOAD_GRACE_MS)));
   await Promise.all(byKind('app').map((r) => stopRecorded(ctx, r, APP_GRACE_MS)));
   await Promise.all(byKind('infra').map((r) => stopRecorded(ctx, r, INFRA_GRACE_MS)));
   return { stopped: running, notes };

@@ -1,6 +1,6 @@
 /**
  * cache-stampede end to end, the way a person runs it: `make scenario NAME=cache-stampede
- * PROFILE=smoke` against the real stack, k6, Toxiproxy and Prometheus. It must pass, write every
+ * PROFILE=smoke` against the real stack, the load engine, Toxiproxy and Prometheus. It must pass, write every
  * result file, show the difference between the variants, and leave nothing behind.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -33,12 +33,13 @@ it('make scenario NAME=cache-stampede PROFILE=smoke passes, writes its results a
   for (const v of summary.variants) {
     expect(v.faults.map((f) => [f.fault, f.state, f.visibility?.visible])).toEqual([['cache_expire', 'reverted', true]]);
     expect(Object.keys(v.phases).sort()).toEqual(['fault', 'recovery', 'run', 'steady']);
-    expect(v.k6?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
   }
   const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
   expect(queries('protected') * 3).toBeLessThanOrEqual(queries('unprotected'));
 
-  for (const file of ['summary.json', 'junit.xml', 'report.html', 'k6-dashboard-unprotected.html', 'k6-dashboard-protected.html']) expect(existsSync(join(dir, file)), file).toBe(true);
+  for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   expect(junit).toMatch(/<testsuite name="cache-stampede \(smoke\)" tests="\d+" failures="0" errors="0"/);
   expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/<svg/);

@@ -112,10 +112,10 @@ describe('bad input found once the stack is up', () => {
     expect(await leftovers(process.env)).toEqual([]);
   });
 
-  it('a k6 script that fails to start is one line with k6\'s reason, and nothing is left running', async () => {
+  it('a load script that fails to start is one line with the engine\'s reason, and nothing is left running', async () => {
     const r = await runCli(['run', 'bad-k6', '--profile', 'smoke'], env);
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/k6 failed on .*bad-k6\/load\.ts after [\d.]+ s: .*(SyntaxError|Unexpected|expected)/i);
+    expect(oneLine(r.stderr)).toMatch(/the embedded load engine failed on .*bad-k6\/load\.ts after [\d.]+ s: .*(SyntaxError|Unexpected|expected)/i);
     expect(await leftovers(process.env)).toEqual([]);
   });
 });

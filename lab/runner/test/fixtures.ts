@@ -11,7 +11,7 @@ const SKELETON = join(PROJECT_ROOT, 'scenarios', 'k6', 'lab.ts');
 export const GENTLE_LOAD = `import http from 'k6/http';
 import { constantArrival, lab, openModel } from '${SKELETON}';
 export const options = openModel(constantArrival({ rate: 20, preAllocatedVUs: 5, maxVUs: 50 }));
-export default function () { http.get(lab.baseUrl + '/products/1'); }
+export default async function () { await http.asyncRequest('GET', lab.baseUrl + '/products/1'); }
 `;
 
 /** A valid scenario as plain data; tests spread their change over it. */

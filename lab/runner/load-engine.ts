@@ -1,0 +1,198 @@
+/**
+ * Runs a scenario's load script on the chosen engine: the embedded one (load/, on the pinned Node,
+ * the default) or a user's own k6 found on PATH (`--engine k6`; the project never builds k6). Both
+ * get the same k6 command line. The engine is one of the lab's processes: it has a pid file under
+ * the lab dir like every component, so `make down` ends it whatever became of the runner; it runs
+ * ahead of the app it loads (nice -5) and its CPU is watched.
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { delimiter, join, relative } from 'node:path';
+import { LabError } from '../errors.ts';
+import { PROJECT_ROOT } from '../paths.ts';
+import { NODE_BIN, stackContext } from '../stack/context.ts';
+import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
+import { CpuWatch } from './cpu.ts';
+import type { K6SummaryMetrics } from './hypotheses.ts';
+import { engineResult, type EngineResult } from './load-result.ts';
+
+export const ENGINES = ['embedded', 'k6'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** The load generator's scheduling priority (below 0: ahead of the app it loads). */
+const ENGINE_NICE = -5;
+/** After SIGINT the engine finishes running iterations (gracefulStop) and writes its summary; then it is killed. */
+const STOP_GRACE_MS = 35_000;
+
+export const EMBEDDED_CLI = join(PROJECT_ROOT, 'load', 'cli.ts');
+
+export interface LoadRun {
+  engine: EngineName;
+  script: string;
+  variant: string;
+  scenario: string;
+  runId: string;
+  profile: string;
+  duration: number;
+  vars: Record<string, string | number>;
+  resultsDir: string;
+  /** The lab's environment: its ports and lab dir (where the engine's pid file goes). */
+  env: NodeJS.ProcessEnv;
+  /** Worker threads of the embedded engine (default 1). */
+  workers?: number;
+}
+
+export interface RunningLoad {
+  readonly pid: number;
+  /** Resolves when the engine exits, with what it measured. */
+  readonly done: Promise<EngineResult & { summary: K6SummaryMetrics }>;
+  /** Asks the engine to stop early (it still writes its summary), then kills it if it lingers. */
+  stop(): void;
+}
+
+/** The executable of an engine; a missing one is a LabError naming the fix. */
+export function engineCommand(engine: EngineName, env: NodeJS.ProcessEnv = process.env): string {
+  if (engine === 'embedded') {
+    if (!existsSync(NODE_BIN)) throw new LabError('RUN_ERR_NO_NODE', 'the pinned Node 24 is not installed (node_modules/.bin/node): run make setup');
+    return NODE_BIN;
+  }
+  const found = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'k6')).find((path) => existsSync(path));
+  if (!found) throw new LabError('RUN_ERR_NO_K6', '--engine k6 needs a k6 binary on PATH (install k6 yourself; this project does not build it), or use the default --engine embedded');
+  return found;
+}
+
+/** The k6 command line both engines take, plus the embedded engine's own outputs. */
+export function engineArgs(run: LoadRun, files: { summary: string; seconds: string }): string[] {
+  const vars = {
+    FAULTLINE_BASE_URL: `http://127.0.0.1:${stackContext(run.env).ports.gateway}`,
+    FAULTLINE_DURATION: String(run.duration),
+    FAULTLINE_PROFILE: run.profile,
+    FAULTLINE_VARIANT: run.variant,
+    ...Object.fromEntries(Object.entries(run.vars).map(([k, v]) => [k, String(v)])),
+  };
+  const args = [
+    'run',
+    '--quiet',
+    '--no-color',
+    '--summary-export',
+    files.summary,
+    '--summary-trend-stats',
+    'avg,min,med,max,p(90),p(95),p(99)',
+    '--out',
+    'experimental-prometheus-rw',
+    '--tag',
+    `variant=${run.variant}`,
+    '--tag',
+    `faultline_run=${run.runId}`,
+    ...Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+  ];
+  if (run.engine === 'embedded') args.push('--seconds-out', files.seconds, '--workers', String(run.workers ?? 1));
+  return [...args, run.script];
+}
+
+function engineEnv(run: LoadRun, dashboard: string): NodeJS.ProcessEnv {
+  const ports = stackContext(run.env).ports;
+  const env: NodeJS.ProcessEnv = {
+    PATH: run.env.PATH,
+    HOME: run.env.HOME,
+    K6_NO_USAGE_REPORT: 'true',
+    K6_PROMETHEUS_RW_SERVER_URL: `http://127.0.0.1:${ports.prometheus}/api/v1/write`,
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
+    K6_PROMETHEUS_RW_STALE_MARKERS: 'true',
+  };
+  if (run.engine === 'k6') {
+    // a real k6 also exports its web dashboard; nothing listens (port -1), nothing keeps it alive
+    Object.assign(env, { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1', K6_WEB_DASHBOARD_PERIOD: '1s', K6_WEB_DASHBOARD_EXPORT: dashboard });
+  }
+  return env;
+}
+
+export function startLoad(run: LoadRun): RunningLoad {
+  const command = engineCommand(run.engine, run.env);
+  if (run.engine === 'embedded' && !existsSync(EMBEDDED_CLI)) throw new LabError('RUN_ERR_NO_ENGINE', `the embedded load engine is missing (${relative(PROJECT_ROOT, EMBEDDED_CLI)}): check out the whole repository`);
+  const ctx = stackContext(run.env);
+  const name = `load-${run.variant}`;
+  const files = {
+    summary: join(run.resultsDir, `load-summary-${run.variant}.json`),
+    seconds: join(run.resultsDir, `load-seconds-${run.variant}.ndjson`),
+    dashboard: join(run.resultsDir, `k6-dashboard-${run.variant}.html`),
+    log: join(run.resultsDir, `load-${run.variant}.log`),
+  };
+  const args = engineArgs(run, files);
+  const { child, record } = spawnDetached(ctx, {
+    name,
+    kind: 'load',
+    command,
+    args: run.engine === 'embedded' ? ['--max-semi-space-size=64', EMBEDDED_CLI, ...args] : args,
+    port: 0,
+    env: engineEnv(run, files.dashboard),
+    cwd: PROJECT_ROOT,
+    stopSignal: 'SIGINT',
+  });
+  child.ref(); // the runner waits for its engine
+  try {
+    setPriority(record.pid, ENGINE_NICE);
+  } catch {
+    // not permitted (not root): the engine runs at normal priority
+  }
+  const cpu = new CpuWatch(record.pid);
+  const startedAt = Date.now();
+  let stopTimer: NodeJS.Timeout | undefined;
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const done = new Promise<EngineResult & { summary: K6SummaryMetrics }>((resolve, reject) => {
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      clearTimeout(stopTimer);
+      removePidFile(ctx, name);
+      const cpuReport = cpu.stop();
+      try {
+        copyFileSync(logFile(ctx, name), files.log);
+      } catch {
+        // no log written: the failure below names the exit instead
+      }
+      const logText = existsSync(files.log) ? readFileSync(files.log, 'utf8') : '';
+      if (!existsSync(files.summary)) {
+        const cause = engineError(logText) ?? `exit ${code ?? signal}`;
+        reject(new LabError('RUN_ERR_LOAD', `the ${run.engine} load engine failed on ${relative(PROJECT_ROOT, run.script)} after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${cause} (log: ${relative(PROJECT_ROOT, files.log)})`));
+        return;
+      }
+      const raw = JSON.parse(readFileSync(files.summary, 'utf8')) as { metrics: Record<string, Record<string, unknown>> };
+      resolve(
+        engineResult(run.engine, raw.metrics, {
+          exitCode: code,
+          cpu: cpuReport,
+          log: logText,
+          duration: run.duration,
+          files: {
+            summaryFile: relative(run.resultsDir, files.summary),
+            secondsFile: existsSync(files.seconds) ? relative(run.resultsDir, files.seconds) : null,
+            dashboard: existsSync(files.dashboard) ? relative(run.resultsDir, files.dashboard) : null,
+            log: relative(run.resultsDir, files.log),
+          },
+        }),
+      );
+    });
+  });
+  done.catch(() => {});
+
+  return {
+    pid: record.pid,
+    done,
+    stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT'); // the engine stops its scenarios and still writes its summary
+      stopTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    },
+  };
+}
+
+/** The engine's own error line: k6's `level=error msg="..."`, else the embedded engine's last line. */
+export function engineError(log: string): string | undefined {
+  const line = log.split('\n').find((l) => /level=error/.test(l) || /^ERRO/.test(l));
+  if (!line) return log.trim().split('\n').at(-1) || undefined;
+  const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]?.replace(/\\"/g, '"') ?? line;
+  return msg.split(/\\n|\n/)[0]!.slice(0, 300);
+}

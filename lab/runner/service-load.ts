@@ -1,0 +1,78 @@
+/**
+ * How hard the system under test worked, read from the services' own process metrics in
+ * Prometheus: per phase and service the CPU, the event loop's p99 delay and resident memory (a
+ * service saturated where the scenario did not mean it makes the run inconclusive), and over the
+ * whole load the cost of resilience: CPU per successful request, requests the services sent each
+ * other per client request (retry amplification), peak memory.
+ */
+import { expandPromql, type K6SummaryMetrics } from './hypotheses.ts';
+import { length, type PhaseWindows, type Window } from './phases.ts';
+import type { PrometheusClient } from './prometheus.ts';
+import type { PhaseName, Saturation } from './schema.ts';
+import type { Check, Cost, ServiceLoad, VariantSummary } from './summary.ts';
+
+const jobs = (services: readonly string[]) => `job=~"${services.join('|')}"`;
+const round = (n: number | null, digits = 3) => (n === null ? null : Number(n.toFixed(digits)));
+
+async function byJob(prometheus: PrometheusClient, expr: string, window: Window, what: string): Promise<Map<string, number>> {
+  const rows = await prometheus.vector(expandPromql(expr, window, {}), window.end, what).catch(() => []);
+  return new Map(rows.map((r) => [r.labels.job ?? '?', r.value]));
+}
+
+/** Per phase, per service: CPU cores, event-loop p99 (ms) and peak resident memory (MiB). */
+export async function measureServices(prometheus: PrometheusClient, services: readonly string[], phases: PhaseWindows): Promise<Record<string, Record<string, ServiceLoad>>> {
+  const out: Record<string, Record<string, ServiceLoad>> = {};
+  const sel = jobs(services);
+  for (const [phase, window] of Object.entries(phases) as [PhaseName, Window][]) {
+    if (length(window) <= 0) continue;
+    const [cpu, loop, rss] = await Promise.all([
+      byJob(prometheus, `sum by (job) (rate(process_cpu_seconds_total{${sel}}[$window]))`, window, 'service CPU'),
+      byJob(prometheus, `max by (job) (max_over_time(nodejs_eventloop_lag_p99_seconds{${sel}}[$window]))`, window, 'event-loop delay'),
+      byJob(prometheus, `max by (job) (max_over_time(process_resident_memory_bytes{${sel}}[$window]))`, window, 'resident memory'),
+    ]);
+    out[phase] = Object.fromEntries(
+      services.map((job) => [job, { cpuCores: round(cpu.get(job) ?? null), eventLoopP99Ms: round(loop.has(job) ? loop.get(job)! * 1000 : null, 2), residentMiB: round(rss.has(job) ? rss.get(job)! / 2 ** 20 : null, 1) }]),
+    );
+  }
+  return out;
+}
+
+/** The cost of resilience over the variant's whole load. */
+export async function measureCost(prometheus: PrometheusClient, services: readonly string[], window: Window, engine: K6SummaryMetrics | undefined): Promise<Cost> {
+  const sel = jobs(services);
+  const one = (expr: string, what: string) => prometheus.value(expandPromql(expr, window, {}), window.end, what).catch(() => null);
+  const [cpu, downstream, memory] = await Promise.all([
+    one(`sum(increase(process_cpu_seconds_total{${sel}}[$window]))`, 'app CPU'),
+    one(`sum(increase(http_client_request_duration_seconds_count{${sel}}[$window]))`, 'downstream requests'),
+    one(`max_over_time(sum(process_resident_memory_bytes{${sel}})[$window:1s])`, 'app memory'),
+  ]);
+  const requests = engine?.http_reqs?.count ?? 0;
+  const successes = requests * (1 - (engine?.http_req_failed?.value ?? engine?.http_req_failed?.rate ?? 0));
+  return {
+    cpuSecondsPerSuccess: cpu === null || successes <= 0 ? null : round(cpu / successes, 6),
+    downstreamPerRequest: downstream === null || requests <= 0 ? null : round(downstream / requests),
+    peakMemoryMiB: memory === null ? null : round(memory / 2 ** 20, 1),
+  };
+}
+
+/** A service beyond the scenario's declared bounds, in a phase the bounds cover, trips `sut-saturation`. */
+export function saturationChecks(variant: VariantSummary, bounds: Saturation | undefined): Check[] {
+  if (!bounds) return [];
+  const checks: Check[] = [];
+  for (const phase of bounds.phases) {
+    const services = variant.services[phase];
+    if (!services) continue;
+    const over: string[] = [];
+    for (const [job, load] of Object.entries(services)) {
+      if (bounds.cpuCores !== undefined && load.cpuCores !== null && load.cpuCores > bounds.cpuCores) over.push(`${job} used ${load.cpuCores} cores (bound ${bounds.cpuCores})`);
+      if (bounds.eventLoopP99Ms !== undefined && load.eventLoopP99Ms !== null && load.eventLoopP99Ms > bounds.eventLoopP99Ms) over.push(`${job}'s event loop lagged ${load.eventLoopP99Ms} ms at p99 (bound ${bounds.eventLoopP99Ms} ms)`);
+    }
+    checks.push({
+      check: 'sut-saturation',
+      variant: variant.name,
+      ok: over.length === 0,
+      detail: over.length ? `the app was saturated in the ${phase} phase where the scenario did not mean it: ${over.join('; ')}` : `no service beyond its bounds in the ${phase} phase`,
+    });
+  }
+  return checks;
+}

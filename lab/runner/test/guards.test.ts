@@ -1,0 +1,164 @@
+/**
+ * The run guards on real load: the embedded engine against a real HTTP server is quiet on an idle
+ * run, falls behind its schedule when its script busy-loops past the rate's budget, and drops
+ * iterations and exhausts its VU pool when the server is slower than the pool allows. A k6 on PATH
+ * (a stand-in that checks the command line a real k6 gets) is read through the same path. An engine
+ * whose runner was killed is ended by `make down` (stopStack).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../paths.ts';
+import { resolvePorts } from '../../ports.ts';
+import { isRunning } from '../../stack/processes.ts';
+import { stopStack } from '../../stack/index.ts';
+import { engineCommand, startLoad, type EngineName } from '../load-engine.ts';
+import type { EngineResult } from '../load-result.ts';
+import type { VariantSummary } from '../summary.ts';
+import { loadChecks } from '../verdict.ts';
+import { loadProcesses } from './leftovers.ts';
+import { startPrometheus, type TestServer } from './servers.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'faultline-guards-'));
+const env: NodeJS.ProcessEnv = { ...process.env, LAB_DIR: join(work, 'lab') };
+const ports = resolvePorts(env);
+const STAND_IN = join(import.meta.dirname, 'stand-in-k6');
+
+let server: Server;
+let prometheus: TestServer;
+
+/** Answers every request 200 after `?delay=` ms. */
+function startTarget(port: number): Promise<Server> {
+  const s = createServer((req, res) => {
+    const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 0);
+    setTimeout(() => res.end('ok'), delay);
+  });
+  return new Promise((resolve) => s.listen(port, '127.0.0.1', () => resolve(s)));
+}
+
+function script(name: string, body: { rate: number; seconds: number; pre: number; max: number; delayMs?: number; busyMs?: number }): string {
+  const path = join(work, `${name}.js`);
+  writeFileSync(
+    path,
+    `import http from 'k6/http';
+export const options = {
+  scenarios: { load: { executor: 'constant-arrival-rate', rate: ${body.rate}, timeUnit: '1s', duration: '${body.seconds}s', preAllocatedVUs: ${body.pre}, maxVUs: ${body.max}, gracefulStop: '2s' } },
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+};
+export default async function () {
+  const until = Date.now() + ${body.busyMs ?? 0};
+  while (Date.now() < until) { /* the script's own CPU work, on the engine's event loop */ }
+  await http.asyncRequest('GET', __ENV.FAULTLINE_BASE_URL + '/?delay=${body.delayMs ?? 0}');
+}
+`,
+  );
+  return path;
+}
+
+async function run(name: string, path: string, seconds: number, engine: EngineName = 'embedded', extraEnv: NodeJS.ProcessEnv = {}): Promise<EngineResult> {
+  const resultsDir = mkdtempSync(join(work, `results-${name}-`));
+  const load = startLoad({ engine, script: path, variant: name, scenario: 'guards', runId: 'guards-test', profile: 'smoke', duration: seconds, vars: {}, resultsDir, env: { ...env, ...extraEnv } });
+  const { summary: _metrics, ...result } = await load.done;
+  return result;
+}
+
+function asVariant(name: string, engine: EngineResult): VariantSummary {
+  const window = { start: '', end: '', seconds: 0 };
+  return { name, description: name, switches: {}, load: window, phases: {}, faults: [], engine, services: {}, cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null } };
+}
+
+const tripped = (result: EngineResult) => loadChecks(asVariant('v', result)).filter((c) => !c.ok).map((c) => c.check);
+
+beforeAll(async () => {
+  prometheus = await startPrometheus(ports.prometheus);
+  server = await startTarget(ports.gateway);
+});
+
+afterAll(async () => {
+  await stopStack(env);
+  await new Promise((resolve) => server?.close(resolve));
+  await prometheus?.stop();
+});
+
+describe('the embedded engine keeps its schedule or the run says it did not', () => {
+  it('an idle run at 200/s trips no guard: nothing dropped, start lag p99 under the bound', async () => {
+    const result = await run('idle', script('idle', { rate: 200, seconds: 4, pre: 20, max: 50 }), 4);
+    expect(result.exitCode).toBe(0);
+    expect(result.arrival.plannedIterations).toBeGreaterThanOrEqual(795);
+    expect(result.arrival.droppedIterations).toBe(0);
+    expect(result.startLag!.p99Ms).toBeLessThanOrEqual(result.startLag!.boundMs);
+    expect(tripped(result)).toEqual([]);
+    expect(result.secondsFile).toBe('load-seconds-idle.ndjson');
+  });
+
+  it('a script that busy-loops 8 ms per iteration at 200/s falls behind: load-schedule trips', async () => {
+    const result = await run('busy', script('busy', { rate: 200, seconds: 3, pre: 20, max: 50, busyMs: 8 }), 3);
+    expect(result.startLag!.p99Ms).toBeGreaterThan(result.startLag!.boundMs);
+    expect(tripped(result)).toContain('load-schedule');
+  });
+
+  it('a server slower than the VU pool allows: iterations are dropped and the pool is exhausted', async () => {
+    const result = await run('slow', script('slow', { rate: 20, seconds: 3, pre: 2, max: 3, delayMs: 1000 }), 3);
+    expect(result.arrival.droppedIterations).toBeGreaterThan(result.arrival.plannedIterations / 2);
+    expect(result.vus.exhausted).toBe(true);
+    expect(tripped(result)).toEqual(expect.arrayContaining(['arrival-rate', 'vu-pool']));
+  });
+});
+
+describe('--engine k6 runs a k6 found on PATH with the same command line', () => {
+  it('the stand-in k6 gets a k6 command line and its recorded summary is read like the embedded one', async () => {
+    const record = join(work, 'k6-args.txt');
+    const path = script('k6', { rate: 120, seconds: 20, pre: 10, max: 50 });
+    const result = await run('k6', path, 20, 'k6', { PATH: `${STAND_IN}:${process.env.PATH}`, STAND_IN_K6_RECORD: record });
+    const given = readFileSync(record, 'utf8');
+    expect(given).toContain(`script=${path}`);
+    expect(given).toMatch(/^tag=variant=k6$/m);
+    expect(given).toMatch(/^tag=faultline_run=guards-test$/m);
+    expect(given).toContain(`env=FAULTLINE_BASE_URL=http://127.0.0.1:${ports.gateway}`);
+    expect(given).toContain(`rw=http://127.0.0.1:${ports.prometheus}/api/v1/write`);
+    expect(given).toMatch(/^dashboard=.*k6-dashboard-k6\.html$/m);
+    expect(result.engine).toBe('k6');
+    expect(result.arrival).toMatchObject({ plannedIterations: 2400, achievedIterations: 2397, droppedIterations: 3 });
+    expect(result.startLag).toBeNull();
+    expect(result.thresholds).toEqual([
+      { metric: 'http_req_duration', expression: 'p(99)<500', ok: true },
+      { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+    ]);
+    expect(loadChecks(asVariant('k6', result)).find((c) => c.check === 'load-schedule')?.detail).toMatch(/does not measure start lag/);
+  });
+
+  it('without a k6 on PATH, --engine k6 is one line naming the fix', () => {
+    expect(() => engineCommand('k6', { PATH: join(work, 'nowhere') })).toThrow(/^--engine k6 needs a k6 binary on PATH .*use the default --engine embedded$/);
+  });
+});
+
+describe('the engine is one of the lab\'s processes', () => {
+  it('an engine whose runner was SIGKILLed is ended by make down (stopStack)', async () => {
+    const path = script('orphan', { rate: 20, seconds: 60, pre: 5, max: 10 });
+    const starter = join(work, 'starter.ts');
+    writeFileSync(
+      starter,
+      `import { startLoad } from ${JSON.stringify(join(PROJECT_ROOT, 'lab/runner/load-engine.ts'))};
+const load = startLoad({ engine: 'embedded', script: ${JSON.stringify(path)}, variant: 'orphan', scenario: 'guards', runId: 'guards-test', profile: 'smoke', duration: 60, vars: {}, resultsDir: ${JSON.stringify(work)}, env: process.env });
+process.stdout.write(load.pid + '\\n');
+await load.done;
+`,
+    );
+    const runner = spawn(join(PROJECT_ROOT, 'node_modules/.bin/node'), [starter], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => runner.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    await sleep(1000);
+    runner.kill('SIGKILL');
+    await sleep(500);
+    expect(isRunning(pid)).toBe(true); // orphaned, still loading
+    const report = await stopStack(env);
+    expect(report.stopped).toContain('load-orphan');
+    expect(isRunning(pid)).toBe(false);
+    expect(loadProcesses(env)).toEqual([]);
+    const runDir = join(env.LAB_DIR!, 'run');
+    expect(existsSync(runDir) ? readdirSync(runDir).filter((f) => f.endsWith('.pid')) : []).toEqual([]);
+  });
+});
