@@ -206,6 +206,7 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
     engine,
     services: await measureServices(prometheus, services, outcome.phases),
     cost: await measureCost(prometheus, services, loadWindow, engineMetrics),
+    autoscaler: outcome.autoscaler,
   };
 }
 

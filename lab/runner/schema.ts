@@ -67,6 +67,24 @@ const hypothesis = z
   })
   .refine((h) => !('k6' in h.measure) || h.phase === 'run', { message: 'k6 summary metrics cover the whole run: use phase "run" or a promql measure', path: ['phase'] });
 
+/** The lab's autoscaler for catalog instances (lab/autoscaler): the HPA algorithm on a per-instance PromQL metric. */
+const autoscaler = z.strictObject({
+  /** PromQL with one series per catalog instance (`sum by (instance) (...)`). */
+  query: z.string().min(1),
+  /** The metric's target average per instance. */
+  target: z.number().positive(),
+  minReplicas: z.number().int().min(1).max(8).default(1),
+  maxReplicas: z.number().int().min(1).max(8).default(4),
+  /** Relative band around the target in which nothing changes (Kubernetes' default 0.1). */
+  tolerance: z.number().min(0).default(0.1),
+  /** Seconds between evaluations (Kubernetes: 15). */
+  periodSeconds: z.number().positive().default(2),
+  /** Scale-up stabilization window, s (Kubernetes' default 0). */
+  scaleUpStabilizationSeconds: z.number().min(0).default(0),
+  /** Scale-down stabilization window, s (Kubernetes' default 300; shortened for the lab). */
+  scaleDownStabilizationSeconds: z.number().min(0).default(20),
+});
+
 const profile = z.strictObject({
   /** Seconds of load per variant. */
   duration: z.number().positive(),
@@ -94,7 +112,7 @@ export const scenarioSchema = z.strictObject({
     .default({ catalogReplicas: 1, config: {}, products: 10_000 }),
   /** The variants to compare: name -> the switches applied (PATCH /admin/config) before its load. */
   variants: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'variant names are lower-case words, e.g. protected'), z.strictObject({ description: z.string().min(1), switches: switches.default({}) }))
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'variant names are lower-case words, e.g. protected'), z.strictObject({ description: z.string().min(1), switches: switches.default({}), autoscaler: autoscaler.optional() }))
     .refine((v) => Object.keys(v).length > 0, { message: 'name at least one variant' }),
   /** The k6 script, relative to the scenario's folder (default load.ts). */
   load: z.string().default('load.ts'),

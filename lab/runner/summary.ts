@@ -101,6 +101,8 @@ const variantSchema = z.strictObject({
   /** Per phase, per app service: CPU, event-loop delay, memory (the saturation guard reads these). */
   services: z.record(z.string(), z.record(z.string(), serviceLoadSchema)),
   cost: costSchema,
+  /** The autoscaler's decisions (epoch seconds, instances running, the metric's average, desired), when the variant ran one. */
+  autoscaler: z.array(z.strictObject({ at: z.number(), current: z.number(), average: z.number().nullable(), desired: z.number() })).nullable(),
 });
 
 export const summarySchema = z.strictObject({

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { LabError } from '../errors.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
+import { startAutoscaler, type Decision, type RunningAutoscaler } from '../autoscaler/controller.ts';
 import type { FaultContext } from '../../chaos/fault.ts';
 import type { LabMetrics } from '../../chaos/metrics.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
@@ -26,6 +27,8 @@ export interface VariantOutcome {
   phases: PhaseWindows;
   faults: FaultRecord[];
   engine: EngineResult & { summary: K6SummaryMetrics };
+  /** The autoscaler's decisions, when the variant ran one. */
+  autoscaler: Decision[] | null;
 }
 
 export interface VariantRun {
@@ -94,6 +97,7 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
   let load: RunningLoad | undefined;
   let timeline: Timeline | undefined;
   let progress: ProgressLine | undefined;
+  let autoscaler: RunningAutoscaler | undefined;
   const onAbort = () => {
     load?.stop();
     void timeline?.stop();
@@ -119,6 +123,20 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
       return { scenario: loaded.name, variant, phase, elapsed: Math.min(duration, t - loadStart / 1000), total: duration, faults: timeline!.active().map((r) => `${r.entry.fault}@${r.entry.target}`) };
     });
     progress.start();
+    if (spec.autoscaler) {
+      autoscaler = startAutoscaler({
+        spec: spec.autoscaler,
+        source: v.prometheus,
+        target: {
+          instances: () => stack.instances().filter((i) => i.service === 'catalog').map((i) => i.instance),
+          add: () => stack.addCatalogInstance(),
+          remove: () => stack.removeCatalogInstance(),
+        },
+        registry: v.metrics.registry,
+        labels: { scenario: loaded.name, variant },
+        onChange: (line) => progress?.note(`  ${line}`),
+      });
+    }
 
     // a fault that fails to apply ends the variant at once (load stopped); so does the engine failing
     const timelineFailed = timeline.finished.then(
@@ -130,6 +148,7 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
     );
     const result = await Promise.race([load.done, timelineFailed]);
     if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
+    await autoscaler?.stop();
     await timeline.stop(); // a fault still on past the load's end is reverted now
     await timeline.finished;
     const loadEnd = loadStart + duration * 1000;
@@ -139,16 +158,24 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
       faults.filter((f) => f.appliedAt !== undefined).map((f) => ({ start: f.appliedAt! / 1000, end: (f.revertedAt ?? loadEnd) / 1000 })),
       plan.settings,
     );
-    return { name: variant, loadStart, loadEnd, phases, faults, engine: result };
+    return { name: variant, loadStart, loadEnd, phases, faults, engine: result, autoscaler: autoscaler ? [...autoscaler.decisions] : null };
   } catch (error) {
     load?.stop();
+    await autoscaler?.stop();
     await timeline?.stop();
     await load?.done.catch(() => {});
     if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
     throw error;
   } finally {
+    await resetReplicas(stack, scenario.topology.catalogReplicas).catch(() => {});
     v.signal.removeEventListener('abort', onAbort);
     progress?.stop();
     v.metrics.setPhase(loaded.name, variant, undefined);
   }
+}
+
+/** Brings the catalog back to the topology's instance count, so the next variant starts where this one did. */
+async function resetReplicas(stack: StackHandle, replicas: number): Promise<void> {
+  while (stack.catalogReplicas > replicas) await stack.removeCatalogInstance();
+  while (stack.catalogReplicas < replicas) await stack.addCatalogInstance();
 }

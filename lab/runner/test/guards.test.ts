@@ -68,7 +68,7 @@ async function run(name: string, path: string, seconds: number, engine: EngineNa
 
 function asVariant(name: string, engine: EngineResult): VariantSummary {
   const window = { start: '', end: '', seconds: 0 };
-  return { name, description: name, switches: {}, load: window, phases: {}, faults: [], engine, services: {}, cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null } };
+  return { name, description: name, switches: {}, load: window, phases: {}, faults: [], engine, services: {}, cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null }, autoscaler: null };
 }
 
 const tripped = (result: EngineResult) => loadChecks(asVariant('v', result)).filter((c) => !c.ok).map((c) => c.check);

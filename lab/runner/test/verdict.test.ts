@@ -51,6 +51,7 @@ function variant(over: Over): VariantSummary {
     },
     services: over.services ?? {},
     cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null },
+    autoscaler: null,
   };
 }
 
