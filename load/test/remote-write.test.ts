@@ -166,3 +166,34 @@ describe('remote write into a real Prometheus', () => {
     expect(refused?.message).toBe(`remote write to http://127.0.0.1:${silentPort}/api/v1/write failed: ECONNREFUSED: is Prometheus running there with --web.enable-remote-write-receiver?`);
   });
 });
+
+describe('native histogram bucketing as Prometheus defines it', () => {
+  it('schema 3 puts a value on a bucket boundary in the bucket whose upper bound it is', () => {
+    const h = new NativeHistogramBuilder();
+    expect([0.5, 1, 2, 1.0001, 2 ** (1 / 8) * 1.0000001, 0.75].map((v) => h.bucketKey(v))).toEqual([-8, 0, 8, 1, 2, -3]);
+    expect([1, 3, 4, 0.3].map((v) => new NativeHistogramBuilder(0).bucketKey(v))).toEqual([0, 2, 2, -1]);
+    expect(new NativeHistogramBuilder(-1).bucketKey(5)).toBe(2);
+  });
+
+  it('spans cover runs of buckets, bridging gaps of up to two empty ones, and counts are delta-encoded', () => {
+    const h = new NativeHistogramBuilder();
+    for (const v of [0, 0.75, 1, 1.05, 1.09, 1.1, 2, 5, 5.2]) h.observe(v);
+    expect(h.snapshot()).toEqual({
+      schema: 3,
+      zeroThreshold: 2 ** -128,
+      zeroCount: 1,
+      count: 9,
+      sum: 0.75 + 1 + 1.05 + 1.09 + 1.1 + 2 + 5 + 5.2,
+      // keys -3, 0, 1 (x2), 2 | 8 | 19, 20
+      positiveSpans: [{ offset: -3, length: 6 }, { offset: 5, length: 1 }, { offset: 10, length: 2 }],
+      positiveDeltas: [1, -1, 0, 1, 1, -1, 0, 0, 0],
+    });
+  });
+
+  it('refuses what the positive buckets cannot hold, and schemas Prometheus does not know', () => {
+    const h = new NativeHistogramBuilder();
+    expect(() => h.observe(-0.001)).toThrow(/not a finite value >= 0/);
+    expect(() => h.observe(NaN)).toThrow(/not a finite value >= 0/);
+    expect(() => new NativeHistogramBuilder(9)).toThrow(/from -4 to 8/);
+  });
+});
