@@ -3,7 +3,7 @@
  * the protocol's headers. Any outcome but a 2xx is one error line naming the URL and the cause.
  */
 import { compress } from 'snappyjs';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { encodeWriteRequest, type Series } from './write-request.ts';
 
 export { NativeHistogramBuilder, type NativeHistogram } from './native-histogram.ts';
@@ -31,6 +31,8 @@ function oneLine(text: string): string {
 export class RemoteWriter {
   readonly url: string;
   private readonly timeoutMs: number;
+  /** A pool of its own, so pushes never wait behind (or take sockets from) the load's connections. */
+  private readonly dispatcher = new Agent({ connections: 2 });
 
   /** @param options.timeoutMs a request's time limit (default 5000, as k6's remote-write output) */
   constructor(url: string, options: { timeoutMs?: number } = {}) {
@@ -56,7 +58,7 @@ export class RemoteWriter {
     let statusCode: number;
     let reason: string;
     try {
-      const response = await request(this.url, { method: 'POST', headers: HEADERS, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await request(this.url, { method: 'POST', headers: HEADERS, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeoutMs) });
       statusCode = response.statusCode;
       const ok = statusCode >= 200 && statusCode < 300;
       reason = ok ? '' : oneLine(await response.body.text());
