@@ -63,4 +63,17 @@ export function contextTags(): Tags {
 
 Object.defineProperty(globalThis, '__VU', { get: () => storage.getStore()?.iteration?.vu ?? 0, configurable: true });
 Object.defineProperty(globalThis, '__ITER', { get: () => storage.getStore()?.iteration?.iter ?? 0, configurable: true });
-Object.defineProperty(globalThis, '__ENV', { get: () => storage.getStore()?.iteration?.env ?? engine.env, configurable: true });
+// a scenario's env is laid over the test's (system env and -e), once per scenario
+const scenarioEnv = new Map<string, Record<string, string>>();
+function currentEnv(): Record<string, string> {
+  const iteration = storage.getStore()?.iteration;
+  if (iteration === undefined) return engine.env;
+  let env = scenarioEnv.get(iteration.scenario);
+  if (env === undefined) {
+    env = { ...engine.env, ...iteration.env };
+    scenarioEnv.set(iteration.scenario, env);
+  }
+  return env;
+}
+
+Object.defineProperty(globalThis, '__ENV', { get: currentEnv, configurable: true });

@@ -49,7 +49,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   outputs.attach(summary);
   outputs.attach(thresholds);
   engine.sink = outputs;
-  const remoteWrite = config.remoteWrite ? startRemoteWrite(engine.testTags, stderr) : undefined;
+  const remoteWrite = config.remoteWrite ? startRemoteWrite(process.env, stderr) : undefined;
   if (remoteWrite) outputs.attach(remoteWrite);
 
   const lifecycle = { iteration: undefined, groupPath: '' };
