@@ -95,6 +95,8 @@ function engineEnv(run: LoadRun, dashboard: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: run.env.PATH,
     HOME: run.env.HOME,
+    // a user's own K6_* settings reach either engine; the lab's own below win
+    ...Object.fromEntries(Object.entries(run.env).filter(([k]) => k.startsWith('K6_'))),
     K6_NO_USAGE_REPORT: 'true',
     K6_PROMETHEUS_RW_SERVER_URL: `http://127.0.0.1:${ports.prometheus}/api/v1/write`,
     K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
