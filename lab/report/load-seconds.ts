@@ -12,7 +12,7 @@ import { ReportInputError } from './report-errors.ts';
 
 export const LOAD_SECONDS_SCHEMA = 'faultline.load-seconds/v1';
 
-const header = z.looseObject({
+const header = z.object({
   schema: z.literal(LOAD_SECONDS_SCHEMA),
   unit: z.literal('us'),
   startedAt: z.number(),
@@ -20,7 +20,7 @@ const header = z.looseObject({
 });
 
 const count = z.number().int().min(0);
-const second = z.looseObject({
+const second = z.object({
   t: z.number().int(),
   planned: count,
   started: count,

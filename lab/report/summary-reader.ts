@@ -1,6 +1,6 @@
 /**
  * Reads a run's summary.json for the report. The runner writes it against lab/runner/summary.ts;
- * the report reads only the fields it shows, leniently (fields the runner adds later pass through,
+ * the report reads only the fields it shows, leniently (fields it does not show are ignored,
  * optional figures are shown when present), and accepts the schema versions whose shape it knows:
  * v1 (load figures under `k6`) and v2 (under `engine`, plus services and cost).
  */
@@ -10,10 +10,10 @@ import { ReportInputError } from './report-errors.ts';
 const KNOWN_VERSIONS = [1, 2];
 const CURRENT_VERSION = Math.max(...KNOWN_VERSIONS);
 
-const window = z.looseObject({ start: z.string(), end: z.string(), seconds: z.number() });
+const window = z.object({ start: z.string(), end: z.string(), seconds: z.number() });
 const nullableNumber = z.number().nullable().optional();
 
-const fault = z.looseObject({
+const fault = z.object({
   id: z.string(),
   fault: z.string(),
   target: z.string(),
@@ -24,20 +24,20 @@ const fault = z.looseObject({
   revertedAt: z.string().nullable(),
 });
 
-const engine = z.looseObject({
+const engine = z.object({
   engine: z.string().optional(),
   exitCode: z.number().nullable(),
   metrics: z.record(z.string(), z.record(z.string(), z.number())),
-  arrival: z.looseObject({ plannedRate: z.number(), achievedRate: z.number(), droppedIterations: z.number(), droppedRatio: z.number() }),
-  startLag: z.looseObject({ p50Ms: nullableNumber, p99Ms: nullableNumber, maxMs: nullableNumber, boundMs: z.number().optional() }).nullable().optional(),
-  thresholds: z.array(z.looseObject({ metric: z.string(), expression: z.string(), ok: z.boolean() })).optional(),
-  cpu: z.looseObject({ averageCores: z.number(), peakCores: z.number(), starved: z.boolean() }).optional(),
+  arrival: z.object({ plannedRate: z.number(), achievedRate: z.number(), droppedIterations: z.number(), droppedRatio: z.number() }),
+  startLag: z.object({ p50Ms: nullableNumber, p99Ms: nullableNumber, maxMs: nullableNumber, boundMs: z.number().optional() }).nullable().optional(),
+  thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), ok: z.boolean() })).optional(),
+  cpu: z.object({ averageCores: z.number(), peakCores: z.number(), starved: z.boolean() }).optional(),
   secondsFile: z.string().nullable().optional(),
 });
 
-const serviceLoad = z.looseObject({ cpuCores: nullableNumber, eventLoopP99Ms: nullableNumber, residentMiB: nullableNumber });
+const serviceLoad = z.object({ cpuCores: nullableNumber, eventLoopP99Ms: nullableNumber, residentMiB: nullableNumber });
 
-const variant = z.looseObject({
+const variant = z.object({
   name: z.string(),
   description: z.string(),
   switches: z.record(z.string(), z.record(z.string(), z.unknown())),
@@ -50,7 +50,7 @@ const variant = z.looseObject({
   cost: z.record(z.string(), z.number().nullable()).optional(),
 });
 
-const summary = z.looseObject({
+const summary = z.object({
   schema: z.string(),
   scenario: z.string(),
   title: z.string(),
@@ -64,7 +64,7 @@ const summary = z.looseObject({
   reasons: z.array(z.string()),
   variants: z.array(variant),
   hypotheses: z.array(
-    z.looseObject({
+    z.object({
       name: z.string(),
       variant: z.string(),
       phase: z.string(),
@@ -75,12 +75,12 @@ const summary = z.looseObject({
       outcome: z.enum(['held', 'failed', 'no-data']),
     }),
   ),
-  checks: z.array(z.looseObject({ check: z.string(), variant: z.string().optional(), ok: z.boolean(), detail: z.string() })),
-  environment: z.looseObject({
+  checks: z.array(z.object({ check: z.string(), variant: z.string().optional(), ok: z.boolean(), detail: z.string() })),
+  environment: z.object({
     gitCommit: z.string().nullable(),
     gitDirty: z.boolean().nullable(),
     versions: z.record(z.string(), z.string()),
-    host: z.looseObject({ cpus: z.number(), memoryGiB: z.number() }),
+    host: z.object({ cpus: z.number(), memoryGiB: z.number() }),
     engine: z.string().optional(),
     profile: z.string().optional(),
   }),
