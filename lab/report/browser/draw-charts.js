@@ -46,7 +46,7 @@
         { label: row.unit, size: 56, labelSize: 16 },
       ],
       series: [{ label: 's' }, ...cell.series.map((s) => ({ label: s.label, stroke: colourOf(s.label), width: 1.5, points: { show: false } }))],
-      legend: { live: true },
+      legend: { live: false },
       cursor: { sync: { key: sync.key } },
       hooks: { ready: [(u) => placeBands(u, column.faults)], setSize: [(u) => placeBands(u, column.faults)] },
     };
@@ -56,20 +56,22 @@
   }
 
   const percentileLabel = (x) => {
+    if (x === null) return '';
     const p = 100 * (1 - 1 / x);
     return p <= 0 ? '0%' : `${Number(p.toPrecision(6))}%`;
   };
 
-  function distributionChart(el, curves, yMax) {
+  function distributionChart(el, curves, yMax, xMax) {
     const joined = uPlot.join(curves.map((c) => [c.x, c.y]));
     const opts = {
       width: widthOf(el),
       height: HEIGHT + 30,
-      scales: { x: { time: false, distr: 3, log: 10 }, y: { range: [0, yMax > 0 ? yMax * 1.08 : 1] } },
+      scales: { x: { time: false, distr: 3, log: 10, range: [1, xMax] }, y: { range: [0, yMax > 0 ? yMax * 1.08 : 1] } },
       axes: [
-        { label: 'percentile (log scale of 1/(1-p))', size: 38, labelSize: 16, values: (u, ticks) => ticks.map(percentileLabel), splits: (u) => [1, 2, 10, 100, 1000, 10000, 100000].filter((t) => t <= u.scales.x.max) },
+        { label: 'percentile (log scale of 1/(1-p))', size: 38, labelSize: 16, values: (u, ticks) => ticks.map(percentileLabel), splits: () => [1, 2, 10, 100, 1000, 10000, 100000].filter((t) => t <= xMax) },
         { label: 'latency ms', size: 56, labelSize: 16 },
       ],
+      legend: { live: false },
       series: [{ label: 'percentile', value: (u, v) => (v === null ? '' : percentileLabel(v)) }, ...curves.map((c) => ({ label: `${c.label} (n=${c.count})`, stroke: colourOf(c.label), width: 1.8, spanGaps: true, points: { show: false } }))],
     };
     const plot = new uPlot(opts, joined, el);
@@ -85,8 +87,9 @@
     });
   });
   const distMax = Math.max(0, ...data.distributions.flatMap((curves) => curves.flatMap((c) => c.y)));
+  const distX = Math.max(10, ...data.distributions.flatMap((curves) => curves.flatMap((c) => c.x)));
   data.distributions.forEach((curves, i) => {
-    if (curves.length) distributionChart(document.querySelector(`[data-chart="distribution"][data-column="${i}"]`), curves, distMax);
+    if (curves.length) distributionChart(document.querySelector(`[data-chart="distribution"][data-column="${i}"]`), curves, distMax, distX);
   });
 
   const resize = () => plots.forEach(({ plot, el }) => plot.setSize({ width: widthOf(el), height: plot.height }));
