@@ -44,7 +44,7 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
     if (r.url() !== `file://${path}`) problems.push(`fetched ${r.url()}`);
   });
   await page.goto(`file://${path}`);
-  await page.waitForFunction(() => document.body.dataset.chartsDrawn !== undefined);
+  await page.waitForFunction('document.body.dataset.chartsDrawn !== undefined');
   return { page, problems };
 }
 
@@ -56,8 +56,8 @@ describe('report.html of a recorded run', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     const { page, problems } = await open(path);
 
-    const charts = await page.$$eval('.chart', (els) => els.map((el) => ({ chart: (el as HTMLElement).dataset.chart, points: Number((el as HTMLElement).dataset.points ?? 0), canvas: el.querySelector('canvas')?.width ?? 0, bands: el.querySelectorAll('.fault-band').length })));
-    const rows = await page.$$eval('section.row', (els) => els.map((el) => (el as HTMLElement).dataset.row));
+    const charts = await page.$$eval('.chart', (els) => els.map((el) => ({ chart: el.getAttribute('data-chart'), points: Number(el.getAttribute('data-points') ?? 0), canvas: el.querySelector('canvas')?.width ?? 0, bands: el.querySelectorAll('.fault-band').length })));
+    const rows = await page.$$eval('section.row', (els) => els.map((el) => el.getAttribute('data-row')));
     // four load rows, and the app panels the run stored (database queries, cache hit ratio, the scenario's measure)
     expect(rows).toEqual(['arrival', 'latency', 'errors', 'startLag', 'db-queries', 'cache-hit-ratio', 'measure-1']);
     expect(charts).toHaveLength((rows.length + 1) * summary.variants.length);
@@ -68,7 +68,10 @@ describe('report.html of a recorded run', () => {
     }
     expect(await page.locator('.fault-band span').first().textContent()).toBe('cache_expire on catalog');
 
-    const cells = await page.$$eval('td[data-hypothesis]', (els) => els.map((el) => { const d = (el as HTMLElement).dataset; return { name: d.hypothesis, variant: d.variant, observed: d.observed === '' ? null : Number(d.observed), outcome: d.outcome, text: el.textContent }; }));
+    const cells = await page.$$eval('td[data-hypothesis]', (els) => els.map((el) => {
+      const observed = el.getAttribute('data-observed');
+      return { name: el.getAttribute('data-hypothesis'), variant: el.getAttribute('data-variant'), observed: observed === '' ? null : Number(observed), outcome: el.getAttribute('data-outcome'), text: el.textContent };
+    }));
     expect(cells.map(({ text: _text, ...cell }) => cell)).toEqual(summary.hypotheses.map((h) => ({ name: h.name, variant: h.variant, observed: h.observed, outcome: h.outcome })));
     for (const cell of cells) expect(cell.text).toContain(cell.outcome);
 
@@ -83,7 +86,7 @@ describe('report.html of a recorded run', () => {
     const { page, problems } = await open(path);
     const heads = await page.$$eval('.hypotheses thead th', (els) => els.map((el) => el.textContent));
     expect(heads).toEqual(['hypothesis', 'phase', 'A · unprotected', 'B · unprotected', 'A · protected', 'B · protected']);
-    const points = await page.$$eval('.chart', (els) => els.map((el) => Number((el as HTMLElement).dataset.points ?? 0)));
+    const points = await page.$$eval('.chart', (els) => els.map((el) => Number(el.getAttribute('data-points') ?? 0)));
     expect(points.length).toBe(8 * 4);
     expect(points.every((n) => n > 0)).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'compare.png'), fullPage: true });
