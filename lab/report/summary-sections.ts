@@ -3,6 +3,8 @@
  * that tripped, the hypotheses with the variants side by side, the load each variant got, the
  * cost of resilience, how hard the services worked, and the environment.
  */
+import { relative } from 'node:path';
+import { PROJECT_ROOT } from '../paths.ts';
 import type { RunColumn } from './chart-data.ts';
 import { esc, formatNumber } from './html-text.ts';
 import { mergedLatency, phasePercentiles, type PhasePercentiles } from './load-series.ts';
@@ -21,15 +23,15 @@ export function runHeader(run: ResultsRun, label: string | null): string {
   const teaches = s.teaches ?? run.scenario?.teaches;
   const tripped = s.checks.filter((c) => !c.ok);
   const guards = tripped.length
-    ? `<p class="guards"><strong>Guard${tripped.length > 1 ? 's' : ''} that tripped:</strong></p><ul>${tripped.map((c) => `<li><code>${esc(c.check)}</code>${c.variant ? ` (${esc(c.variant)})` : ''}: ${esc(c.detail)}</li>`).join('')}</ul>`
+    ? `<p class="guards"><strong>Guard${tripped.length > 1 ? 's' : ''} that tripped:</strong> ${tripped.map((c) => `<code>${esc(c.check)}</code>${c.variant ? ` (${esc(c.variant)})` : ''}`).join(', ')}</p>`
     : '';
-  const reasons = s.reasons.length ? `<ul class="reasons">${s.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
+  const reasons = s.reasons.length ? `<p class="why"><strong>Why:</strong></p><ul class="reasons">${s.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
   return `<header class="run-head">
 <h1>${label ? `<span class="run-label">${esc(label)}</span> ` : ''}${esc(s.scenario)} <small>(${esc(s.profile)})</small> <span class="verdict verdict-${s.verdict}" data-verdict="${s.verdict}">${s.verdict.toUpperCase()}</span></h1>
 <p class="title">${esc(s.title)}: ${VERDICT_WORDS[s.verdict] ?? ''}, exit ${s.exitCode}.</p>
 ${teaches ? `<p class="teaches"><strong>What it teaches.</strong> ${esc(teaches)}</p>` : ''}
 ${guards}${reasons}
-<p class="meta">Started ${esc(s.startedAt)}, ${formatNumber(s.wallSeconds)} s; results in <code>${esc(run.dir)}</code>.</p>
+<p class="meta">Started ${esc(s.startedAt)}, ${formatNumber(s.wallSeconds)} s; results in <code>${esc(relative(PROJECT_ROOT, run.dir) || run.dir)}</code>.</p>
 </header>`;
 }
 
@@ -98,13 +100,16 @@ export function costTable(columns: RunColumn[]): string {
     const delta = own !== null && base !== null && c.variant !== columns.find((x) => x.run === c.run)!.variant ? ` (${own >= base ? '+' : ''}${formatNumber(own - base)} ms)` : '';
     return `${formatNumber(own, 'ms')}${delta}`;
   };
-  const cost = (key: string, unit: string) => (c: RunColumn) => formatNumber(c.variant.summary.cost?.[key], unit);
+  const cost = (key: string, unit: string, scale = 1) => (c: RunColumn) => {
+    const value = c.variant.summary.cost?.[key];
+    return formatNumber(value === null || value === undefined ? value : value * scale, unit);
+  };
   return matrix(
     columns,
     [
       ['steady p50 latency (vs first variant)', (c) => latency(c, 'p50')],
       ['steady p99 latency (vs first variant)', (c) => latency(c, 'p99')],
-      ['app CPU per successful request', cost('cpuSecondsPerSuccess', 's')],
+      ['app CPU per successful request', cost('cpuSecondsPerSuccess', 'ms', 1000)],
       ['downstream calls per request', cost('downstreamPerRequest', '')],
       ['peak app memory', cost('peakMemoryMiB', 'MiB')],
     ],
