@@ -1,17 +1,18 @@
 /**
  * The warning and error log lines the app wrote while a variant's faults were on, each with its
- * trace id, from the log store: VictoriaLogs (LogsQL, /select/logsql/query; it unpacks the pino
- * JSON lines into fields at ingestion) or Loki (LogQL, /loki/api/v1/query_range).
+ * trace id, from the log store: VictoriaLogs (LogsQL, /select/logsql/query, the dashboards' own
+ * problem-lines query; it turns the shipped JSON lines into fields at ingestion) or Loki (LogQL,
+ * /loki/api/v1/query_range).
  */
+import { logs as logQueries } from './panel-queries.ts';
 import type { StoredLogs } from './stored-data.ts';
 import type { ReportVariant } from './summary-reader.ts';
 
 export type LogStoreApi = 'logsql' | 'loki';
 
-/** pino's numeric levels: 40 warn, 50 error, 60 fatal. */
-const WARN_LEVEL = 40;
 const LINES_PER_WINDOW = 50;
-const LEVEL_NAMES: Record<string, string> = { '40': 'warn', '50': 'error', '60': 'fatal' };
+/** pino's numeric levels, where a line still carries them: 40 warn, 50 error, 60 fatal. */
+const LEVEL_NAMES: Record<string, string> = { '40': 'warning', '50': 'error', '60': 'critical' };
 
 type Line = StoredLogs['lines'][number];
 
@@ -21,13 +22,13 @@ function toLine(fields: Record<string, unknown>, time: string): Line {
     time,
     service: String(fields.service ?? fields.job ?? 'unknown'),
     level: LEVEL_NAMES[level] ?? level,
-    message: [fields.msg, fields.problem, fields.reason].filter((v) => typeof v === 'string' && v).join(': ') || String(fields._msg ?? ''),
+    message: [fields.msg ?? fields._msg, fields.problem, fields.reason].filter((v) => typeof v === 'string' && v).join(': '),
     traceId: typeof fields.trace_id === 'string' && fields.trace_id ? fields.trace_id : null,
   };
 }
 
 async function queryLogsql(baseUrl: string, start: number, end: number): Promise<Line[]> {
-  const body = new URLSearchParams({ query: `level:>=${WARN_LEVEL}`, start: new Date(start).toISOString(), end: new Date(end).toISOString(), limit: String(LINES_PER_WINDOW) });
+  const body = new URLSearchParams({ query: logQueries.problemLines.expr, start: new Date(start).toISOString(), end: new Date(end).toISOString(), limit: String(LINES_PER_WINDOW) });
   const response = await fetch(`${baseUrl}/select/logsql/query`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`HTTP ${response.status} from /select/logsql/query`);
   return (await response.text())
@@ -41,7 +42,7 @@ async function queryLogsql(baseUrl: string, start: number, end: number): Promise
 
 async function queryLoki(baseUrl: string, start: number, end: number): Promise<Line[]> {
   const params = new URLSearchParams({
-    query: `{service=~".+"} | json | level >= ${WARN_LEVEL}`,
+    query: '{service=~".+", level=~"warning|error|critical"}',
     start: String(start * 1e6),
     end: String(end * 1e6),
     limit: String(LINES_PER_WINDOW),

@@ -5,14 +5,15 @@
  * no breaker panel.
  */
 import { PrometheusClient } from '../runner/prometheus.ts';
-import { APP_PANEL_QUERIES, REPORT_RATE_WINDOW, expandQuery, legendFor, type QueryDefinition } from './panel-queries.ts';
+import { APP_PANELS, REPORT_RATE_INTERVAL, fillVariables, legendFor, unitWords, type QueryDefinition } from './panel-queries.ts';
 import type { StoredPanel, StoredScenario, StoredSeries } from './stored-data.ts';
 import type { ReportVariant } from './summary-reader.ts';
 
 const STEP_SECONDS = 1;
 
-function scenarioQueries(scenario: StoredScenario | null): QueryDefinition[] {
-  return (scenario?.measures ?? []).map((m, i) => ({ id: `measure-${i + 1}`, title: m.title, unit: `over ${REPORT_RATE_WINDOW}`, expr: m.promql, legend: '' }));
+/** The scenario's hypothesis measures over time: `$window` read as the report's rate interval. */
+function scenarioPanels(scenario: StoredScenario | null): { id: string; query: QueryDefinition }[] {
+  return (scenario?.measures ?? []).map((m, i) => ({ id: `measure-${i + 1}`, query: { title: m.title, language: 'promql', unit: `over ${REPORT_RATE_INTERVAL}`, expr: m.promql, legend: '' } }));
 }
 
 /** The variant's panels from Prometheus; null when Prometheus does not answer. */
@@ -23,13 +24,13 @@ export async function queryPanels(prometheusUrl: string, variant: ReportVariant,
   const start = Date.parse(variant.load.start) / 1000;
   const end = Date.parse(variant.load.end) / 1000;
   const panels: StoredPanel[] = [];
-  for (const q of [...APP_PANEL_QUERIES, ...scenarioQueries(scenario)]) {
-    const query = expandQuery(q.expr, { window: REPORT_RATE_WINDOW, variant: variant.name, scenario: scenarioName });
+  for (const { id, query: q } of [...APP_PANELS, ...scenarioPanels(scenario)]) {
+    const query = fillVariables(q.expr, { variant: variant.name, scenario: scenarioName });
     const series = await prometheus.range(query, start, end, STEP_SECONDS, `panel '${q.title}'`).catch(() => []);
     const drawn = series
       .map((s) => ({ label: legendFor(q.legend, s.labels), points: s.points.map(([t, v]) => [t, Number.isFinite(v) ? v : null] as [number, number | null]) }))
       .filter((s) => s.points.some(([, v]) => v !== null));
-    if (drawn.length) panels.push({ id: q.id, title: q.title, unit: q.unit, query, series: drawn });
+    if (drawn.length) panels.push({ id, title: q.title, unit: unitWords(q.unit), query, series: drawn });
   }
   return { schema: 'faultline.report-series/v1', variant: variant.name, source: `Prometheus at ${prometheus.baseUrl}`, panels };
 }
