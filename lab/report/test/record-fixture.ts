@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
-import { judgeHypotheses } from '../../runner/hypotheses.ts';
+import { format, judgeHypotheses } from '../../runner/hypotheses.ts';
 import { PrometheusClient } from '../../runner/prometheus.ts';
 import type { Hypothesis } from '../../runner/schema.ts';
 import { labDir } from '../../paths.ts';
@@ -115,7 +115,7 @@ async function main(out: string): Promise<void> {
       wallSeconds: (Date.now() - Date.parse(variants[0]!.record.startedAt)) / 1000,
       verdict,
       exitCode: { passed: 0, failed: 1, inconclusive: 3 }[verdict],
-      reasons: [...results.filter((r) => r.outcome === 'failed').map((r) => `${r.variant}: ${r.name}: observed ${r.observed}, expected ${r.expected}`), ...checks.filter((c) => !c.ok).map((c) => `${c.check} (${c.variant}): ${c.detail}`)],
+      reasons: [...results.filter((r) => r.outcome === 'failed').map((r) => `${r.variant}: ${r.name}: observed ${format(r.observed)}, expected ${r.expected}`), ...checks.filter((c) => !c.ok).map((c) => `${c.check} (${c.variant}): ${c.detail}`)],
       variants: variants.map((v) => ({
         name: v.name,
         description: v.description,
