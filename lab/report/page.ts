@@ -26,23 +26,34 @@ function chartJson(data: ChartData): string {
   return JSON.stringify(data, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(5)) : value)).replace(/</g, '\\u003c');
 }
 
+/** One chart per column; the caption names the column where the grid folds to one column (narrow screens, paper). */
+function cell(c: RunColumn, inner: string): string {
+  return `<figure class="cell"><figcaption class="cell-title">${esc(columnTitle(c))}</figcaption>${inner}</figure>`;
+}
+
+function grid(columns: RunColumn[], cells: string[]): string {
+  return `<div class="grid" style="--columns:${columns.length}">${columns.map((c) => `<div class="column-head">${esc(columnTitle(c))}</div>`).join('')}${cells.join('')}</div>`;
+}
+
 function chartGrid(data: ChartData, columns: RunColumn[]): string {
-  const grid = (cells: string[]) => `<div class="grid" style="--columns:${columns.length}">${cells.join('')}</div>`;
-  const heads = grid(columns.map((c) => `<div class="column-head">${esc(columnTitle(c))}</div>`));
-  const rows = data.rows.map((row) => {
-    const cells = row.cells.map((cell, i) =>
-      cell
-        ? `<div class="chart" data-chart="${esc(row.id)}" data-column="${i}"></div>`
-        : `<div class="chart-missing">${row.source.startsWith('Prometheus') ? 'no data stored for this variant' : 'no per-second file for this variant (engine k6)'}</div>`,
-    );
-    return `<section class="row" data-row="${esc(row.id)}"><h3>${esc(row.title)} <small>${esc(row.unit)}</small></h3><p class="source"><code>${esc(row.source)}</code></p>${grid(cells)}</section>`;
-  });
-  return heads + rows.join('\n');
+  return data.rows
+    .map((row) => {
+      const cells = row.cells.map((panel, i) =>
+        cell(
+          columns[i]!,
+          panel
+            ? `<div class="chart" data-chart="${esc(row.id)}" data-column="${i}"></div>`
+            : `<div class="chart-missing">${row.source.startsWith('Prometheus') ? 'no data stored for this variant' : 'no per-second file for this variant (engine k6)'}</div>`,
+        ),
+      );
+      return `<section class="row" data-row="${esc(row.id)}"><h3>${esc(row.title)} <small>${esc(row.unit)}</small></h3><p class="source"><code>${esc(row.source)}</code></p>${grid(columns, cells)}</section>`;
+    })
+    .join('\n');
 }
 
 function distributionGrid(data: ChartData, columns: RunColumn[]): string {
-  const cells = data.distributions.map((curves, i) => (curves.length ? `<div class="chart" data-chart="distribution" data-column="${i}"></div>` : '<div class="chart-missing">no per-second file for this variant</div>'));
-  return `<div class="grid" style="--columns:${columns.length}">${columns.map((c) => `<div class="column-head">${esc(columnTitle(c))}</div>`).join('')}${cells.join('')}</div>`;
+  const cells = data.distributions.map((curves, i) => cell(columns[i]!, curves.length ? `<div class="chart" data-chart="distribution" data-column="${i}"></div>` : '<div class="chart-missing">no per-second file for this variant</div>'));
+  return grid(columns, cells);
 }
 
 const CSS = `
@@ -59,7 +70,7 @@ thead th{background:#f3f6f9}td.outcome-held{background:#e7f4ea}td.outcome-failed
 tr.tripped td{background:#fbe4e2}.tripped{color:#b3261e}.expected{color:#5b6770}code{font-size:12px;color:#3b444c;word-break:break-word}
 .source{margin:0;color:#5b6770;font-size:12px}.no-data,.chart-missing{color:#8a949c;font-style:italic}
 .grid{display:grid;grid-template-columns:repeat(var(--columns),minmax(0,1fr));gap:.4em 1em}
-.column-head{font-weight:600;text-align:center}.chart{min-height:200px;position:relative}.chart-missing{min-height:60px;padding:1em}
+.column-head{font-weight:600;text-align:center}.cell{margin:0;min-width:0}.cell-title{display:none;font-weight:600}.chart{min-height:200px;position:relative}.chart-missing{min-height:60px;padding:1em}
 .fault-band{position:absolute;top:0;bottom:0;background:var(--fault);border-left:1px solid var(--fault-edge);border-right:1px solid var(--fault-edge);pointer-events:none}
 .fault-band span{position:absolute;top:2px;left:3px;font-size:11px;color:#8c1d18;white-space:nowrap}
 .evidence{margin-bottom:1.5em}.trace{margin:.4em 0 1em}.trace figcaption{font-size:13px;margin-bottom:.2em}
@@ -68,8 +79,8 @@ tr.tripped td{background:#fbe4e2}.tripped{color:#b3261e}.expected{color:#5b6770}
 .span-bar{position:absolute;top:0;bottom:0;background:#1f5fa8;border-radius:2px}.span-error .span-bar{background:#b3261e}.span-ms{text-align:right;color:#5b6770}
 .logs td{font-size:12px}tr.level-error td{background:#fbe4e2}
 dl.environment{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
-@media (max-width:900px){.grid{grid-template-columns:1fr}}
-@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}.row,.trace,table,.run-head{break-inside:avoid}.u-legend{font-size:10px}a{color:inherit;text-decoration:none}}
+@media (max-width:900px){.grid{grid-template-columns:1fr}.column-head{display:none}.cell-title{display:block}}
+@media print{body{max-width:none;padding:0;font-size:11px}.grid{grid-template-columns:1fr}.column-head{display:none}.cell-title{display:block}.cell{break-inside:avoid}h2{break-after:avoid}.trace,table,.run-head{break-inside:avoid}.u-legend{font-size:10px}a{color:inherit;text-decoration:none}}
 `;
 
 export function reportPage(runs: { run: ResultsRun; label: string | null }[], columns: RunColumn[], data: ChartData): string {
