@@ -6,7 +6,7 @@ NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
 
-.PHONY: help setup tools up down status scenario scenarios test typecheck token bench
+.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,14 @@ scenarios: $(NPM_STAMP) ## list the scenarios with their one-line purpose
 scenario: setup ## run a scenario: make scenario NAME=cache-stampede [PROFILE=smoke|full] [VARIANT=v] [ENGINE=embedded|k6] [WORKERS=n] [KEEP=1]
 	@if [ -z "$(NAME)" ]; then echo "scenario: NAME is missing: make scenario NAME=<name> (make scenarios lists them)" >&2; exit 2; fi
 	@$(LAB) run $(NAME) $(if $(PROFILE),--profile $(PROFILE)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(KEEP),--keep) $(if $(ENGINE),--engine $(ENGINE)) $(if $(WORKERS),--workers $(WORKERS))
+
+report: $(NPM_STAMP) ## render a run's report.html again from its stored data: make report DIR=results/<scenario>/<timestamp>
+	@if [ -z "$(DIR)" ]; then echo "report: DIR is missing: make report DIR=results/<scenario>/<timestamp>" >&2; exit 2; fi
+	@$(LAB) report $(DIR)
+
+compare: $(NPM_STAMP) ## render two runs side by side: make compare A=results/<s>/<t1> B=results/<s>/<t2>
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "compare: A and B are needed: make compare A=results/<scenario>/<t1> B=results/<scenario>/<t2>" >&2; exit 2; fi
+	@$(LAB) compare $(A) $(B)
 
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))

@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # FAULTLINE_SYSTEM_PACKAGES overrides the list (for tests of this script).
-read -r -a PACKAGES <<<"${FAULTLINE_SYSTEM_PACKAGES:-postgresql redis-server prometheus iproute2}"
+read -r -a PACKAGES <<<"${FAULTLINE_SYSTEM_PACKAGES:-postgresql redis-server prometheus iproute2 chromium}"
 # Packaged services that must not run as system daemons.
 SERVICES=(postgresql redis-server prometheus prometheus-node-exporter)
 MASKED=(prometheus prometheus-node-exporter)

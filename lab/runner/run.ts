@@ -13,19 +13,18 @@ import { resolvePorts } from '../ports.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { LabMetrics } from '../../chaos/metrics.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
-import { collectCharts } from './charts.ts';
 import { describeEnvironment } from './environment.ts';
 import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
 import { measureCost, measureServices, saturationChecks } from './service-load.ts';
 import { PrometheusClient } from './prometheus.ts';
-import { reportHtml } from './report.ts';
 import { loadScenario, planRun } from './scenarios.ts';
 import type { ProfileName } from './schema.ts';
 import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
+import { writeReport } from '../report/index.ts';
 import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, thresholdHypotheses, verdictTable } from './verdict.ts';
 import { judgeFault, visibilityCheck } from './visibility.ts';
 
@@ -142,8 +141,8 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     ];
     const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
-    const charts = await collectCharts(scenario, outcomes, prometheus, id, loaded.name).catch(() => []);
-    writeResults(resultsDir, summary, reportHtml(summary, charts));
+    writeResults(resultsDir, summary);
+    await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.loki}`, api: 'loki' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
     note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
     return summary;
   } catch (error) {
@@ -152,7 +151,8 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     const verdict = interrupted ? 'interrupted' : 'broken';
     try {
       const partial = await build({ verdict, exitCode: EXIT_CODES[verdict], reasons: [interrupted ? 'interrupted (Ctrl-C or SIGTERM): faults reverted' : message] }, [], [], []);
-      writeResults(resultsDir, partial, reportHtml(partial, []));
+      writeResults(resultsDir, partial);
+      await writeReport(resultsDir);
     } catch {
       // the record of a broken run is best effort; the error below is what matters
     }
@@ -210,8 +210,7 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
   };
 }
 
-function writeResults(dir: string, summary: Summary, report: string): void {
+function writeResults(dir: string, summary: Summary): void {
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(dir, 'junit.xml'), junitXml(summary));
-  writeFileSync(join(dir, 'report.html'), report);
 }

@@ -1,0 +1,100 @@
+/**
+ * The slowest traces of a phase, searched in a real Jaeger (the lab's build and config) after
+ * spans of two services arrive over OTLP/HTTP: slowest first, their span tree and errors kept.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { JAEGER_CONFIG } from '../../stack/components/jaeger.ts';
+import { TOOLS_BIN, toolCacheDir } from '../../paths.ts';
+import { resolvePorts } from '../../ports.ts';
+import type { ReportVariant } from '../summary-reader.ts';
+import { collectSlowestTraces } from '../traces.ts';
+
+const ports = resolvePorts({ ...process.env, LAB_PORT_OFFSET: process.env.LAB_PORT_OFFSET ?? '34000' });
+let jaeger: ChildProcess | undefined;
+
+function jaegerBinary(): string {
+  const linked = join(TOOLS_BIN, 'jaeger');
+  if (existsSync(linked)) return linked;
+  const cache = join(toolCacheDir(), 'tools', 'jaeger');
+  const built = existsSync(cache) ? readdirSync(cache).map((v) => join(cache, v, 'bin', 'jaeger')).find(existsSync) : undefined;
+  if (!built) throw new Error('jaeger is not built: run tools/build.sh jaeger');
+  return built;
+}
+
+const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+const nanos = (ms: number) => String(BigInt(Math.round(ms * 1000)) * 1000n);
+
+/** One request: the gateway's server span and, below it, the catalog's span that took `catalogMs`. */
+function request(start: number, totalMs: number, catalogMs: number, failed: boolean) {
+  const traceId = randomBytes(16).toString('hex');
+  const root = randomBytes(8).toString('hex');
+  const span = (service: string, name: string, spanId: string, parentSpanId: string, from: number, ms: number, error: boolean) => ({
+    resource: { attributes: [attr('service.name', service)] },
+    scopeSpans: [{ scope: { name: 'report-test' }, spans: [{ traceId, spanId, parentSpanId, name, kind: 2, startTimeUnixNano: nanos(from), endTimeUnixNano: nanos(from + ms), status: { code: error ? 2 : 1 } }] }],
+  });
+  return { traceId, resourceSpans: [span('gateway', 'GET /products/:id', root, '', start, totalMs, failed), span('catalog', 'GET /products/:id', randomBytes(8).toString('hex'), root, start + 2, catalogMs, failed)] };
+}
+
+beforeAll(async () => {
+  jaeger = spawn(jaegerBinary(), ['--config', JAEGER_CONFIG], {
+    stdio: 'ignore',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      JAEGER_LISTEN_HOST: '127.0.0.1',
+      JAEGER_QUERY_PORT: String(ports.jaegerQuery),
+      JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
+      JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
+      JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+      OTLP_GRPC_PORT: String(ports.otlpGrpc),
+      OTLP_HTTP_PORT: String(ports.otlpHttp),
+    },
+  });
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${ports.jaegerQuery}/api/services`).then((r) => r.ok, () => false)) return;
+    await sleep(200);
+  }
+  throw new Error('jaeger did not come up');
+}, 60_000);
+
+afterAll(() => {
+  jaeger?.kill('SIGTERM');
+});
+
+describe('slowest traces from Jaeger', () => {
+  test('the three slowest of the phase, slowest first, with their spans, parents and errors', async () => {
+    const start = Date.now() - 60_000;
+    const requests = [
+      request(start + 1_000, 40, 30, false),
+      request(start + 2_000, 900, 850, true),
+      request(start + 3_000, 15, 10, false),
+      request(start + 4_000, 300, 280, false),
+      request(start + 5_000, 120, 100, false),
+    ];
+    for (const r of requests) {
+      const response = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans: r.resourceSpans }) });
+      expect(response.ok).toBe(true);
+    }
+    await sleep(1500);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const variant = { name: 'protected', phases: { fault: { start: iso(start), end: iso(start + 10_000), seconds: 10 } } } as unknown as ReportVariant;
+
+    const stored = await collectSlowestTraces(`http://127.0.0.1:${ports.jaegerQuery}`, variant);
+    expect(stored.error).toBeNull();
+    expect(stored.traces.map((t) => [t.traceId, Math.round(t.durationMs)])).toEqual([
+      [requests[1]!.traceId, 900],
+      [requests[3]!.traceId, 300],
+      [requests[4]!.traceId, 120],
+    ]);
+    const slowest = stored.traces[0]!;
+    expect(slowest).toMatchObject({ phase: 'fault', service: 'gateway', operation: 'GET /products/:id' });
+    const [root, child] = slowest.spans;
+    expect(root).toMatchObject({ service: 'gateway', parentId: null, offsetMs: 0, error: true });
+    expect(child).toMatchObject({ service: 'catalog', parentId: root!.spanId, offsetMs: 2, durationMs: 850, error: true });
+  });
+});
