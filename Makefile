@@ -6,7 +6,7 @@ NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
 
-.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench
+.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench gate gate-baseline
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,12 @@ compare: $(NPM_STAMP) ## render two runs side by side: make compare A=results/<s
 
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))
+
+gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.05] [VARIANT=slowed]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
+	@$(NODE) lab/gate/cli.ts $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT))
+
+gate-baseline: setup ## write bench/baseline.json from ROUNDS (default 5) benchmark runs of this checkout
+	@$(NODE) lab/gate/cli.ts --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS))
 
 typecheck: $(NPM_STAMP) ## type-check the whole project (strict)
 	@$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json

@@ -158,6 +158,20 @@ describe('catalog', () => {
     expect(await productQueries(catalog.base)).toBe(before + 5);
   });
 
+  it('the hotPathDelayMs lab switch holds every product read, even a cache hit, at least that long', async () => {
+    await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 30_000, dbQueryCostMs: 0 });
+    expect((await get(catalog.base, '/products/108')).status).toBe(200);
+    await setSwitches(catalog.admin, { hotPathDelayMs: 400 });
+    try {
+      const started = performance.now();
+      const reply = await get(catalog.base, '/products/108');
+      expect(reply.cache).toBe('hit');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    } finally {
+      await setSwitches(catalog.admin, { hotPathDelayMs: 0 });
+    }
+  });
+
   it('lists products by page, size and sort, cached like single products', async () => {
     await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 30_000, dbQueryCostMs: 0 });
     await redis.del('product-page:-price:2:5');

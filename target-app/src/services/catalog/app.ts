@@ -2,6 +2,7 @@
  * catalog: products from PostgreSQL behind a Redis read-through cache whose strategy is a
  * run-time switch. GET /products/:id and GET /products?page=&size=&sort=.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseParams, parseQuery, ProblemError, type Service } from '../../platform/index.ts';
 import { ReadThroughCache, type CacheEvents, type CacheResult } from './cache.ts';
@@ -45,6 +46,8 @@ export function createApp(config: CatalogConfig): CatalogService {
 
   service.routes.get('/products/:id', async (req, res) => {
     const { id } = parseParams(productParams, req);
+    const delayMs = service.switches.current.hotPathDelayMs;
+    if (delayMs > 0) await sleep(delayMs);
     const { value, result } = await products.get(id, () => findProduct(db, id, service.switches.current.dbQueryCostMs));
     res.setHeader('X-Cache', result);
     if (value === null) throw new ProblemError('not-found', `product ${id} does not exist`);

@@ -22,6 +22,8 @@ export const catalogSwitches = z.object({
   cacheLockWaitMs: z.number().int().min(0).max(60_000).default(2_000),
   /** What one product query costs the database beyond its real work (pg_sleep inside the query), ms. */
   dbQueryCostMs: z.number().int().min(0).max(10_000).default(50),
+  /** A lab switch, not a feature: a wait added to every GET /products/:id, ms, so the perf gate can prove it catches a slower hot path. */
+  hotPathDelayMs: z.number().int().min(0).max(1_000).default(0),
 });
 
 export type CatalogSwitches = z.infer<typeof catalogSwitches>;

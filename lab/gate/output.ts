@@ -1,0 +1,79 @@
+/**
+ * What a gate leaves behind: a markdown table (baseline, candidate, ratio with its 95% interval,
+ * verdict per figure) for a CI job summary, junit.xml with one test case per figure, and
+ * gate.json with every run's figures so a verdict can be checked or recomputed later.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchmarkRun, FigureName } from './figures.ts';
+import { FIGURE_RULES, type FigureResult, type GateDecision } from './verdict.ts';
+
+export interface GateReport {
+  title: string;
+  baselineLabel: string;
+  candidateLabel: string;
+  floor: number;
+  paired: boolean;
+  rounds: number;
+  warnings: string[];
+  decision: GateDecision;
+  baseline: BenchmarkRun[];
+  candidate: BenchmarkRun[];
+  wallSeconds: number;
+}
+
+const VERDICT_MARK = { pass: 'pass', regression: '**REGRESSION**', inconclusive: 'inconclusive', 'no-data': 'no data' } as const;
+
+function value(figure: FigureName, v: number | null): string {
+  if (v === null) return '–';
+  if (figure === 'errorRate') return `${(v * 100).toFixed(2)} %`;
+  if (figure === 'cpuPerRequest') return `${(v * 1000).toFixed(3)} ms`;
+  const unit = FIGURE_RULES[figure].unit;
+  return `${v.toFixed(2)} ${unit}`;
+}
+
+function ratio(f: FigureResult): string {
+  if (!f.estimate) return '–';
+  const { ratio: r, low, high } = f.estimate;
+  return `${r.toFixed(3)} [${low.toFixed(3)}, ${high.toFixed(3)}]`;
+}
+
+export function markdownTable(r: GateReport): string {
+  const how = r.paired ? `${r.rounds} rounds interleaved (A B, B A, ...); ratio = median of per-round ratios` : `${r.candidate.length} candidate runs against ${r.baseline.length} stored baseline runs; ratio of medians`;
+  const lines = [
+    `### ${r.title}: ${r.decision.verdict.toUpperCase()}`,
+    '',
+    `Baseline: ${r.baselineLabel}. Candidate: ${r.candidateLabel}. ${how}, 95% bootstrap interval; floor ${(r.floor * 100).toFixed(0)}% (regression: interval above 1 and ratio ≥ 1 + floor). ${Math.round(r.wallSeconds)} s.`,
+    '',
+    '| figure | baseline | candidate | ratio [95% CI] | verdict |',
+    '|---|---|---|---|---|',
+    ...r.decision.figures.map((f) => `| ${FIGURE_RULES[f.figure].label}${f.gating ? '' : ' (informative)'} | ${value(f.figure, f.baseline)} | ${value(f.figure, f.candidate)} | ${ratio(f)} | ${VERDICT_MARK[f.verdict]} |`),
+  ];
+  for (const w of r.warnings) lines.push('', `> warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function junitXml(r: GateReport): string {
+  const cases = r.decision.figures.map((f) => {
+    const name = escapeXml(FIGURE_RULES[f.figure].label);
+    const detail = escapeXml(`baseline ${value(f.figure, f.baseline)}, candidate ${value(f.figure, f.candidate)}, ratio ${ratio(f)}, floor ${r.floor}`);
+    if (f.verdict === 'regression' && f.gating) return `    <testcase classname="gate" name="${name}"><failure message="regression">${detail}</failure></testcase>`;
+    if (f.verdict !== 'pass') return `    <testcase classname="gate" name="${name}"><skipped message="${f.verdict}${f.gating ? '' : ' (informative)'}">${detail}</skipped></testcase>`;
+    return `    <testcase classname="gate" name="${name}"><system-out>${detail}</system-out></testcase>`;
+  });
+  const failures = r.decision.figures.filter((f) => f.gating && f.verdict === 'regression').length;
+  const skipped = r.decision.figures.filter((f) => f.verdict !== 'pass' && !(f.gating && f.verdict === 'regression')).length;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(r.title)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${r.wallSeconds.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+}
+
+/** Writes summary.md (also appended to $GITHUB_STEP_SUMMARY when set), junit.xml and gate.json; returns the table. */
+export function writeGateOutputs(dir: string, r: GateReport, env: NodeJS.ProcessEnv): string {
+  const table = markdownTable(r);
+  writeFileSync(join(dir, 'summary.md'), table);
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, table);
+  writeFileSync(join(dir, 'junit.xml'), junitXml(r));
+  writeFileSync(join(dir, 'gate.json'), `${JSON.stringify({ schema: 'faultline.gate/v1', ...r }, null, 2)}\n`);
+  return table;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { FIGURES, type BenchmarkRun, type RunFigures } from '../figures.ts';
+import { pairedRatio, seededRandom, unpairedRatio } from '../statistics.ts';
+import { decideGate, judgeRatio } from '../verdict.ts';
+
+/** Runs whose figures are all `base` times the given factors (the error rate stays at 0). */
+function runs(build: 'A' | 'B', factors: number[], over: Partial<RunFigures> = {}): BenchmarkRun[] {
+  return factors.map((f, k) => {
+    const figures = Object.fromEntries(FIGURES.map((name) => [name, 10 * f])) as RunFigures;
+    return { build, round: k + 1, variant: 'baseline', dir: '', exitCode: 0, figures: { ...figures, errorRate: 0, throughput: 100, ...over } };
+  });
+}
+
+const NOISE = [1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97];
+
+describe('gate verdict', () => {
+  it('the seeded bootstrap gives the same interval every time and another with another seed', () => {
+    const a = [10, 11, 9, 10.5, 9.5];
+    const b = [11, 12, 10, 11.5, 10.5];
+    expect(pairedRatio(a, b, { resamples: 2_000, seed: 1 })).toEqual(pairedRatio(a, b, { resamples: 2_000, seed: 1 }));
+    expect(unpairedRatio(a, b, { resamples: 2_000, seed: 3 })).toEqual(unpairedRatio(a, b, { resamples: 2_000, seed: 3 }));
+    expect(Array.from({ length: 5 }, seededRandom(1))).not.toEqual(Array.from({ length: 5 }, seededRandom(2)));
+    const random = seededRandom(7);
+    const draws = Array.from({ length: 10_000 }, random);
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(1);
+  });
+
+  it('unchanged code with a little noise passes every gating figure', () => {
+    const decision = decideGate(runs('A', NOISE), runs('B', [...NOISE].reverse()), { floor: 0.05, paired: true });
+    expect(decision.verdict).toBe('pass');
+    expect(decision.exitCode).toBe(0);
+  });
+
+  it('every latency 10% slower in every round is a regression, exit 1', () => {
+    const decision = decideGate(runs('A', NOISE), runs('B', NOISE.map((f) => f * 1.1)), { floor: 0.05, paired: true });
+    expect(decision.exitCode).toBe(1);
+    expect(decision.figures.find((f) => f.figure === 'p95')!.verdict).toBe('regression');
+    expect(decision.figures.find((f) => f.figure === 'p95')!.estimate!.ratio).toBeCloseTo(1.1, 5);
+  });
+
+  it('a slowdown below the floor is not a regression even when it is certain', () => {
+    const decision = decideGate(runs('A', NOISE), runs('B', NOISE.map((f) => f * 1.03)), { floor: 0.05, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'p95')!.verdict).toBe('pass');
+  });
+
+  it('runs too noisy to rule out twice the floor are inconclusive, exit 3', () => {
+    const wild = [1, 1.4, 0.7, 1.3, 0.8];
+    const decision = decideGate(runs('A', wild), runs('B', [0.75, 1.35, 1, 0.8, 1.3]), { floor: 0.05, paired: true });
+    expect(decision.exitCode).toBe(3);
+  });
+
+  it('less throughput is a regression (the ratio is turned over), more is not', () => {
+    expect(judgeRatio({ ratio: 0.8, low: 0.78, high: 0.82 }, 0.05, true)).toBe('regression');
+    expect(judgeRatio({ ratio: 1.2, low: 1.18, high: 1.22 }, 0.05, true)).toBe('pass');
+  });
+
+  it('an error rate half a point above the baseline is a regression though the baseline had none', () => {
+    const decision = decideGate(runs('A', NOISE), runs('B', NOISE, { errorRate: 0.02 }), { floor: 0.05, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'errorRate')!.verdict).toBe('regression');
+    expect(decision.exitCode).toBe(1);
+  });
+
+  it('against a stored baseline the medians compare unpaired, with more runs on one side', () => {
+    const decision = decideGate(runs('A', NOISE), runs('B', NOISE.slice(0, 5).map((f) => f * 1.12)), { floor: 0.05, paired: false });
+    expect(decision.figures.find((f) => f.figure === 'p50')!.verdict).toBe('regression');
+  });
+});

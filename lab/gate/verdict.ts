@@ -1,0 +1,89 @@
+/**
+ * The gate's rule, per figure, on the ratio candidate/baseline and its 95% interval (lower is
+ * better for latency, errors and CPU; for throughput the ratio is turned over first):
+ *   regression   the interval lies wholly above 1 (the change is real) and the ratio is at least
+ *                1 + floor (and big enough to matter);
+ *   inconclusive the interval still holds both 1 and 1 + 2·floor: the runs can neither show a
+ *                change nor rule out one of twice the floor, the size the gate promises to catch;
+ *   pass         otherwise.
+ * The error rate is judged on its difference in points, since a baseline of 0 has no ratio.
+ * Only gating figures set the exit code; the others are reported to read beside them.
+ */
+import { median } from 'simple-statistics';
+import type { BenchmarkRun, FigureName } from './figures.ts';
+import { pairedRatio, unpairedRatio, type BootstrapOptions, type RatioEstimate } from './statistics.ts';
+
+export type FigureVerdict = 'pass' | 'regression' | 'inconclusive' | 'no-data';
+
+interface FigureRule {
+  label: string;
+  unit: string;
+  /** Set when a higher value is better (throughput). */
+  higherIsBetter?: boolean;
+  /** Drives the exit code; the others are informative. */
+  gating: boolean;
+}
+
+export const FIGURE_RULES: Record<FigureName, FigureRule> = {
+  p50: { label: 'latency p50', unit: 'ms', gating: true },
+  p95: { label: 'latency p95', unit: 'ms', gating: true },
+  p99: { label: 'latency p99', unit: 'ms', gating: false },
+  hotP95: { label: 'hot path p95 (GET /products/:id, cached)', unit: 'ms', gating: true },
+  errorRate: { label: 'error rate', unit: '', gating: true },
+  throughput: { label: 'throughput', unit: 'req/s', higherIsBetter: true, gating: true },
+  cpuPerRequest: { label: 'server CPU per request', unit: 'ms', gating: false },
+};
+
+/** Error-rate increase (absolute) that counts as a regression: half a percentage point. */
+export const ERROR_RATE_STEP = 0.005;
+
+export interface FigureResult {
+  figure: FigureName;
+  baseline: number | null;
+  candidate: number | null;
+  estimate: RatioEstimate | null;
+  verdict: FigureVerdict;
+  gating: boolean;
+}
+
+export interface GateDecision {
+  figures: FigureResult[];
+  /** 0 pass, 1 regression, 3 inconclusive. */
+  exitCode: 0 | 1 | 3;
+  verdict: 'pass' | 'regression' | 'inconclusive';
+}
+
+export function judgeRatio(e: RatioEstimate, floor: number, higherIsBetter = false): FigureVerdict {
+  if (!Number.isFinite(e.low) || !Number.isFinite(e.high)) return 'no-data';
+  // on "worse" terms: above 1 is slower (or, for throughput, less served)
+  const [ratio, low, high] = higherIsBetter ? [1 / e.ratio, 1 / e.high, 1 / e.low] : [e.ratio, e.low, e.high];
+  if (low > 1 && ratio >= 1 + floor) return 'regression';
+  if (low <= 1 && high >= 1 + 2 * floor) return 'inconclusive';
+  return 'pass';
+}
+
+/** Per figure and overall; `paired` when baseline and candidate ran interleaved round by round. */
+export function decideGate(baseline: BenchmarkRun[], candidate: BenchmarkRun[], o: { floor: number; paired: boolean; bootstrap?: BootstrapOptions }): GateDecision {
+  const figures: FigureResult[] = [];
+  for (const [figure, rule] of Object.entries(FIGURE_RULES) as [FigureName, FigureRule][]) {
+    const pairs = o.paired ? baseline.map((a, k) => [a.figures[figure], candidate[k]?.figures[figure] ?? null] as const).filter((p): p is readonly [number, number] => p[0] !== null && p[1] !== null && p[0] > 0) : [];
+    const a = o.paired ? pairs.map((p) => p[0]) : baseline.map((r) => r.figures[figure]).filter((v): v is number => v !== null);
+    const b = o.paired ? pairs.map((p) => p[1]) : candidate.map((r) => r.figures[figure]).filter((v): v is number => v !== null);
+    const result: FigureResult = { figure, baseline: a.length ? median(a) : null, candidate: b.length ? median(b) : null, estimate: null, verdict: 'no-data', gating: rule.gating };
+    if (figure === 'errorRate') {
+      const ea = baseline.map((r) => r.figures.errorRate ?? 0);
+      const eb = candidate.map((r) => r.figures.errorRate ?? 0);
+      result.baseline = ea.length ? median(ea) : null;
+      result.candidate = eb.length ? median(eb) : null;
+      if (result.baseline !== null && result.candidate !== null) result.verdict = result.candidate - result.baseline > ERROR_RATE_STEP ? 'regression' : 'pass';
+    } else if (a.length > 0 && b.length > 0 && median(a) > 0) {
+      result.estimate = o.paired ? pairedRatio(a, b, o.bootstrap) : unpairedRatio(a, b, o.bootstrap);
+      result.verdict = judgeRatio(result.estimate, o.floor, rule.higherIsBetter);
+    }
+    figures.push(result);
+  }
+  const gating = figures.filter((f) => f.gating);
+  if (gating.some((f) => f.verdict === 'regression')) return { figures, exitCode: 1, verdict: 'regression' };
+  if (gating.some((f) => f.verdict === 'inconclusive' || f.verdict === 'no-data')) return { figures, exitCode: 3, verdict: 'inconclusive' };
+  return { figures, exitCode: 0, verdict: 'pass' };
+}
