@@ -6,7 +6,8 @@
  * Both builds use the same ports one after the other, never at once: each run stops its stack.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, relative } from 'node:path';
 import { LabError } from '../errors.ts';
 import { PROJECT_ROOT } from '../paths.ts';
@@ -17,6 +18,12 @@ import { readRunFigures, type BenchmarkRun } from './figures.ts';
 const USABLE_EXITS = new Set([0, 1, 3]);
 /** A run that takes longer than this is stopped and the gate is broken. */
 const RUN_TIMEOUT_MS = 8 * 60_000;
+/**
+ * A run whose stack found one of its ports taken is tried again this many times: on a shared CI
+ * machine the lab's ports can sit in the ephemeral range, where another job's client socket may
+ * hold one for a moment (seen here with LAB_PORT_OFFSET=36000); the run never started its load.
+ */
+const PORT_TAKEN_RETRIES = 4;
 
 export interface Side {
   build: Build;
@@ -49,18 +56,22 @@ export async function runRounds(plan: RoundsPlan): Promise<{ baseline: Benchmark
   return { baseline, candidate };
 }
 
-async function runBenchmark(plan: RoundsPlan, side: Side, build: 'A' | 'B', round: number): Promise<BenchmarkRun> {
+/** One benchmark run of one side, retried when a port was taken for a moment; its figures. */
+export async function runBenchmark(plan: Omit<RoundsPlan, 'baseline' | 'candidate'>, side: Side, build: 'A' | 'B', round: number): Promise<BenchmarkRun> {
   const dir = join(plan.outDir, 'runs', `${String(round).padStart(2, '0')}-${build}`);
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
   const who = `${build === 'A' ? 'baseline' : 'candidate'} ${side.build.label}${side.build.commit ? ` ${side.build.commit.slice(0, 8)}` : ''}, variant ${side.variant}`;
   plan.note(`round ${round} of ${plan.rounds}: ${who} ...`);
   const log = join(dir, 'run.log');
-  const exitCode = await runCli(side.build, ['run', plan.benchmark, '--variant', side.variant, '--profile', plan.profile], {
-    ...plan.env,
-    FAULTLINE_RESULTS_DIR: dir,
-    FAULTLINE_SCENARIOS_DIR: join(PROJECT_ROOT, 'scenarios'),
-  }, log);
+  const args = ['run', plan.benchmark, '--variant', side.variant, '--profile', plan.profile];
+  const env = { ...plan.env, FAULTLINE_RESULTS_DIR: dir, FAULTLINE_SCENARIOS_DIR: join(PROJECT_ROOT, 'scenarios') };
+  let exitCode = await runCli(side.build, args, env, log);
+  for (let retry = 1; retry <= PORT_TAKEN_RETRIES && exitCode === 2 && /is already in use/.test(readFileSync(log, 'utf8')); retry++) {
+    plan.note(`round ${round} of ${plan.rounds}: a port was taken for a moment (${readFileSync(log, 'utf8').match(/port \d+/)?.[0]}), trying again`);
+    await sleep(3_000);
+    exitCode = await runCli(side.build, args, env, log);
+  }
   const shown = relative(PROJECT_ROOT, log);
   if (!USABLE_EXITS.has(exitCode)) throw new LabError('GATE_ERR_RUN_BROKEN', `round ${round}, ${who}: the benchmark run broke (exit ${exitCode}): read ${shown}`);
   const resultDir = join(dir, plan.benchmark);
