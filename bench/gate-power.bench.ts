@@ -44,10 +44,16 @@ async function collect(rounds: number): Promise<void> {
     const order = ROUND.map((_, i) => ROUND[(i + index) % ROUND.length]!);
     const round: Round = {};
     const started = Date.now();
-    for (const name of order) {
-      const variant = name === 'baseline-again' ? 'baseline' : name;
-      const plan = { benchmark: 'perf-gate', profile: 'smoke', rounds: stored.length + rounds, outDir: join(pool, name), env: process.env, note: (l: string) => process.stdout.write(`${l}\n`) };
-      round[name] = await runBenchmark(plan, { build, variant }, name === 'baseline' ? 'A' : 'B', index);
+    try {
+      for (const name of order) {
+        const variant = name === 'baseline-again' ? 'baseline' : name;
+        const plan = { benchmark: 'perf-gate', profile: 'smoke', rounds: stored.length + rounds, outDir: join(pool, name), env: process.env, note: (l: string) => process.stdout.write(`${l}\n`) };
+        round[name] = await runBenchmark(plan, { build, variant }, name === 'baseline' ? 'A' : 'B', index);
+      }
+    } catch (error) {
+      // a broken run loses its round only; the count of broken rounds is part of the result
+      process.stdout.write(`pool round ${index} broken, left out: ${(error as Error).message}\n`);
+      continue;
     }
     stored.push(round);
     writeFileSync(poolFile, `${JSON.stringify(stored, null, 2)}\n`);

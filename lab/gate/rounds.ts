@@ -6,7 +6,7 @@
  * Both builds use the same ports one after the other, never at once: each run stops its stack.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, relative } from 'node:path';
 import { LabError } from '../errors.ts';
@@ -23,7 +23,7 @@ const RUN_TIMEOUT_MS = 8 * 60_000;
  * machine the lab's ports can sit in the ephemeral range, where another job's client socket may
  * hold one for a moment (seen here with LAB_PORT_OFFSET=36000); the run never started its load.
  */
-const PORT_TAKEN_RETRIES = 4;
+const PORT_TAKEN_RETRIES = 6;
 
 export interface Side {
   build: Build;
@@ -67,15 +67,15 @@ export async function runBenchmark(plan: Omit<RoundsPlan, 'baseline' | 'candidat
   const args = ['run', plan.benchmark, '--variant', side.variant, '--profile', plan.profile];
   const env = { ...plan.env, FAULTLINE_RESULTS_DIR: dir, FAULTLINE_SCENARIOS_DIR: join(PROJECT_ROOT, 'scenarios') };
   let exitCode = await runCli(side.build, args, env, log);
-  for (let retry = 1; retry <= PORT_TAKEN_RETRIES && exitCode === 2 && /is already in use/.test(readFileSync(log, 'utf8')); retry++) {
+  for (let retry = 1; retry <= PORT_TAKEN_RETRIES && exitCode === 2 && /is already in use|is taken/.test(readFileSync(log, 'utf8')); retry++) {
     plan.note(`round ${round} of ${plan.rounds}: a port was taken for a moment (${readFileSync(log, 'utf8').match(/port \d+/)?.[0]}), trying again`);
-    await sleep(3_000);
+    await sleep(15_000);
     exitCode = await runCli(side.build, args, env, log);
   }
   const shown = relative(PROJECT_ROOT, log);
   if (!USABLE_EXITS.has(exitCode)) throw new LabError('GATE_ERR_RUN_BROKEN', `round ${round}, ${who}: the benchmark run broke (exit ${exitCode}): read ${shown}`);
   const resultDir = join(dir, plan.benchmark);
-  const stamp = readdirSync(resultDir).sort().at(-1);
+  const stamp = existsSync(resultDir) ? readdirSync(resultDir).sort().at(-1) : undefined;
   if (!stamp) throw new LabError('GATE_ERR_RUN_BROKEN', `round ${round}, ${who}: the run wrote no results: read ${shown}`);
   const figures = readRunFigures(join(resultDir, stamp));
   const seconds = Math.round((Date.now() - started) / 1000);
