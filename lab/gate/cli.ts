@@ -76,6 +76,9 @@ async function gate(o: GateOptions): Promise<number> {
     return 0;
   }
   const baseline = stored ? baselineRuns(stored) : runs.baseline;
+  const behind = [...baseline, ...runs.candidate].filter((r) => r.exitCode === 3).length;
+  // the figures still count (both builds met the same trouble), but a reader must know
+  if (behind > 0) warnings.push(`${behind} of ${baseline.length + runs.candidate.length} benchmark runs were inconclusive on their own (the load generator fell behind its schedule or the app saturated): the machine is busier than the benchmark assumes`);
   const paired = stored === undefined;
   const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired, bootstrap: { resamples: 4_000, seed: o.seed } });
   const candidateLabel = `${here.label}${here.commit ? ` ${here.commit.slice(0, 8)}` : ''}${candidateVariant !== 'baseline' ? ` (variant ${candidateVariant})` : ''}`;
