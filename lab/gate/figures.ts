@@ -1,7 +1,8 @@
 /**
  * The figures of one benchmark run, read from its results directory: p50/p95/p99 latency merged
  * exactly from the engine's per-second HDR histograms over the steady window, the error rate and
- * throughput over the same seconds, the hot route's p95 from the engine's summary export, and the
+ * throughput over the same seconds, the hot route's p95 from the engine's summary export (its whole
+ * run, warmup included: the export has no windows), and the
  * app's CPU seconds per request from the services' process metrics (summary.json `cost`).
  */
 import { readFileSync } from 'node:fs';

@@ -28,7 +28,7 @@ export const FIGURE_RULES: Record<FigureName, FigureRule> = {
   p50: { label: 'latency p50', unit: 'ms', gating: true },
   p95: { label: 'latency p95', unit: 'ms', gating: true },
   p99: { label: 'latency p99', unit: 'ms', gating: false },
-  hotP95: { label: 'hot path p95 (GET /products/:id, cached)', unit: 'ms', gating: true },
+  hotP95: { label: 'hot path p95 (cached GET /products/:id, whole run incl. warmup)', unit: 'ms', gating: true },
   errorRate: { label: 'error rate', unit: '', gating: true },
   throughput: { label: 'throughput', unit: 'req/s', higherIsBetter: true, gating: true },
   cpuPerRequest: { label: 'server CPU per request', unit: 'ms', gating: false },
