@@ -38,6 +38,7 @@ async function collect(rounds: number): Promise<void> {
   mkdirSync(pool, { recursive: true });
   const stored = readPool();
   const build = currentBuild();
+  const total = stored.length + rounds;
   for (let k = 0; k < rounds; k++) {
     const index = stored.length + 1;
     // rotate the order each round so no variant always runs first or last
@@ -47,7 +48,7 @@ async function collect(rounds: number): Promise<void> {
     try {
       for (const name of order) {
         const variant = name === 'baseline-again' ? 'baseline' : name;
-        const plan = { benchmark: 'perf-gate', profile: 'smoke', rounds: stored.length + rounds, outDir: join(pool, name), env: process.env, note: (l: string) => process.stdout.write(`${l}\n`) };
+        const plan = { benchmark: 'perf-gate', profile: 'smoke', rounds: total, outDir: join(pool, name), env: process.env, note: (l: string) => process.stdout.write(`${l}\n`) };
         round[name] = await runBenchmark(plan, { build, variant }, name === 'baseline' ? 'A' : 'B', index);
       }
     } catch (error) {
