@@ -113,5 +113,5 @@ try {
   // commander has already printed its one line (or the help, exit 0); bad options are bad input: exit 2
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   process.stderr.write(`gate: ${isLabError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(2);
+  process.exit(isLabError(error) ? error.exitCode : 2);
 }

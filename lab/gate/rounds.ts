@@ -73,6 +73,7 @@ export async function runBenchmark(plan: Omit<RoundsPlan, 'baseline' | 'candidat
     exitCode = await runCli(side.build, args, env, log);
   }
   const shown = relative(PROJECT_ROOT, log);
+  if (exitCode === 130) throw new LabError('GATE_ERR_INTERRUPTED', `interrupted in round ${round}: the running benchmark stopped its stack; no verdict`, 130);
   if (!USABLE_EXITS.has(exitCode)) throw new LabError('GATE_ERR_RUN_BROKEN', `round ${round}, ${who}: the benchmark run broke (exit ${exitCode}): read ${shown}`);
   const resultDir = join(dir, plan.benchmark);
   const stamp = existsSync(resultDir) ? readdirSync(resultDir).sort().at(-1) : undefined;
@@ -90,7 +91,11 @@ function runCli(build: Build, args: string[], env: NodeJS.ProcessEnv, logPath: s
     const child = spawn(join(build.root, 'node_modules', '.bin', 'node'), [join(build.root, 'lab', 'cli.ts'), ...args], { cwd: build.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    let signalled = false;
+    const forward = (signal: NodeJS.Signals) => {
+      signalled = true;
+      child.kill(signal);
+    };
     const timer = setTimeout(() => child.kill('SIGINT'), RUN_TIMEOUT_MS);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -100,7 +105,7 @@ function runCli(build: Build, args: string[], env: NodeJS.ProcessEnv, logPath: s
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
       out.end();
-      resolve(code ?? (signal ? 130 : 2));
+      resolve(signalled ? 130 : (code ?? (signal ? 130 : 2)));
     });
   });
 }
