@@ -23,7 +23,7 @@ describe('an overloaded run', () => {
     // 6 VUs, each busy 600 ms of the 1 s schedule: at most two rounds of them
     expect(m.iterations!.count).toBeLessThanOrEqual(12);
     expect(m.dropped_iterations!.count).toBeGreaterThanOrEqual(28);
-    expect(m.iterations!.count + m.dropped_iterations!.count).toBe(40);
+    expect(m.iterations!.count! + m.dropped_iterations!.count!).toBe(40);
     expect(m.vus_max!.max).toBe(6);
     expect(total(run.seconds, 'dropped')).toBe(m.dropped_iterations!.count);
     expect(total(run.seconds, 'planned')).toBe(40);
@@ -45,13 +45,13 @@ describe('an overloaded run', () => {
   it('on SIGINT starts no more iterations, lets running ones finish, writes the summary and exits 0', async () => {
     const options = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 20, duration: '60s', preAllocatedVUs: 20, gracefulStop: '5s' } } };
     const started = Date.now();
-    const run = await runEngine(script(options, request), ['-e', `TARGET=${slow.url}`], (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 2500));
+    const run = await runEngine(script(options, request), ['-e', `TARGET=${slow.url}`], { onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 2500) });
     expect(run.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.stderr).toContain('SIGINT');
     const m = run.summary!.metrics;
     expect(m.iterations!.count).toBeGreaterThan(0);
-    expect(m.iterations!.count).toBe(m.iterations_planned!.count - (m.dropped_iterations?.count ?? 0));
+    expect(m.iterations!.count).toBe(m.iterations_planned!.count! - (m.dropped_iterations?.count ?? 0));
     expect(total(run.seconds, 'completed')).toBe(m.iterations!.count);
   });
 });

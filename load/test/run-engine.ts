@@ -36,19 +36,19 @@ export interface EngineResult {
   seconds: Record<string, unknown>[];
 }
 
-/** Runs `cli.ts run` on `source`; `onStart` gets the child (to signal it). */
-export async function runEngine(source: string, args: string[] = [], onStart?: (pid: number) => void): Promise<EngineResult> {
+/** Runs `cli.ts run` on `source` with extra environment `env`; `onStart` gets the child's pid (to signal it). */
+export async function runEngine(source: string, args: string[] = [], extra: { onStart?: (pid: number) => void; env?: Record<string, string> } = {}): Promise<EngineResult> {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-load-'));
   const script = join(dir, 'script.ts');
   writeFileSync(script, source);
   const summaryFile = join(dir, 'summary.json');
   const secondsFile = join(dir, 'seconds.ndjson');
-  const child = spawn(process.execPath, [CLI, 'run', '--summary-export', summaryFile, '--seconds-out', secondsFile, ...args, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--summary-export', summaryFile, '--seconds-out', secondsFile, ...args, script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  onStart?.(child.pid!);
+  extra.onStart?.(child.pid!);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
   return {
     code, stderr, stdout,
