@@ -21,7 +21,7 @@ $(NPM_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-tools: ## build the pinned Go tools (k6, toxiproxy, jaeger, loki) into the user cache
+tools: ## build the pinned Go tools (toxiproxy, jaeger, victoria-logs) into the user cache
 	@tools/build.sh
 
 up: setup ## start the native stack (every component on 127.0.0.1, logs in .lab/logs)

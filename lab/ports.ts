@@ -29,8 +29,7 @@ const defaults = {
   prometheus: 9090,
   labMetrics: 9091, // the runner's own /metrics (faultline_fault_active, ...)
   toxiproxy: 8474,
-  loki: 3100,
-  lokiGrpc: 9096,
+  victoriaLogs: 9428, // VictoriaLogs: Loki push ingest, LogsQL queries, its web UI
   jaegerQuery: 16686,
   jaegerQueryGrpc: 16685, // Jaeger's query gRPC API: opened whether used or not, so bound here
   otlpGrpc: 4317,

@@ -83,7 +83,8 @@ function spec(ports: PortMap, options: TopologyOptions, service: ServiceName, in
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlpHttp}`,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: String(options.tracesSampleRatio ?? 0.1),
-      LOKI_URL: `http://127.0.0.1:${ports.loki}`,
+      // VictoriaLogs' Loki endpoint; _msg_field: pino's `msg` is the message of each entry
+      LOGS_PUSH_URL: `http://127.0.0.1:${ports.victoriaLogs}/insert/loki/api/v1/push?_msg_field=msg`,
       LOG_LEVEL: options.logLevel ?? 'info',
       SWITCHES: JSON.stringify(switches),
       ...env,

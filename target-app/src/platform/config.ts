@@ -48,7 +48,7 @@ export const samplerNames = [
 
 /** What every service reads from its environment. */
 export const serviceEnvSchema = z.object({
-  /** Service name (gateway, catalog, ...): the `service` label in Loki and `service.name` in traces. */
+  /** Service name (gateway, catalog, ...): the `service` label of shipped logs and `service.name` in traces. */
   SERVICE_NAME: z.string().min(1),
   /** Instance name (catalog-1, ...); defaults to the service name. */
   SERVICE_INSTANCE: z.string().min(1).optional(),
@@ -65,8 +65,12 @@ export const serviceEnvSchema = z.object({
   OTEL_TRACES_SAMPLER: z.enum(samplerNames).default('parentbased_always_on'),
   /** Ratio for the traceidratio samplers, 0..1. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
-  /** Loki base URL, e.g. http://127.0.0.1:3100; unset = logs only to stdout. */
-  LOKI_URL: envOptionalUrl(),
+  /**
+   * Full URL of a Loki push endpoint the logs are shipped to, e.g. VictoriaLogs'
+   * http://127.0.0.1:9428/insert/loki/api/v1/push?_msg_field=msg or a Loki's
+   * http://127.0.0.1:3100/loki/api/v1/push; unset = logs only to stdout.
+   */
+  LOGS_PUSH_URL: envOptionalUrl(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted JSON body. */
   BODY_LIMIT_BYTES: envInt(16 * 1024, 1),
@@ -91,7 +95,8 @@ export interface ServiceConfig {
   otlpEndpoint: string | undefined;
   sampler: (typeof samplerNames)[number];
   samplerRatio: number;
-  lokiUrl: string | undefined;
+  /** Loki push endpoint for the logs (LOGS_PUSH_URL); undefined = stdout only. */
+  logsPushUrl: string | undefined;
   logLevel: ServiceEnv['LOG_LEVEL'];
   bodyLimitBytes: number;
   defaultDeadlineMs: number;
@@ -111,7 +116,7 @@ export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampler: env.OTEL_TRACES_SAMPLER,
     samplerRatio: env.OTEL_TRACES_SAMPLER_ARG,
-    lokiUrl: env.LOKI_URL,
+    logsPushUrl: env.LOGS_PUSH_URL,
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     defaultDeadlineMs: env.DEFAULT_DEADLINE_MS,
