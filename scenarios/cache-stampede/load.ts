@@ -15,8 +15,8 @@ export const options = openModel(constantArrival({ rate: RATE, preAllocatedVUs: 
   http_req_failed: ['rate<0.01'],
 });
 
-export default function (): void {
+export default async function (): Promise<void> {
   const id = 1 + Math.floor(Math.random() * HOT_KEYS);
-  const res = http.get(`${lab.baseUrl}/products/${id}`, { tags: { name: 'GET /products/:id' } });
+  const res = await http.asyncRequest('GET', `${lab.baseUrl}/products/${id}`, null, { tags: { name: 'GET /products/:id' } });
   check(res, { 'product read': (r) => r.status === 200 });
 }

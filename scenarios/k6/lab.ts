@@ -1,5 +1,6 @@
 /**
- * The k6 skeleton every scenario's load.ts shares: the lab's address and run settings from the
+ * The k6 skeleton every scenario's load.ts shares (scripts use the async form, `export default async
+ * function` with `await http.asyncRequest(...)`, which both the embedded engine and a real k6 run): the lab's address and run settings from the
  * runner (FAULTLINE_* env), typed variables from the profile, and the open-model executors
  * (arrival rate, so a slow server cannot slow the load: no coordinated omission).
  */

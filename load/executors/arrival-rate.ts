@@ -1,0 +1,115 @@
+/**
+ * Runs one arrival-rate scenario: starts each iteration at its due time on an idle VU, drops it
+ * at once when none is idle, ends the schedule at startTime + duration, then waits gracefulStop
+ * for running iterations before interrupting them. Bounded by the scenario's own durations.
+ */
+import type { ScenarioConfig } from '../options/options.ts';
+import type { Tags } from '../metrics/sample.ts';
+import type { IterationOrder, IterationOutcome } from '../run/iteration.ts';
+import { constantSchedule, rampingSchedule, type Schedule } from './schedule.ts';
+import { VuPool } from './vu-pool.ts';
+
+export interface IterationHost {
+  start(order: IterationOrder): Promise<IterationOutcome>;
+  interrupt(order: IterationOrder): void;
+}
+
+export interface ScenarioEvents {
+  emit(metric: string, tags: Tags, value: number, time: number): void;
+  warn(message: string): void;
+  outcome(outcome: IterationOutcome): void;
+}
+
+let nextOrderId = 1;
+const now = (): number => performance.timeOrigin + performance.now();
+
+export function scheduleOf(config: ScenarioConfig): Schedule {
+  return config.executor === 'constant-arrival-rate'
+    ? constantSchedule(config.rate, config.timeUnitMs, config.durationMs)
+    : rampingSchedule(config.startRate, config.timeUnitMs, config.stages);
+}
+
+export class ArrivalRateScenario {
+  readonly pool: VuPool;
+  private readonly schedule: Schedule;
+  private readonly inFlight = new Map<number, IterationOrder>();
+  private readonly iterPerVu = new Map<number, number>();
+  private iterationInTest = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopScheduling: (() => void) | undefined;
+  private readonly tags: Tags;
+  private readonly config: ScenarioConfig;
+  private readonly host: IterationHost;
+  private readonly events: ScenarioEvents;
+  private stoppedAt: number | undefined;
+
+  constructor(config: ScenarioConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents) {
+    this.config = config;
+    this.host = host;
+    this.events = events;
+    this.pool = new VuPool(config.preAllocatedVUs, config.maxVUs);
+    this.schedule = scheduleOf(config);
+    this.tags = { ...testTags, ...config.tags, scenario: config.name };
+  }
+
+  /** Runs the scenario from `zeroMs` (epoch of the test's t = 0); resolves once nothing of it runs. */
+  async run(zeroMs: number): Promise<void> {
+    const startMs = zeroMs + this.config.startTimeMs;
+    const endMs = startMs + this.config.durationMs;
+    await new Promise<void>((resolve) => {
+      this.stopScheduling = resolve;
+      let due = this.schedule.next();
+      const tick = (): void => {
+        const current = now();
+        while (due !== undefined && startMs + due <= current) {
+          this.arrive(startMs + due);
+          due = this.schedule.next();
+        }
+        if (due === undefined || startMs + due >= endMs + 1e-6) return resolve();
+        this.timer = setTimeout(tick, Math.max(0, startMs + due - now()));
+      };
+      this.timer = setTimeout(tick, Math.max(0, startMs - now()));
+    });
+    clearTimeout(this.timer);
+    await this.drain((this.stoppedAt ?? Math.max(endMs, now())) + this.config.gracefulStopMs);
+  }
+
+  /** SIGINT/SIGTERM: start nothing more; what runs gets gracefulStop. */
+  stop(): void {
+    this.stoppedAt ??= now();
+    clearTimeout(this.timer);
+    this.stopScheduling?.();
+  }
+
+  private arrive(dueMs: number): void {
+    this.events.emit('iterations_planned', this.tags, 1, dueMs);
+    const vu = this.pool.acquire();
+    if (vu === undefined) {
+      this.events.emit('dropped_iterations', this.tags, 1, now());
+      const warning = this.pool.growAfterDrop();
+      if (warning !== undefined) this.events.warn(warning);
+      return;
+    }
+    const iter = this.iterPerVu.get(vu) ?? 0;
+    this.iterPerVu.set(vu, iter + 1);
+    const order: IterationOrder = {
+      id: nextOrderId++, vu, iter, iterationInTest: this.iterationInTest++, scenario: this.config.name,
+      exec: this.config.exec, tags: this.tags, env: this.config.env, dueMs,
+    };
+    this.inFlight.set(order.id, order);
+    this.host.start(order).then((outcome) => {
+      if (!this.inFlight.delete(order.id)) return; // interrupted: its VU stays with the abandoned code
+      this.pool.release(vu);
+      this.events.outcome(outcome);
+    });
+  }
+
+  /** Wait until no iteration runs or `deadlineMs` passes; interrupt what is left. */
+  private async drain(deadlineMs: number): Promise<void> {
+    while (this.inFlight.size > 0 && now() < deadlineMs) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadlineMs - now()))));
+    }
+    for (const order of this.inFlight.values()) this.host.interrupt(order);
+    this.inFlight.clear();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A scenario's VUs: preAllocatedVUs ready at start, grown one at a time up to maxVUs when a due
+ * iteration finds none idle (that iteration is dropped; the new VU serves later ticks, as in k6).
+ */
+
+let nextVuId = 1;
+
+export class VuPool {
+  private readonly idle: number[] = [];
+  private allocated = 0;
+  private busy = 0;
+  private readonly maxVUs: number;
+  private warned = false;
+
+  constructor(preAllocatedVUs: number, maxVUs: number) {
+    this.maxVUs = maxVUs;
+    for (let i = 0; i < preAllocatedVUs; i += 1) this.allocate();
+  }
+
+  private allocate(): void {
+    this.idle.push(nextVuId);
+    nextVuId += 1;
+    this.allocated += 1;
+  }
+
+  /** An idle VU's id, or undefined when every allocated VU is busy. */
+  acquire(): number | undefined {
+    const vu = this.idle.pop();
+    if (vu !== undefined) this.busy += 1;
+    return vu;
+  }
+
+  release(vu: number): void {
+    this.idle.push(vu);
+    this.busy -= 1;
+  }
+
+  /**
+   * After a drop: ready one more VU for later ticks, or report (once) that the cap is reached.
+   * Returns the warning to print, if any.
+   */
+  growAfterDrop(): string | undefined {
+    if (this.allocated < this.maxVUs) {
+      // allocated now, usable from the next tick: k6 initializes it in the background
+      this.allocated += 1;
+      const id = nextVuId;
+      nextVuId += 1;
+      setImmediate(() => this.idle.push(id));
+      return undefined;
+    }
+    if (this.warned) return undefined;
+    this.warned = true;
+    return `Insufficient VUs, reached ${this.maxVUs} active VUs and cannot initialize more`;
+  }
+
+  get active(): number {
+    return this.busy;
+  }
+
+  get size(): number {
+    return this.allocated;
+  }
+}

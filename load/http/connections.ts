@@ -1,0 +1,46 @@
+/**
+ * One undici Agent for the whole test: a keep-alive pool per origin, one request per connection
+ * at a time (pipelining 1) and as many connections as requests in flight (rate × latency), so the
+ * pool never queues a due request behind a slow one. Its connector stamps each new socket with
+ * its dial time, which is how a request learns whether it paid for connecting.
+ */
+import type { Socket } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+
+export const DIALED = Symbol('faultline.dialed');
+
+export interface DialTimes {
+  startMs: number;
+  endMs: number;
+  /** Set by the first request written on the socket: later ones reuse it. */
+  used: boolean;
+}
+
+type DialedSocket = Socket & { [DIALED]?: DialTimes };
+
+/** Dial timeout, as k6's dialer: a connection not made in 10 s is error 1211. */
+const DIAL_TIMEOUT_MS = 10_000;
+
+let agent: Agent | undefined;
+
+export function connectionAgent(): Agent {
+  if (agent !== undefined) return agent;
+  const dial = buildConnector({ timeout: DIAL_TIMEOUT_MS });
+  const connect: buildConnector.connector = (options, callback) => {
+    const startMs = performance.now();
+    dial(options, (error, socket) => {
+      if (socket) (socket as DialedSocket)[DIALED] = { startMs, endMs: performance.now(), used: false };
+      // undici's callback overloads differ on error and success
+      if (error) callback(error, null);
+      else callback(null, socket!);
+    });
+  };
+  agent = new Agent({ connect, pipelining: 1, connections: null, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+  return agent;
+}
+
+export async function closeConnections(): Promise<void> {
+  const current = agent;
+  agent = undefined;
+  await current?.destroy();
+}

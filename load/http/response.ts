@@ -1,0 +1,68 @@
+/** The k6 Response object built from an exchange: canonical headers, body by responseType, json(). */
+import type { Exchange, Timings } from './client.ts';
+import { outOfSubset } from '../run/errors.ts';
+
+export type ResponseType = 'text' | 'binary' | 'none';
+
+/** Go's CanonicalMIMEHeaderKey: "content-type" → "Content-Type". */
+export function canonicalHeader(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
+export interface K6Response {
+  status: number;
+  status_text: string;
+  proto: string;
+  url: string;
+  body: string | ArrayBuffer | null;
+  headers: Record<string, string>;
+  error: string;
+  error_code: number;
+  timings: Timings;
+  remote_ip: string;
+  remote_port: number;
+  cookies: Record<string, never>;
+  request: { method: string; url: string; headers: Record<string, string[]>; body: string };
+  json(selector?: string): unknown;
+  html(): never;
+  clickLink(): never;
+  submitForm(): never;
+}
+
+export function buildResponse(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType): K6Response {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of exchange.headers) {
+    const key = canonicalHeader(name);
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+  }
+  let body: string | ArrayBuffer | null = null;
+  if (exchange.body !== null && responseType !== 'none') {
+    body = responseType === 'binary' ? exchange.body.buffer.slice(exchange.body.byteOffset, exchange.body.byteOffset + exchange.body.byteLength) as ArrayBuffer : exchange.body.toString('utf8');
+  }
+  const text = typeof body === 'string' ? body : null;
+  return {
+    status: exchange.status,
+    status_text: exchange.status === 0 ? '' : `${exchange.status} ${exchange.statusText}`,
+    proto: exchange.status === 0 ? '' : 'HTTP/1.1',
+    url: url.href,
+    body,
+    headers,
+    error: exchange.error,
+    error_code: exchange.errorCode,
+    timings: exchange.timings,
+    remote_ip: exchange.status === 0 ? '' : url.hostname,
+    remote_port: exchange.status === 0 ? 0 : Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    cookies: {},
+    request: { method, url: url.href, headers: Object.fromEntries(Object.entries(requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])), body: requestBody },
+    json(selector?: string) {
+      if (text === null) throw new Error('the response has no text body to parse as JSON (responseType none or discardResponseBodies)');
+      const parsed: unknown = JSON.parse(text);
+      if (selector === undefined) return parsed;
+      // a dotted path (a.b.0); k6's full gjson syntax is not offered
+      return selector.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), parsed);
+    },
+    html() { throw outOfSubset('Response.html()', 'parse the body yourself from response.body'); },
+    clickLink() { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); },
+    submitForm() { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); },
+  };
+}

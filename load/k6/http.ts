@@ -1,0 +1,147 @@
+/**
+ * `k6/http` for the engine: http.asyncRequest with k6's params, redirects (each hop a request of
+ * its own, as in k6), the response callback behind http_req_failed, and every built-in HTTP metric.
+ * The synchronous forms cannot run on a shared event loop and refuse with one line.
+ */
+import { exchange } from '../http/client.ts';
+import { buildResponse, type K6Response, type ResponseType } from '../http/response.ts';
+import { parseDurationMs } from '../options/duration.ts';
+import { EngineError, outOfSubset } from '../run/errors.ts';
+import { contextTags, currentContext, emit, engine } from '../run/context.ts';
+import type { Tags } from '../metrics/sample.ts';
+
+const EXPECTED = Symbol('faultline.expectedStatuses');
+type StatusRange = number | { min: number; max: number };
+interface ResponseCallback { [EXPECTED]: StatusRange[] }
+
+export function expectedStatuses(...statuses: StatusRange[]): ResponseCallback {
+  for (const status of statuses) {
+    const ok = typeof status === 'number' ? Number.isInteger(status) : Number.isInteger(status?.min) && Number.isInteger(status?.max);
+    if (!ok) throw new EngineError('script', `http.expectedStatuses(${JSON.stringify(status)}): give status numbers or {min, max} objects`);
+  }
+  return { [EXPECTED]: statuses };
+}
+
+let defaultCallback: ResponseCallback | null = expectedStatuses({ min: 200, max: 399 });
+
+export function setResponseCallback(callback: ResponseCallback | null): void {
+  if (callback !== null && !(callback as ResponseCallback)?.[EXPECTED]) throw outOfSubset('http.setResponseCallback(<function>)', 'pass http.expectedStatuses(...) or null');
+  defaultCallback = callback;
+}
+
+function isExpected(callback: ResponseCallback, status: number): boolean {
+  return callback[EXPECTED].some((s) => (typeof s === 'number' ? s === status : status >= s.min && status <= s.max));
+}
+
+interface Params {
+  headers?: Record<string, string>;
+  tags?: Tags;
+  timeout?: string | number;
+  responseType?: ResponseType;
+  redirects?: number;
+  responseCallback?: ResponseCallback | null;
+  throw?: boolean;
+}
+
+function encodeBody(body: unknown, headers: Record<string, string>): string | Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof body === 'object') {
+    // k6 form-encodes a plain object
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    return new URLSearchParams(Object.entries(body as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  }
+  return String(body);
+}
+
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+export async function asyncRequest(method: string, url: string | URL, body?: unknown, params?: Params | null): Promise<K6Response> {
+  if (engine.initContext && currentContext() === undefined) throw new EngineError('script', 'http.asyncRequest() called in the init context; make requests in setup() or the default function');
+  if (typeof method !== 'string' || method !== method.toUpperCase()) throw new EngineError('script', `http.asyncRequest("${String(method)}", ...): the method must be upper case, e.g. "GET"`);
+  const options = params ?? {};
+  const headers: Record<string, string> = { 'User-Agent': 'k6/2.2 (faultline embedded engine)', ...(options.headers ?? {}) };
+  const payload = encodeBody(body, headers);
+  const timeoutMs = options.timeout === undefined ? 60_000 : parseDurationMs(options.timeout, 'params.timeout');
+  const responseType: ResponseType = options.responseType ?? (engine.discardResponseBodies ? 'none' : 'text');
+  const callback = options.responseCallback === undefined ? defaultCallback : options.responseCallback;
+  let redirectsLeft = options.redirects ?? 10;
+  let target = new URL(String(url));
+  let hopMethod = method;
+  let hopBody = payload;
+  const due = currentContext()?.iteration?.dueMs;
+  for (;;) {
+    const outgoing = { method: hopMethod, url: target, headers, body: typeof hopBody === 'string' ? Buffer.from(hopBody) : hopBody, timeoutMs, keepBody: responseType !== 'none' };
+    const result = await exchange(outgoing);
+    const response = buildResponse(result, hopMethod, target, headers, typeof hopBody === 'string' ? hopBody : '', responseType);
+    const failed = callback === null ? undefined : !isExpected(callback, result.status);
+    recordHop(response, hopMethod, target, options.tags, failed, result.bytesSent, result.bytesReceived, performance.timeOrigin + result.endedAt, due);
+    const location = response.headers.Location;
+    if (REDIRECT.has(result.status) && location !== undefined && redirectsLeft > 0) {
+      redirectsLeft -= 1;
+      target = new URL(location, target);
+      if (result.status === 303 || ((result.status === 301 || result.status === 302) && hopMethod === 'POST')) {
+        hopMethod = hopMethod === 'HEAD' ? 'HEAD' : 'GET';
+        hopBody = undefined;
+      }
+      continue;
+    }
+    if (options.throw === true && response.error !== '') throw new Error(response.error);
+    return response;
+  }
+}
+
+function recordHop(response: K6Response, method: string, url: URL, requestTags: Tags | undefined, failed: boolean | undefined, sent: number, received: number, endMs: number, dueMs: number | undefined): void {
+  const tags: Tags = { ...contextTags(), method, url: url.href, name: url.href, status: String(response.status) };
+  if (response.proto !== '') tags.proto = response.proto;
+  if (response.error_code !== 0) tags.error_code = String(response.error_code);
+  else if (response.status >= 400) tags.error_code = String(1000 + response.status);
+  if (failed !== undefined) tags.expected_response = String(!failed);
+  Object.assign(tags, requestTags);
+  if (response.status >= 400 && response.error_code === 0) {
+    response.error_code = 1000 + response.status;
+    response.error = response.status_text;
+  }
+  const t = response.timings;
+  emit('http_reqs', tags, 1, endMs);
+  emit('http_req_duration', tags, t.duration, endMs);
+  emit('http_req_blocked', tags, t.blocked, endMs);
+  emit('http_req_connecting', tags, t.connecting, endMs);
+  emit('http_req_tls_handshaking', tags, t.tls_handshaking, endMs);
+  emit('http_req_sending', tags, t.sending, endMs);
+  emit('http_req_waiting', tags, t.waiting, endMs);
+  emit('http_req_receiving', tags, t.receiving, endMs);
+  if (failed !== undefined) emit('http_req_failed', tags, failed ? 1 : 0, endMs);
+  emit('data_sent', tags, sent, endMs);
+  emit('data_received', tags, received, endMs);
+  if (dueMs !== undefined) emit('http_req_latency_from_due', tags, endMs - dueMs, endMs);
+}
+
+const refuseSync = (name: string, method: string) => (): never => {
+  throw outOfSubset(`http.${name}()`, `k6's synchronous HTTP cannot share the engine's event loop; use "await http.asyncRequest('${method}', url, body, params)" in an async default function`);
+};
+
+export const get = refuseSync('get', 'GET');
+export const post = refuseSync('post', 'POST');
+export const put = refuseSync('put', 'PUT');
+export const patch = refuseSync('patch', 'PATCH');
+export const del = refuseSync('del', 'DELETE');
+export const head = refuseSync('head', 'HEAD');
+export const options = refuseSync('options', 'OPTIONS');
+export const request = refuseSync('request', 'GET');
+export const batch = (): never => {
+  throw outOfSubset('http.batch()', 'start several http.asyncRequest() calls and await Promise.all([...])');
+};
+export const file = (): never => {
+  throw outOfSubset('http.file()', 'send the bytes as the body of http.asyncRequest');
+};
+export const cookieJar = (): never => {
+  throw outOfSubset('http.cookieJar()', 'set the Cookie header in params.headers');
+};
+
+export default {
+  asyncRequest, expectedStatuses, setResponseCallback,
+  get, post, put, patch, del, head, options, request, batch, file, cookieJar,
+};

@@ -1,0 +1,104 @@
+/**
+ * The per-second NDJSON (engine-contract.md): counts and three HDR histograms (µs) per wall-clock
+ * second, bucketed by the second each sample was taken, so any window's percentiles are exact.
+ * Seconds are written once they are safely in the past, and the rest at the end.
+ */
+import { openSync, writeSync, closeSync } from 'node:fs';
+import * as hdr from 'hdr-histogram-js';
+import type { Sample, SampleSink, Tags } from './sample.ts';
+
+type Histogram = ReturnType<typeof hdr.build>;
+
+interface Second {
+  planned: number; started: number; dropped: number; completed: number; interrupted: number;
+  requests: number; failed: number; statuses: Record<string, number>;
+  checksPassed: number; checksFailed: number; vus: number | undefined; vusMax: number | undefined;
+  latency: Histogram; latencyFromDue: Histogram; startLag: Histogram;
+}
+
+const newHistogram = (): Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+const microseconds = (ms: number): number => Math.max(0, Math.round(ms * 1000));
+/** Late samples (a worker's batch, a slow response's end) still land in their own second. */
+const SETTLE_SECONDS = 3;
+
+export class SecondsFile implements SampleSink {
+  private readonly fd: number;
+  private readonly seconds = new Map<number, Second>();
+  private nextToWrite: number;
+  private lastVus = 0;
+  private lastVusMax = 0;
+
+  constructor(path: string, startedAtMs: number, tags: Tags) {
+    this.fd = openSync(path, 'w');
+    this.nextToWrite = Math.floor(startedAtMs / 1000);
+    writeSync(this.fd, `${JSON.stringify({ schema: 'faultline.load-seconds/v1', unit: 'us', startedAt: startedAtMs, tags })}\n`);
+  }
+
+  private second(timeMs: number): Second {
+    const t = Math.max(Math.floor(timeMs / 1000), this.nextToWrite);
+    let second = this.seconds.get(t);
+    if (second === undefined) {
+      second = {
+        planned: 0, started: 0, dropped: 0, completed: 0, interrupted: 0, requests: 0, failed: 0, statuses: {},
+        checksPassed: 0, checksFailed: 0, vus: undefined, vusMax: undefined,
+        latency: newHistogram(), latencyFromDue: newHistogram(), startLag: newHistogram(),
+      };
+      this.seconds.set(t, second);
+    }
+    return second;
+  }
+
+  add(sample: Sample): void {
+    switch (sample.metric) {
+      case 'iterations_planned': this.second(sample.time).planned += sample.value; break;
+      case 'iteration_start_lag': {
+        const second = this.second(sample.time);
+        second.started += 1;
+        second.startLag.recordValue(microseconds(sample.value));
+        break;
+      }
+      case 'dropped_iterations': this.second(sample.time).dropped += sample.value; break;
+      case 'iterations': this.second(sample.time).completed += sample.value; break;
+      case 'iterations_interrupted': this.second(sample.time).interrupted += sample.value; break;
+      case 'http_reqs': {
+        const second = this.second(sample.time);
+        second.requests += sample.value;
+        const status = sample.tags.status ?? '0';
+        second.statuses[status] = (second.statuses[status] ?? 0) + sample.value;
+        break;
+      }
+      case 'http_req_failed': if (sample.value !== 0) this.second(sample.time).failed += 1; break;
+      case 'checks': {
+        const second = this.second(sample.time);
+        if (sample.value !== 0) second.checksPassed += 1;
+        else second.checksFailed += 1;
+        break;
+      }
+      case 'http_req_duration': this.second(sample.time).latency.recordValue(microseconds(sample.value)); break;
+      case 'http_req_latency_from_due': this.second(sample.time).latencyFromDue.recordValue(microseconds(sample.value)); break;
+      case 'vus': this.second(sample.time).vus = sample.value; break;
+      case 'vus_max': this.second(sample.time).vusMax = sample.value; break;
+      default: break;
+    }
+  }
+
+  /** Write every second that ended at least SETTLE_SECONDS before `nowMs` (all of them when `final`). */
+  flush(nowMs: number, final = false): void {
+    const last = final ? Math.max(this.nextToWrite - 1, ...this.seconds.keys()) : Math.floor(nowMs / 1000) - SETTLE_SECONDS;
+    for (; this.nextToWrite <= last; this.nextToWrite += 1) {
+      const t = this.nextToWrite;
+      const second = this.seconds.get(t) ?? this.second(t * 1000);
+      this.seconds.delete(t);
+      this.lastVus = second.vus ?? this.lastVus;
+      this.lastVusMax = second.vusMax ?? this.lastVusMax;
+      const { latency, latencyFromDue, startLag, vus: _vus, vusMax: _vusMax, ...counts } = second;
+      writeSync(this.fd, `${JSON.stringify({
+        t, ...counts, vus: this.lastVus, vusMax: this.lastVusMax,
+        latency: hdr.encodeIntoCompressedBase64(latency),
+        latencyFromDue: hdr.encodeIntoCompressedBase64(latencyFromDue),
+        startLag: hdr.encodeIntoCompressedBase64(startLag),
+      })}\n`);
+    }
+    if (final) closeSync(this.fd);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * k6 thresholds: `metric{tag:value}: ['p(95) < 500', {threshold, abortOnFail, delayAbortEval}]`,
+ * each fed by its own (sub)metric sink and judged with the aggregations k6 allows per metric type.
+ */
+import { EngineError } from '../run/errors.ts';
+import { parseDurationMs } from '../options/duration.ts';
+import { metricDefinition } from './definitions.ts';
+import { MetricSink } from './metric-sink.ts';
+import type { MetricType, Sample, SampleSink, Tags } from './sample.ts';
+
+const ALLOWED: Record<MetricType, RegExp> = {
+  counter: /^(count|rate)$/,
+  gauge: /^value$/,
+  rate: /^rate$/,
+  trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/,
+};
+const EXPRESSION = /^\s*([a-z]+|p\(\d+(?:\.\d+)?\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/;
+
+interface Expression {
+  source: string;
+  aggregation: string;
+  operator: string;
+  bound: number;
+  abortOnFail: boolean;
+  delayAbortEvalMs: number;
+  failed: boolean;
+}
+
+interface Threshold {
+  key: string;
+  metric: string;
+  filter: [string, string][];
+  sink: MetricSink;
+  expressions: Expression[];
+}
+
+export interface ThresholdResult {
+  /** key → expression → true when FAILED (the export's convention). */
+  byMetric: Map<string, Record<string, boolean>>;
+  anyFailed: boolean;
+  abort: string | undefined;
+}
+
+function compare(value: number, operator: string, bound: number): boolean {
+  switch (operator) {
+    case '<': return value < bound;
+    case '<=': return value <= bound;
+    case '>': return value > bound;
+    case '>=': return value >= bound;
+    case '!=': return value !== bound;
+    default: return value === bound;
+  }
+}
+
+function parseKey(key: string): { metric: string; filter: [string, string][] } {
+  const match = /^([^{}]+?)(?:\{(.*)\})?$/.exec(key.trim());
+  if (!match) throw new EngineError('options', `threshold "${key}" is malformed; write metric or metric{tag:value}`);
+  const filter: [string, string][] = [];
+  for (const part of (match[2] ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const colon = part.indexOf(':');
+    if (colon < 0) throw new EngineError('options', `threshold "${key}": tag filter "${part}" needs the form tag:value`);
+    filter.push([part.slice(0, colon).trim(), part.slice(colon + 1).trim().replace(/^["']|["']$/g, '')]);
+  }
+  return { metric: match[1]!.trim(), filter };
+}
+
+export class Thresholds implements SampleSink {
+  private readonly list: Threshold[] = [];
+  private readonly byMetric = new Map<string, Threshold[]>();
+
+  constructor(config: Record<string, unknown> | undefined) {
+    for (const [key, raw] of Object.entries(config ?? {})) {
+      const { metric, filter } = parseKey(key);
+      const definition = metricDefinition(metric);
+      if (!definition) throw new EngineError('options', `threshold on "${key}": no metric named "${metric}"; use a built-in metric or one the script creates with k6/metrics`);
+      const entries = Array.isArray(raw) ? raw : [raw];
+      const expressions = entries.map((entry): Expression => {
+        const spec = typeof entry === 'string' ? { threshold: entry } : (entry as { threshold?: unknown; abortOnFail?: unknown; delayAbortEval?: unknown });
+        const source = String(spec.threshold);
+        const parsed = EXPRESSION.exec(source);
+        if (!parsed || !ALLOWED[definition.type].test(parsed[1]!)) {
+          throw new EngineError('options', `threshold "${key}: ${source}" is invalid for a ${definition.type}; use ${ALLOWED[definition.type].source.replace(/[\^$\\]/g, '')} with <, <=, >, >=, ==, !=`);
+        }
+        return {
+          source, aggregation: parsed[1]!, operator: parsed[2]!, bound: Number(parsed[3]),
+          abortOnFail: spec.abortOnFail === true,
+          delayAbortEvalMs: spec.delayAbortEval === undefined ? 0 : parseDurationMs(spec.delayAbortEval, `thresholds.${key}.delayAbortEval`),
+          failed: false,
+        };
+      });
+      const threshold: Threshold = { key, metric, filter, sink: new MetricSink(definition.type), expressions };
+      this.list.push(threshold);
+      this.byMetric.set(metric, [...(this.byMetric.get(metric) ?? []), threshold]);
+    }
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  add(sample: Sample): void {
+    const thresholds = this.byMetric.get(sample.metric);
+    if (thresholds === undefined) return;
+    for (const threshold of thresholds) if (matches(threshold.filter, sample.tags)) threshold.sink.add(sample.value);
+  }
+
+  /** Judge every expression now; `abort` names the first failed abortOnFail expression past its delay. */
+  evaluate(elapsedMs: number): ThresholdResult {
+    const byMetric = new Map<string, Record<string, boolean>>();
+    let anyFailed = false;
+    let abort: string | undefined;
+    for (const threshold of this.list) {
+      const results: Record<string, boolean> = {};
+      for (const expression of threshold.expressions) {
+        const value = threshold.sink.aggregate(expression.aggregation, elapsedMs / 1000) ?? NaN;
+        expression.failed = !compare(value, expression.operator, expression.bound);
+        results[expression.source] = expression.failed;
+        anyFailed ||= expression.failed;
+        if (expression.failed && expression.abortOnFail && elapsedMs >= expression.delayAbortEvalMs) abort ??= `${threshold.key}: ${expression.source}`;
+      }
+      byMetric.set(threshold.key, results);
+    }
+    return { byMetric, anyFailed, abort };
+  }
+
+  /** Submetric sinks the summary export shows as `metric{tag:value}` entries. */
+  submetrics(): { key: string; metric: string; sink: MetricSink }[] {
+    return this.list.filter((t) => t.filter.length > 0).map((t) => ({ key: t.key, metric: t.metric, sink: t.sink }));
+  }
+}
+
+function matches(filter: [string, string][], tags: Tags): boolean {
+  for (const [key, value] of filter) if (tags[key] !== value) return false;
+  return true;
+}

@@ -1,0 +1,79 @@
+/**
+ * Which VU and iteration the running code belongs to. All VUs share one event loop here, so the
+ * k6 globals (__VU, __ITER, __ENV) and the group/scenario tags are read from AsyncLocalStorage
+ * rather than from per-VU runtimes as in k6.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SampleSink, Tags } from '../metrics/sample.ts';
+
+export interface IterationState {
+  vu: number;
+  /** This VU's iteration count in its scenario (k6's __ITER). */
+  iter: number;
+  iterationInTest: number;
+  scenario: string;
+  /** Scenario tags, test-wide tags and `scenario` itself. */
+  tags: Tags;
+  env: Record<string, string>;
+  /** Epoch ms when this iteration was due. */
+  dueMs: number;
+  /** Set by gracefulStop: samples of an interrupted iteration are no longer recorded. */
+  interrupted: boolean;
+}
+
+export interface CodeContext {
+  iteration: IterationState | undefined;
+  /** "" at the root, "::a::b" inside group b of group a. */
+  groupPath: string;
+}
+
+const storage = new AsyncLocalStorage<CodeContext>();
+
+/** Engine-wide settings the k6 modules read. */
+export const engine = {
+  sink: { add() {} } as SampleSink,
+  testTags: {} as Tags,
+  env: {} as Record<string, string>,
+  discardResponseBodies: false,
+  /** True while the script's top level runs (the init context). */
+  initContext: true,
+  /** Between setup and teardown no sample belongs to an iteration. */
+};
+
+export function currentContext(): CodeContext | undefined {
+  return storage.getStore();
+}
+
+export function runInContext<T>(context: CodeContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** Record a sample unless it belongs to an interrupted iteration. */
+export function emit(metric: string, tags: Tags, value: number, time: number): void {
+  if (storage.getStore()?.iteration?.interrupted) return;
+  engine.sink.add({ metric, tags, value, time });
+}
+
+/** Tags every sample of the current code carries: test-wide, scenario, group. */
+export function contextTags(): Tags {
+  const context = storage.getStore();
+  const base = context?.iteration?.tags ?? engine.testTags;
+  return context && context.groupPath !== '' ? { ...base, group: context.groupPath } : { ...base, group: '' };
+}
+
+Object.defineProperty(globalThis, '__VU', { get: () => storage.getStore()?.iteration?.vu ?? 0, configurable: true });
+Object.defineProperty(globalThis, '__ITER', { get: () => storage.getStore()?.iteration?.iter ?? 0, configurable: true });
+// a scenario's env is laid over the test's (system env and -e), once per scenario
+const scenarioEnv = new Map<string, Record<string, string>>();
+function currentEnv(): Record<string, string> {
+  const iteration = storage.getStore()?.iteration;
+  if (iteration === undefined) return engine.env;
+  let env = scenarioEnv.get(iteration.scenario);
+  if (env === undefined) {
+    env = { ...engine.env, ...iteration.env };
+    scenarioEnv.set(iteration.scenario, env);
+  }
+  return env;
+}
+
+Object.defineProperty(globalThis, '__ENV', { get: currentEnv, configurable: true });

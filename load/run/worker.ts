@@ -1,0 +1,60 @@
+/**
+ * A worker thread of `--workers N`: loads the script (its own init context, as each k6 VU has),
+ * runs the iterations the main thread hands it, and sends its samples back in small batches.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Sample } from '../metrics/sample.ts';
+import { engine } from './context.ts';
+import { interruptIteration, runIteration, classify, type IterationOrder } from './iteration.ts';
+import { loadScript } from './script.ts';
+
+export interface WorkerSetup {
+  script: string;
+  env: Record<string, string>;
+  data: unknown;
+  discardResponseBodies: boolean;
+  testTags: Record<string, string>;
+}
+
+export type ToWorker = { type: 'run'; order: IterationOrder } | { type: 'interrupt'; id: number };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string; exitCode: number }
+  | { type: 'samples'; samples: Sample[] }
+  | { type: 'done'; id: number; outcome: ReturnType<typeof classify> };
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const post = (message: FromWorker): void => port.postMessage(message);
+
+let batch: Sample[] = [];
+const flush = (): void => {
+  if (batch.length === 0) return;
+  post({ type: 'samples', samples: batch });
+  batch = [];
+};
+setInterval(flush, 20).unref();
+
+engine.env = setup.env;
+engine.sink = { add: (sample) => void batch.push(sample) };
+
+try {
+  const script = await loadScript(setup.script);
+  engine.discardResponseBodies = setup.discardResponseBodies;
+  engine.testTags = setup.testTags;
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'interrupt') {
+      interruptIteration(message.id);
+      flush();
+      return;
+    }
+    void runIteration(script, message.order, setup.data).then((outcome) => {
+      flush();
+      post({ type: 'done', id: message.order.id, outcome });
+    });
+  });
+  post({ type: 'ready' });
+} catch (error) {
+  const err = error as Error & { exitCode?: number };
+  post({ type: 'failed', message: err.message, exitCode: err.exitCode ?? 107 });
+}
