@@ -8,6 +8,8 @@ import type { Options } from 'k6/options';
 const RATE = Number(__ENV.RATE);
 /** Enough VUs for every request in flight at the server's latency, with room for stalls. */
 const VUS = Math.ceil(RATE * (Number(__ENV.LATENCY_MS) + 20) / 1000) * 2 + 20;
+/** Up to a second's worth of requests in flight: vegeta's workers are not capped either. */
+const MAX_VUS = Math.max(VUS * 2, RATE);
 
 export const options: Options = {
   discardResponseBodies: true,
@@ -18,7 +20,7 @@ export const options: Options = {
       timeUnit: '1s',
       duration: `${__ENV.SECONDS}s`,
       preAllocatedVUs: VUS,
-      maxVUs: VUS * 2,
+      maxVUs: MAX_VUS,
       gracefulStop: '10s',
     },
   },
