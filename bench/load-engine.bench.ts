@@ -50,6 +50,9 @@ const server = spawn(NODE, [join(import.meta.dirname, 'load-engine', 'plain-serv
 const [firstLine] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
 const port = Number(firstLine.split(' ')[1]);
 
+/** A figure, or n/a where no request completed inside the window to measure it by. */
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
 type Generator = 'vegeta' | 'engine';
 const results: { point: Point; generator: Generator; result: RoundResult }[] = [];
 
@@ -70,7 +73,7 @@ try {
           results.push({ point, generator, result });
           process.stdout.write(
             `${rate}/s ${latencyMs} ms round ${round + 1} ${generator.padEnd(6)}: held ${(result.rateHeld * 100).toFixed(3)}%, ` +
-              `${result.cpuUsPerRequest.toFixed(1)} µs CPU/req, p50 ${result.p50Ms.toFixed(3)} ms, failed ${result.failed}, dropped ${result.dropped}\n`,
+              `${fixed(result.cpuUsPerRequest, 1)} µs CPU/req, p50 ${fixed(result.p50Ms, 3)} ms, failed ${result.failed}, dropped ${result.dropped}\n`,
           );
         }
       }
@@ -108,7 +111,7 @@ for (const rate of RATES) {
           cpuE <= cpuV ? 'cpu ok' : 'CPU ABOVE',
           Math.abs(p50E - p50V) <= Math.max(GOAL_P50_ABS_MS, GOAL_P50_REL * p50V) ? 'p50 ok' : 'P50 OFF',
         ].join(', ');
-    const cells = [rate, latencyMs, pct(heldV), pct(heldE), cpuV.toFixed(1), cpuE.toFixed(1), (cpuE / cpuV).toFixed(2), p50V.toFixed(3), p50E.toFixed(3), (p50E - p50V).toFixed(3), `${lost(v)}/${lost(e)}`, goals];
+    const cells = [rate, latencyMs, pct(heldV), pct(heldE), fixed(cpuV, 1), fixed(cpuE, 1), fixed(cpuE / cpuV, 2), fixed(p50V, 3), fixed(p50E, 3), fixed(p50E - p50V, 3), `${lost(v)}/${lost(e)}`, goals];
     process.stdout.write(`| ${cells.join(' | ')} |\n`);
   }
 }

@@ -52,8 +52,8 @@ export async function runEngine(point: Point, outPrefix: string): Promise<RoundR
   return {
     requests,
     rateHeld: requests / (point.rate * point.seconds),
-    cpuUsPerRequest: (cpuMs * 1000) / inWindow,
-    p50Ms: latency.getValueAtPercentile(50) / 1000,
+    cpuUsPerRequest: inWindow > 0 ? (cpuMs * 1000) / inWindow : NaN,
+    p50Ms: inWindow > 0 ? latency.getValueAtPercentile(50) / 1000 : NaN,
     failed: metrics.http_req_failed?.passes ?? 0,
     dropped: metrics.dropped_iterations?.count ?? 0,
   };

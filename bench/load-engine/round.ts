@@ -15,9 +15,9 @@ export interface RoundResult {
   requests: number;
   /** requests / (rate · seconds): 1 is the plan held exactly. */
   rateHeld: number;
-  /** CPU of the generator's process inside the window, per request completed in it. */
+  /** CPU of the generator's process inside the window, per request completed in it (NaN: none completed). */
   cpuUsPerRequest: number;
-  /** Median of the time from the actual send to the response, inside the window. */
+  /** Median of the time from the actual send to the response, inside the window (NaN: none completed). */
   p50Ms: number;
   /** Responses that were not 200 (network errors included). */
   failed: number;

@@ -62,8 +62,8 @@ export async function runVegeta(bin: string, point: Point, resultsFile: string):
   return {
     requests: hits.length,
     rateHeld: hits.length / (point.rate * point.seconds),
-    cpuUsPerRequest: (cpuMs * 1000) / inWindow.length,
-    p50Ms: median(inWindow.map((h) => h.latency / 1e6)),
+    cpuUsPerRequest: inWindow.length > 0 ? (cpuMs * 1000) / inWindow.length : NaN,
+    p50Ms: inWindow.length > 0 ? median(inWindow.map((h) => h.latency / 1e6)) : NaN,
     failed: hits.filter((h) => h.code !== 200).length,
     dropped: 0,
   };
