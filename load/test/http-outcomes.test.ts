@@ -1,0 +1,78 @@
+/** Network errors and statuses become k6's status, error_code, http_req_failed and tags. */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEngine, script, startServer, type TestServer } from './run-engine.ts';
+
+let server: TestServer;
+beforeAll(async () => { server = await startServer(0); });
+afterAll(async () => { await server.close(); });
+
+const once = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 5, duration: '1s', preAllocatedVUs: 5 } } };
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('HTTP outcomes', () => {
+  it('a refused connection is status 0 with error_code 1212, a failed request, tagged status "0"', async () => {
+    const port = await closedPort();
+    const body = `const res = await http.asyncRequest('GET', 'http://127.0.0.1:${port}/');
+  check(res, {
+    'status 0': (r) => r.status === 0,
+    'error_code 1212': (r) => r.error_code === 1212,
+    'error names it': (r) => r.error.includes('connection refused'),
+  });`;
+    const options = { ...once, thresholds: { 'http_reqs{status:0}': ['count==5'], 'http_reqs{error_code:1212}': ['count==5'] } };
+    const run = await runEngine(script(options, body));
+    expect(run.code).toBe(0);
+    const m = run.summary!.metrics;
+    expect(m.checks).toEqual({ passes: 15, fails: 0, value: 1 });
+    expect(m.http_req_failed).toEqual({ passes: 5, fails: 0, value: 1 });
+    expect(run.seconds.slice(1).reduce((n, s) => n + ((s.statuses as Record<string, number>)['0'] ?? 0), 0)).toBe(5);
+  });
+
+  it('judges http_req_failed by the response callback: default 200–399, expectedStatuses, or none', async () => {
+    const body = `
+  const missing = await http.asyncRequest('GET', url + '/status/404', null, { tags: { name: 'default' } });
+  check(missing, { '404 has error_code 1404': (r) => r.error_code === 1404, 'canonical header': (r) => r.headers['X-Test'] === 'a' && r.headers['Content-Type'] === 'text/plain' });
+  await http.asyncRequest('GET', url + '/status/404', null, { tags: { name: 'expected' }, responseCallback: http.expectedStatuses(404, { min: 200, max: 204 }) });
+  await http.asyncRequest('GET', url + '/status/500', null, { tags: { name: 'unjudged' }, responseCallback: null });`;
+    const options = {
+      ...once,
+      thresholds: {
+        'http_req_failed{name:default}': ['rate==1'],
+        'http_req_failed{name:expected}': ['rate==0'],
+        'http_reqs{name:unjudged}': ['count==5'],
+        'http_reqs{expected_response:false}': ['count==5'],
+        'http_reqs{expected_response:true}': ['count==5'],
+      },
+    };
+    const run = await runEngine(script(options, body), ['-e', `TARGET=${server.url}`]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const m = run.summary!.metrics;
+    expect(m.checks).toEqual({ passes: 10, fails: 0, value: 1 });
+    expect(m.http_req_failed).toEqual({ passes: 5, fails: 5, value: 0.5 }); // the unjudged 500s are not in it
+    expect(m.http_reqs!.count).toBe(15);
+  });
+
+  it('tags checks with their name and group, and counts them under the group in root_group', async () => {
+    const body = `await group('reads', async () => {
+    const res = await http.asyncRequest('GET', url + '/');
+    check(res, { 'read ok': (r) => r.status === 200 });
+    check(res, { 'never true': () => false });
+  });`;
+    const options = { ...once, thresholds: { 'checks{check:read ok}': ['rate==1'], 'checks{group:::reads}': ['rate==0.5'], 'http_reqs{group:::reads}': ['count==5'] } };
+    const run = await runEngine(script(options, body), ['-e', `TARGET=${server.url}`]);
+    expect(run.code).toBe(0);
+    const groups = run.summary!.root_group.groups as Record<string, { path: string; checks: Record<string, { passes: number; fails: number }> }>;
+    expect(groups.reads!.path).toBe('::reads');
+    expect(groups.reads!.checks['read ok']).toMatchObject({ passes: 5, fails: 0 });
+    expect(groups.reads!.checks['never true']).toMatchObject({ passes: 0, fails: 5 });
+  });
+});
