@@ -7,7 +7,7 @@
  * p50 latency from the actual send. Goals (issue 8): rate within 0.5% of plan, CPU per request
  * at or below vegeta's, p50 within 0.1 ms or 5% (the larger) of vegeta's.
  *
- *   node_modules/.bin/node bench/load-engine.bench.ts [round-seconds=12] [rounds=2]
+ *   node_modules/.bin/node bench/load-engine.bench.ts [round-seconds=10] [rounds=2]
  *
  * vegeta is built into ~/.cache/faultline/bench-bin on first use (Go and the module proxy).
  */
@@ -27,7 +27,7 @@ const GOAL_RATE_HELD = 0.005;
 const GOAL_P50_ABS_MS = 0.1;
 const GOAL_P50_REL = 0.05;
 
-const seconds = Number(process.argv[2] ?? 12);
+const seconds = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 2);
 if (!Number.isInteger(seconds) || seconds < 7 || !Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`usage: bench/load-engine.bench.ts [round-seconds >= 7] [rounds >= 1] (got ${process.argv.slice(2).join(' ')})\n`);
@@ -41,6 +41,7 @@ mkdirSync(outDir, { recursive: true });
 /** The 1-minute load average: figures taken on a busy machine say so. */
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const loadBefore = loadAverage();
+const startedMs = Date.now();
 
 const vegeta = ensureVegeta();
 const engineReady = existsSync(ENGINE_CLI);
@@ -88,7 +89,7 @@ const of = (rate: number, latencyMs: number, generator: Generator) =>
 const med = (rs: RoundResult[], pick: (r: RoundResult) => number) => (rs.length ? median(rs.map(pick)) : NaN);
 const pct = (held: number) => `${((held - 1) * 100).toFixed(3)}%`;
 
-process.stdout.write(`\nload generators side by side: ${rounds} interleaved ${seconds} s rounds per point (medians), vegeta ${VEGETA_VERSION}, Node ${process.version}, load average ${loadBefore} before and ${loadAverage()} after\n`);
+process.stdout.write(`\nload generators side by side: ${rounds} interleaved ${seconds} s rounds per point (medians), vegeta ${VEGETA_VERSION}, Node ${process.version}, load average ${loadBefore} before and ${loadAverage()} after, ${((Date.now() - startedMs) / 60_000).toFixed(1)} min\n`);
 process.stdout.write(
   '| rate/s | server ms | rate vs plan: vegeta | engine | CPU µs/req: vegeta | engine | engine/vegeta | p50 ms: vegeta | engine | diff | failed+dropped v/e | goals |\n' +
     '|---|---|---|---|---|---|---|---|---|---|---|---|\n',
