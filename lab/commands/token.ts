@@ -1,6 +1,6 @@
 /** `faultline token [--subject alice] [--ttl 3600]`: a bearer token for the gateway's order routes. */
 import type { Command } from 'commander';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { LAB_JWT_SECRET, mintToken } from '../../target-app/src/platform/auth.ts';
 
 const MAX_TTL_SECONDS = 30 * 24 * 3600;

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT, TOOLS_BIN } from '../paths.ts';
 import type { PortMap } from '../ports.ts';
 import { CpuWatch, type CpuReport } from './cpu.ts';

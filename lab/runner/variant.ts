@@ -4,7 +4,7 @@
  * Faults are reverted whatever happens; k6 is stopped if anything fails.
  */
 import { Redis } from 'ioredis';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
 import type { FaultContext } from '../../chaos/fault.ts';

@@ -3,7 +3,7 @@
  * detached Node 24 process per instance, their scrape targets, and catalog instances added and
  * removed at run time (the gateway learns of them through its admin API).
  */
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { MAX_CATALOG_INSTANCES } from '../ports.ts';
 import { databaseUrl } from './components/postgres.ts';
@@ -14,8 +14,8 @@ import { assertPortsFree, type PortClaim } from './port-check.ts';
 import { logFile, readPidFile, spawnDetached, stopRecorded } from './processes.ts';
 import { APP_STOP_GRACE_MS, allOrNothing, type Progress } from './supervisor.ts';
 import { writeTargets } from './targets.ts';
-import { listenPort, prepareDatabase, type SeedRequest, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
-import { deleteProxy, populateProxies, type ProxyDefinition } from './toxiproxy-api.ts';
+import { listenPort, prepareDatabase, type ProxyDefinition, type SeedRequest, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 
 const APP_START_TIMEOUT_MS = 30_000;
 
@@ -94,7 +94,7 @@ function writeAppTargets(rt: AppRuntime): void {
 
 /** Proxies first (services reach everything through them), then the schema, then each service in spec order. */
 export async function startApp(rt: AppRuntime, signal?: AbortSignal): Promise<void> {
-  await populateProxies(rt.ctx.ports.toxiproxy, currentProxies(rt));
+  await new ToxiproxyClient(rt.ctx.ports.toxiproxy).populate(currentProxies(rt));
   for (const line of await prepareDatabase(rt.ctx.env, databaseUrl(rt.ctx), rt.seed)) rt.progress(line);
   const specs = currentSpecs(rt);
   const services = [...new Set(specs.map((s) => s.service))];
@@ -140,7 +140,7 @@ export async function addCatalogInstance(rt: AppRuntime): Promise<string> {
   const spec = specNamed(next, `catalog-${index}`);
   const proxy = currentProxies(next).find((p) => p.name === `gateway-catalog-${index}`);
   await assertPortsFree([...specClaims(spec), ...(proxy ? [{ port: listenPort(proxy.listen), owner: `toxiproxy proxy ${proxy.name}` }] : [])]);
-  if (proxy) await populateProxies(rt.ctx.ports.toxiproxy, [proxy]);
+  if (proxy) await new ToxiproxyClient(rt.ctx.ports.toxiproxy).populate([proxy]);
   await startInstance(rt, spec);
   rt.catalog = next.catalog;
   writeAppTargets(rt);
@@ -157,5 +157,5 @@ export async function removeCatalogInstance(rt: AppRuntime, index = Math.max(...
   writeAppTargets(rt);
   const record = readPidFile(rt.ctx, `catalog-${index}`);
   if (record) await stopRecorded(rt.ctx, record, APP_STOP_GRACE_MS);
-  await deleteProxy(rt.ctx.ports.toxiproxy, `gateway-catalog-${index}`);
+  await new ToxiproxyClient(rt.ctx.ports.toxiproxy).deleteProxy(`gateway-catalog-${index}`);
 }

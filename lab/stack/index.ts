@@ -2,7 +2,7 @@
  * The native stack's programmatic API, used by the CLI, the runner and the tests:
  * startStack(options) -> StackHandle, stopStack(env), stackStatus(env), attachStack(env).
  */
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { MAX_CATALOG_INSTANCES, type PortMap } from '../ports.ts';
 import * as app from './app.ts';
 import { stackContext, type StackContext } from './context.ts';

@@ -1,7 +1,7 @@
 /** The stack's state file (.lab/run/stack.json): what the last `up` started, and whether it finished. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { PortMap } from '../ports.ts';
 import type { StackContext } from './context.ts';
 import type { TopologyOptions } from './topology.ts';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type OrdersService } from '../src/services/orders/app.ts';
-import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/services/orders/events.ts';
+import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/contracts/order-stream.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp as createOrders, type OrdersService } from '../src/services/orders/app.ts';
-import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/services/orders/events.ts';
+import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/contracts/order-stream.ts';
 import { createApp, type WorkerService } from '../src/services/worker/app.ts';
 import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
