@@ -4,9 +4,6 @@
  * machine, and any single port can be set with LAB_PORT_<NAME> (e.g. LAB_PORT_GATEWAY).
  */
 
-/** How many catalog instances the lab can run at once (the autoscaler's ceiling). */
-export const MAX_CATALOG_INSTANCES = 8;
-
 const defaults = {
   // target-app services (public ports); each has an admin port at +100
   gateway: 8080,
@@ -72,4 +69,4 @@ export function resolvePorts(env: NodeJS.ProcessEnv = process.env): PortMap {
 }
 
 // Where catalog instances and admin ports sit is the app's published contract; the lab reads it there.
-export { ADMIN_PORT_OFFSET, adminPort, catalogPort, catalogProxyPort } from '../target-app/src/contracts/topology.ts';
+export { ADMIN_PORT_OFFSET, MAX_CATALOG_INSTANCES, adminPort, catalogPort, catalogProxyPort } from '../target-app/src/contracts/topology.ts';

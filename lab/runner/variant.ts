@@ -4,6 +4,7 @@
  * Faults are reverted whatever happens; k6 is stopped if anything fails.
  */
 import { Redis } from 'ioredis';
+import { adminAuthorization } from '../secrets.ts';
 import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
@@ -52,7 +53,7 @@ export async function applySwitches(stack: StackHandle, switches: Record<string,
       try {
         response = await fetch(`http://127.0.0.1:${instance.adminPort}/admin/config`, {
           method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...adminAuthorization(stack.secrets) },
           body: JSON.stringify(patch),
           signal: AbortSignal.timeout(5000),
         });

@@ -5,6 +5,7 @@
  */
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
+import { adminAuthorization, type LabSecrets } from '../secrets.ts';
 import { MAX_CATALOG_INSTANCES } from '../ports.ts';
 import { databaseUrl } from './components/postgres.ts';
 import { NODE_BIN, type StackContext } from './context.ts';
@@ -23,7 +24,9 @@ export interface AppRuntime {
   readonly ctx: StackContext;
   readonly topology: Topology;
   /** Options for topology.ts beyond the replica count: switches, telemetry, log level. */
-  readonly options: Omit<TopologyOptions, 'catalogReplicas'>;
+  readonly options: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'>;
+  /** Handed to the app in its env, never written to the state file. */
+  readonly secrets: LabSecrets;
   /** Indexes of the catalog instances that run now (catalog-1 is 1). */
   catalog: number[];
   readonly seed: SeedRequest;
@@ -38,7 +41,7 @@ function catalogIndex(instance: string): number {
 export function currentSpecs(rt: AppRuntime): ServiceSpec[] {
   const replicas = Math.max(1, ...rt.catalog);
   return rt.topology
-    .serviceSpecs(rt.ctx.ports, { ...rt.options, catalogReplicas: replicas })
+    .serviceSpecs(rt.ctx.ports, { ...rt.options, secrets: rt.secrets, catalogReplicas: replicas })
     .filter((s) => s.service !== 'catalog' || rt.catalog.includes(catalogIndex(s.instance)));
 }
 
@@ -126,7 +129,7 @@ async function announceCatalog(rt: AppRuntime): Promise<void> {
   const urls = currentProxies(rt)
     .filter((p) => /^gateway-catalog-\d+$/.test(p.name))
     .map((p) => `http://${p.listen}`);
-  const res = await httpRequest('PUT', `http://127.0.0.1:${gateway.adminPort}/admin/upstreams/catalog`, { urls });
+  const res = await httpRequest('PUT', `http://127.0.0.1:${gateway.adminPort}/admin/upstreams/catalog`, { urls }, { headers: adminAuthorization(rt.secrets) });
   if (res.status < 200 || res.status > 299) throw new LabError('LAB_ERR_APP', `the gateway refused the catalog upstreams (${res.status}): ${res.body.slice(0, 200)}`);
 }
 

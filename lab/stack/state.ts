@@ -16,7 +16,7 @@ export interface StackState {
   /** Indexes of the catalog instances that run (catalog-1 is 1). */
   catalog: number[];
   /** What topology.ts was given beyond the replica count (switches, telemetry, log level). */
-  appOptions: Omit<TopologyOptions, 'catalogReplicas'>;
+  appOptions: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'>;
   startedAt: string;
 }
 

@@ -4,7 +4,7 @@
  * Whoever runs the app hands it the ports; chaos/ faults the proxies by name.
  */
 import { join } from 'node:path';
-import { adminPort, catalogPort, catalogProxyPort, type AppPorts, type ProxyDefinition, type ServiceSpec, type TopologyOptions } from './contracts/topology.ts';
+import { adminPort, catalogPort, catalogProxyPort, MAX_CATALOG_INSTANCES, type AppPorts, type ProxyDefinition, type ServiceSpec, type TopologyOptions } from './contracts/topology.ts';
 
 export type { ProxyDefinition, ServiceSpec, TopologyOptions } from './contracts/topology.ts';
 
@@ -99,6 +99,7 @@ export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): Se
       CATALOG_URLS: catalogUpstreams(ports, replicas).join(','),
       PRICING_URL: `http://${loopback(ports.proxyPricing)}`,
       ORDERS_URL: `http://${loopback(ports.proxyOrders)}`,
+      CATALOG_UPSTREAM_PORTS: `${catalogProxyPort(ports, 1)}-${catalogProxyPort(ports, MAX_CATALOG_INSTANCES)}`,
       ...(options.secrets ? { JWT_SECRET: options.secrets.jwtSecret } : {}),
     }),
   );

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LAB_JWT_SECRET, mintToken } from '../src/platform/auth.ts';
+import { mintToken } from '../src/contracts/customer-token.ts';
+import { catalogProxyPort, MAX_CATALOG_INSTANCES } from '../src/contracts/topology.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../src/platform/problem.ts';
 import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 /** Gateway edge behaviour against real pricing through a real Toxiproxy (no catalog needed). */
 describe('gateway: input, auth, breaker, shedding, deadlines', () => {
@@ -30,7 +32,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     await expectProblem(await fetch(`${lab.url}/products/0/price`), 400, 'invalid-parameter');
     await expectProblem(await fetch(`${lab.url}/products?size=1000`), 400, 'invalid-parameter');
     await expectProblem(await fetch(`${lab.url}/no/such/route`), 404, 'route-not-found');
-    const token = await mintToken({ secret: LAB_JWT_SECRET, subject: 'alice' });
+    const token = await mintToken({ secret: lab.stack.secrets.jwtSecret, subject: 'alice' });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers: auth, body: '{"productId":' }), 400, 'malformed-body');
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers: auth, body: '[1,2]' }), 422, 'invalid-body');
@@ -41,7 +43,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     const body = JSON.stringify({ productId: 1, quantity: 1 });
     const headers = { 'content-type': 'application/json' };
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers, body }), 401, 'unauthorized');
-    const expired = await mintToken({ secret: LAB_JWT_SECRET, subject: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 });
+    const expired = await mintToken({ secret: lab.stack.secrets.jwtSecret, subject: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 });
     const res = await fetch(`${lab.url}/orders/abc`, { headers: { authorization: `Bearer ${expired}` } });
     expect(res.headers.get('www-authenticate')).toContain('invalid_token');
     await expectProblem(res, 401, 'unauthorized');
@@ -150,15 +152,40 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
   });
 
   it('validates admin changes and never exposes admin on the public port', async () => {
-    const bad = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retries: 'sometimes' }) });
+    const bad = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ retries: 'sometimes' }) });
     expect(bad.status).toBe(422);
-    const unknown = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nosuch: 1 }) });
+    const unknown = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ nosuch: 1 }) });
     expect(unknown.status).toBe(422);
-    const config = (await (await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`)).json()) as { switches: Record<string, unknown> };
+    const config = (await (await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { headers: adminHeaders })).json()) as { switches: Record<string, unknown> };
     expect(config.switches.retries).toBe('none');
-    expect((await fetch(`${lab.url}/admin/config`)).status).toBe(404);
-    const put = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls: ['http://127.0.0.1:1'] }) });
-    expect(await put.json()).toEqual({ urls: ['http://127.0.0.1:1'] });
+    expect((await fetch(`${lab.url}/admin/config`, { headers: adminHeaders })).status).toBe(404);
+    const second = `http://127.0.0.1:${catalogProxyPort(lab.ports, 2)}`;
+    const put = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [second] }) });
+    expect(await put.json()).toEqual({ urls: [second] });
     expect(await metricValue(lab.url, 'catalog_replicas')).toBe(1);
+  });
+
+  it('refuses every admin call without the admin token (401 problem+json)', async () => {
+    const admin = `http://127.0.0.1:${lab.gateway.adminPort}`;
+    const patch = { method: 'PATCH', body: JSON.stringify({ retries: 'naive' }) };
+    await expectProblem(await fetch(`${admin}/admin/config`), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/config`, { ...patch, headers: { 'content-type': 'application/json' } }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/config`, { ...patch, headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-lab-token' } }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/upstreams/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls: ['http://127.0.0.1:9'] }) }), 401, 'unauthorized');
+    const config = (await (await fetch(`${admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: Record<string, unknown> };
+    expect(config.switches.retries).toBe('none');
+  });
+
+  it('accepts catalog upstreams only on loopback and on the lab catalog upstream ports', async () => {
+    const admin = `http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`;
+    const before = (await (await fetch(admin, { headers: adminHeaders })).json()) as { urls: string[] };
+    const last = catalogProxyPort(lab.ports, MAX_CATALOG_INSTANCES);
+    for (const url of ['http://10.0.0.1:8080', 'http://example.com', `http://127.0.0.1:${last + 1}`, `http://127.0.0.1:${lab.ports.postgres}`, `https://127.0.0.1:${last}`, 'file:///etc/passwd']) {
+      await expectProblem(await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [url] }) }), 422, 'invalid-body');
+    }
+    expect(await (await fetch(admin, { headers: adminHeaders })).json()).toEqual(before);
+    const ok = await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [`http://127.0.0.1:${last}`] }) });
+    expect(ok.status).toBe(200);
+    await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify(before) });
   });
 });

@@ -7,6 +7,7 @@ import { createApp, type OrdersService } from '../src/services/orders/app.ts';
 import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/contracts/order-stream.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
 
@@ -93,7 +94,7 @@ describe('orders', () => {
   });
 
   it('with idempotency switched off, every retry writes a new order', async () => {
-    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":false}' });
+    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":false}' });
     expect(patch.status).toBe(200);
     try {
       const key = randomUUID();
@@ -102,7 +103,7 @@ describe('orders', () => {
       expect(new Set(replies.map((r) => r.body.id)).size).toBe(3);
       expect(await allRows()).toBe(before + 3);
     } finally {
-      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":true}' });
+      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":true}' });
     }
   });
 

@@ -8,6 +8,7 @@ import { createApp, type WorkerService } from '../src/services/worker/app.ts';
 import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 const GROUP = 'worker';
 
@@ -130,9 +131,9 @@ describe('worker', () => {
   it('is ready while Redis answers and exposes its admin switches', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const admin = `http://127.0.0.1:${worker.adminPort}`;
-    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"maxDeliveries":0}' });
+    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"maxDeliveries":0}' });
     expect(bad.status).toBe(422);
-    const config = (await (await fetch(`${admin}/admin/config`)).json()) as { switches: { maxDeliveries: number } };
+    const config = (await (await fetch(`${admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: { maxDeliveries: number } };
     expect(config.switches.maxDeliveries).toBe(3);
   });
 });

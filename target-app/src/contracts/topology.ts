@@ -82,6 +82,9 @@ export interface Topology {
   proxySpecs(ports: AppPorts, replicas: number): ProxyDefinition[];
 }
 
+/** How many catalog instances the app can run at once (the autoscaler's ceiling): the span of its upstream ports. */
+export const MAX_CATALOG_INSTANCES = 8;
+
 /** Offset between a service's public port and its loopback-only admin port. */
 export const ADMIN_PORT_OFFSET = 100;
 

@@ -21,6 +21,7 @@ import { CatalogPool } from './catalog-pool.ts';
 import { gatewaySwitches, type GatewayConfig, type GatewaySwitches } from './config.ts';
 import { failOn5xx, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
 import { PricingClient } from './pricing-client.ts';
+import { rangeOf, upstreamsBody } from './upstream-policy.ts';
 
 export type GatewayService = Service<typeof gatewaySwitches>;
 
@@ -32,7 +33,6 @@ const listQuery = z.object({
 });
 /** The gateway checks the shape; orders checks the content (422s come from there). */
 const orderBody = z.record(z.string(), z.unknown());
-const upstreamsBody = z.object({ urls: z.array(z.url()).max(64) });
 
 function retryOptions(s: GatewaySwitches) {
   const options = { maxAttempts: s.retryMaxAttempts, baseDelayMs: s.retryBaseDelayMs, maxDelayMs: s.retryMaxDelayMs, budgetRatio: s.retryBudgetRatio };
@@ -145,7 +145,7 @@ export function createApp(config: GatewayConfig): GatewayService {
     res.json({ urls: pool.urls });
   });
   service.adminRoutes.put('/admin/upstreams/catalog', (req, res) => {
-    const { urls } = parseBody(upstreamsBody, req);
+    const { urls } = parseBody(upstreamsBody(config.catalogUpstreamPorts ?? rangeOf(config.catalogUrls)), req);
     pool.setUpstreams(urls);
     logger.info({ urls }, 'catalog upstreams changed');
     res.json({ urls: pool.urls });
