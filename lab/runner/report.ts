@@ -4,6 +4,7 @@
  */
 import { format } from './hypotheses.ts';
 import type { Summary } from './summary.ts';
+import { escapeMarkup as esc } from './escape-markup.ts';
 
 export interface ChartPanel {
   variant: string;
@@ -20,7 +21,6 @@ export interface Chart {
   panels: ChartPanel[];
 }
 
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function svgPanel(panel: ChartPanel, max: number): string {
   const w = 420;

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { resolvePorts, type PortMap } from '../ports.ts';
+import { resolvePorts } from '../ports.ts';
 import type { Topology } from '../../target-app/src/contracts/topology.ts';
 
 export type { ProxyDefinition, ServiceSpec, Topology, TopologyOptions } from '../../target-app/src/contracts/topology.ts';
