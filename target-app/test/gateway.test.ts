@@ -128,14 +128,25 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     expect(seen).toMatchObject({ status: 504 });
   });
 
-  it('retries a failing pricing with backoff, within the retry budget', async () => {
-    await patchSwitches(lab.gateway, { breaker: 'off', retries: 'backoff', retryMaxAttempts: 3, retryBaseDelayMs: 5, pricingTimeoutMs: 500 });
+  it('retries a failing pricing with backoff, and no more than the retry budget allows', async () => {
+    // ratio 0 leaves only the budget's floor: 5 retries a second over its 10 s window
+    const FLOOR = 5 * 10;
+    await patchSwitches(lab.gateway, { breaker: 'off', retries: 'backoff', retryMaxAttempts: 3, retryBaseDelayMs: 5, retryBudgetRatio: 0, pricingTimeoutMs: 500 });
     await patchSwitches(lab.pricing, { errorRate: 1 });
-    const before = await metricValue(lab.url, 'retries_total{server_address="pricing"}');
-    const res = await fetch(`${lab.url}/products/5/price`);
-    expect(res.status).toBe(502);
-    expect((await metricValue(lab.url, 'retries_total{server_address="pricing"}')) - before).toBe(2);
-    await patchSwitches(lab.gateway, { retries: 'none' });
+    try {
+      const retries = () => metricValue(lab.url, 'retries_total{server_address="pricing"}');
+      const denied = () => metricValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
+      // before the first retry (or denial) the series may not exist yet: that is a count of 0
+      const before = { retries: await retries().catch(() => 0), denied: await denied().catch(() => 0) };
+      expect((await fetch(`${lab.url}/products/5/price`)).status).toBe(502);
+      expect((await retries()) - before.retries).toBe(2);
+      // 40 more failing requests want 80 retries: the budget lets through at most its floor
+      for (let i = 0; i < 40; i++) expect((await fetch(`${lab.url}/products/5/price`)).status).toBe(502);
+      expect((await retries()) - before.retries).toBeLessThanOrEqual(FLOOR);
+      expect((await denied()) - before.denied).toBeGreaterThanOrEqual(1);
+    } finally {
+      await patchSwitches(lab.gateway, { retries: 'none', retryBudgetRatio: 0.2 });
+    }
   });
 
   it('rate-limits a client beyond its requests per second with 429 and Retry-After', async () => {
