@@ -97,7 +97,7 @@ async function waitReady(url: string): Promise<void> {
 
 /** gateway, catalog-1 and pricing as the stack would run them, with the variant's env on top. */
 async function startApp(stack: StackHandle, variant: Variant): Promise<ChildProcess[]> {
-  const specs = serviceSpecs(stack.ports, { logLevel: 'warn', appConfig: { catalog: { cacheTtlMs: 3_600_000 } } }).filter((s) => APP.includes(s.instance));
+  const specs = serviceSpecs(stack.ports, { logLevel: 'warn', secrets: stack.secrets, appConfig: { catalog: { cacheTtlMs: 3_600_000 } } }).filter((s) => APP.includes(s.instance));
   const children: ChildProcess[] = [];
   for (const spec of specs) {
     const child = spawn(NODE, [spec.entry], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...spec.env, ...variant.env }, stdio: 'ignore' });
