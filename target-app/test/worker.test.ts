@@ -9,6 +9,7 @@ import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 import { adminHeaders } from './admin-calls.ts';
+import { fieldMap } from '../src/platform/stream-fields.ts';
 
 const GROUP = 'worker';
 
@@ -62,9 +63,7 @@ describe('worker', () => {
     const poisonId = (await redis.xadd(ORDER_STREAM, '*', 'type', 'order.created', 'data', '{not json'))!;
     await expect.poll(async () => (await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+')).length, { timeout: 10_000 }).toBe(1);
     const [deadEntry] = await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+');
-    const fields = deadEntry![1];
-    const dead: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) dead[fields[i]!] = fields[i + 1]!;
+    const dead = Object.fromEntries(fieldMap(deadEntry![1]));
     expect(dead).toMatchObject({ sourceStream: ORDER_STREAM, sourceId: poisonId, deliveries: '3', data: '{not json' });
     expect(dead.error).toMatch(/not JSON/);
     expect(await scrapeSum(base, 'dead_letters_total', { stream: ORDER_STREAM })).toBe(1);
