@@ -120,3 +120,11 @@ export async function metricValue(url: string, series: string): Promise<number> 
   if (!line) throw new Error(`${url}/metrics has no series ${series}`);
   return Number(line.slice(series.length + 1));
 }
+
+/**
+ * A counter's value for a before/after difference: a label set not yet counted has no series,
+ * which is 0. Only for differences asserted to grow, which a missing series cannot fake.
+ */
+export async function counterValue(url: string, series: string): Promise<number> {
+  return await metricValue(url, series).catch(() => 0);
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/contracts/customer-token.ts';
 import { catalogProxyPort, MAX_CATALOG_INSTANCES } from '../src/contracts/topology.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../src/platform/problem.ts';
-import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { counterValue, metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
 import { adminHeaders } from './admin-calls.ts';
 
 /** Gateway edge behaviour against real pricing through a real Toxiproxy (no catalog needed). */
@@ -99,7 +99,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
   it('sheds load beyond the concurrency limit with 503 and Retry-After', async () => {
     await patchSwitches(lab.gateway, { breaker: 'off', pricingTimeoutMs: 2_000, shedding: 'on', shedConcurrency: 2, shedQueueTimeoutMs: 50, shedMaxQueue: 4 });
     await patchSwitches(lab.pricing, { addedLatencyMs: 300 });
-    const shedBefore = await metricValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await metricValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
+    const shedBefore = await counterValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await counterValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => fetch(`${lab.url}/products/${i + 1}/price`)));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(2);
@@ -109,7 +109,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
       expect(res.headers.get('retry-after')).toBe('1');
       expect(res.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
     }
-    const shedAfter = await metricValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await metricValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
+    const shedAfter = await counterValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await counterValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
     expect(shedAfter - shedBefore).toBe(10);
     // unbounded again: every request waits its turn
     await patchSwitches(lab.gateway, { shedding: 'off' });
@@ -134,10 +134,9 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     await patchSwitches(lab.gateway, { breaker: 'off', retries: 'backoff', retryMaxAttempts: 3, retryBaseDelayMs: 5, retryBudgetRatio: 0, pricingTimeoutMs: 500 });
     await patchSwitches(lab.pricing, { errorRate: 1 });
     try {
-      const retries = () => metricValue(lab.url, 'retries_total{server_address="pricing"}');
-      const denied = () => metricValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
-      // before the first retry (or denial) the series may not exist yet: that is a count of 0
-      const before = { retries: await retries().catch(() => 0), denied: await denied().catch(() => 0) };
+      const retries = () => counterValue(lab.url, 'retries_total{server_address="pricing"}');
+      const denied = () => counterValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
+      const before = { retries: await retries(), denied: await denied() };
       expect((await fetch(`${lab.url}/products/5/price`)).status).toBe(502);
       expect((await retries()) - before.retries).toBe(2);
       // 40 more failing requests want 80 retries: the budget lets through at most its floor
