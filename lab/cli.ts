@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { isLabError } from './errors.ts';
+import { isLabError } from '../errors/lab-error.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerScenarioCommands } from './commands/scenario.ts';
 import { registerTokenCommand } from './commands/token.ts';

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';

@@ -4,7 +4,8 @@
  * engine's numbers. Faults are reverted whatever happens; the engine is stopped if anything fails.
  */
 import { Redis } from 'ioredis';
-import { LabError } from '../errors.ts';
+import { adminAuthorization } from '../secrets.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
 import { startAutoscaler, type Decision, type RunningAutoscaler } from '../autoscaler/controller.ts';
@@ -58,7 +59,7 @@ export async function applySwitches(stack: StackHandle, switches: Record<string,
       try {
         response = await fetch(`http://127.0.0.1:${instance.adminPort}/admin/config`, {
           method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...adminAuthorization(stack.secrets) },
           body: JSON.stringify(patch),
           signal: AbortSignal.timeout(5000),
         });

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { httpOk, httpRequest } from '../stack/http.ts';
 import { isRunning } from '../stack/processes.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
-import { populateProxies, resetToxics } from '../stack/toxiproxy-api.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { eventually, infraPorts, listening, processesUsing, testEnv } from './lab-env.ts';
 
 const env = testEnv('stack');
@@ -72,7 +72,7 @@ describe('the native stack, infrastructure only', () => {
     const version = JSON.parse(await httpOk(`http://127.0.0.1:${stack.ports.toxiproxy}/version`)) as { version: string };
     expect(version.version).toMatch(/^2\./);
     const listen = `127.0.0.1:${stack.ports.proxyWorkerRedis}`;
-    await populateProxies(stack.ports.toxiproxy, [{ name: 'lab-test-redis', listen, upstream: `127.0.0.1:${stack.ports.redis}` }]);
+    await new ToxiproxyClient(stack.ports.toxiproxy).populate([{ name: 'lab-test-redis', listen, upstream: `127.0.0.1:${stack.ports.redis}` }]);
     const redis = new Redis({ host: '127.0.0.1', port: stack.ports.proxyWorkerRedis, lazyConnect: true });
     await redis.connect();
     try {
@@ -85,7 +85,7 @@ describe('the native stack, infrastructure only', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     } finally {
       redis.disconnect();
-      await resetToxics(stack.ports.toxiproxy);
+      await new ToxiproxyClient(stack.ports.toxiproxy).reset();
     }
   });
 

@@ -7,6 +7,7 @@ import { createApp, type CatalogService } from '../src/services/catalog/app.ts';
 import type { CatalogSwitches } from '../src/services/catalog/switches.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 type Reply = { status: number; cache: string | null; body: Record<string, unknown> };
 
@@ -44,7 +45,7 @@ describe('catalog', () => {
   });
 
   async function setSwitches(admin: string, switches: Partial<CatalogSwitches>): Promise<void> {
-    const response = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(switches) });
+    const response = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify(switches) });
     expect(response.status).toBe(200);
   }
 
@@ -191,9 +192,9 @@ describe('catalog', () => {
       const body = (await response.json()) as { type: string; status: number };
       expect(body.status).toBe(status);
     }
-    const bad = await fetch(`${catalog.admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"cacheStrategy":"sometimes"}' });
+    const bad = await fetch(`${catalog.admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"cacheStrategy":"sometimes"}' });
     expect(bad.status).toBe(422);
-    expect(((await (await fetch(`${catalog.admin}/admin/config`)).json()) as { switches: CatalogSwitches }).switches.cacheStrategy).toBe('protected');
+    expect(((await (await fetch(`${catalog.admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: CatalogSwitches }).switches.cacheStrategy).toBe('protected');
   });
 
   it('is ready when PostgreSQL answers', async () => {

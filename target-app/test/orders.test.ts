@@ -4,9 +4,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type OrdersService } from '../src/services/orders/app.ts';
-import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/services/orders/events.ts';
+import { createApp as createWorker } from '../src/services/worker/app.ts';
+import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/contracts/order-stream.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
 
@@ -93,7 +95,7 @@ describe('orders', () => {
   });
 
   it('with idempotency switched off, every retry writes a new order', async () => {
-    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":false}' });
+    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":false}' });
     expect(patch.status).toBe(200);
     try {
       const key = randomUUID();
@@ -102,7 +104,7 @@ describe('orders', () => {
       expect(new Set(replies.map((r) => r.body.id)).size).toBe(3);
       expect(await allRows()).toBe(before + 3);
     } finally {
-      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":true}' });
+      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":true}' });
     }
   });
 
@@ -138,7 +140,7 @@ describe('orders', () => {
     expect(marked.rowCount).toBe(1);
   });
 
-  it('GET /orders/:id answers the order, confirmed once the worker recorded it', async () => {
+  it('GET /orders/:id answers the order, confirmed once a real worker consumed its event', async () => {
     const created = await post(order);
     const id = created.body.id as string;
     const location = created.headers.get('location');
@@ -146,9 +148,25 @@ describe('orders', () => {
     const fetched = await fetch(`${base}${location}`);
     expect(fetched.status).toBe(200);
     expect(await fetched.json()).toEqual(created.body);
+    expect(created.body.status).not.toBe('confirmed');
     expect((await fetch(`${base}/orders/${id}`, { headers: { 'x-customer-id': 'mallory' } })).status).toBe(404);
-    await redis.hset(orderConfirmationKey(id), 'confirmedAt', '2026-01-01T00:00:00.000Z', 'consumer', 'test');
-    expect(await (await fetch(`${base}/orders/${id}`)).json()).toMatchObject({ id, status: 'confirmed' });
+
+    // the worker reads the stream orders published to, through its own proxy, as in the lab
+    const worker = createWorker({
+      service: testServiceConfig('worker', { instance: 'worker-orders-test' }),
+      redisUrl: lab.edges.worker.redisUrl,
+      consumerGroup: `orders-test-${process.pid}`,
+      blockMs: 200,
+      claimIntervalMs: 100,
+      redisCommandTimeoutMs: 1_000,
+    });
+    await worker.listen();
+    try {
+      await expect.poll(async () => ((await (await fetch(`${base}/orders/${id}`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('confirmed');
+      expect(await redis.hget(orderConfirmationKey(id), 'consumer')).toBe('worker-orders-test');
+    } finally {
+      await worker.shutdown();
+    }
   });
 
   it('answers bad input with the right status and problem+json, and writes nothing', async () => {

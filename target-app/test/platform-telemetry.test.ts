@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { adminPort } from '../../lab/ports.ts';
 import { startStack, type StackHandle } from '../../lab/stack/index.ts';
-import { LAB_JWT_SECRET, mintToken } from '../src/platform/auth.ts';
+import { mintToken } from '../src/contracts/customer-token.ts';
 
 /**
  * The signals every service must emit, checked end to end against the native stack's real
@@ -77,7 +77,7 @@ describe('telemetry end to end (native stack)', () => {
   });
 
   it('an order is one trace across gateway, orders and PostgreSQL', async () => {
-    const token = await mintToken({ secret: LAB_JWT_SECRET, subject: 'trace-test' });
+    const token = await mintToken({ secret: stack.secrets.jwtSecret, subject: 'trace-test' });
     const traceId = 'bb'.repeat(8) + Date.now().toString(16).padStart(16, '0');
     const res = await fetch(`${gateway}/orders`, {
       method: 'POST',
@@ -96,7 +96,7 @@ describe('telemetry end to end (native stack)', () => {
 
   it('a failure is logged in VictoriaLogs with the trace id of its request, and the trace records the error', async () => {
     const toxiproxy = new ToxiproxyClient(stack.ports.toxiproxy);
-    await fetch(`http://127.0.0.1:${adminPort(stack.ports.gateway)}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ breaker: 'off', retries: 'none' }) });
+    await fetch(`http://127.0.0.1:${adminPort(stack.ports.gateway)}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.secrets.adminToken}` }, body: JSON.stringify({ breaker: 'off', retries: 'none' }) });
     await toxiproxy.setEnabled('gateway-pricing', false);
     const traceId = 'cc'.repeat(8) + Date.now().toString(16).padStart(16, '0');
     try {

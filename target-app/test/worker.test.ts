@@ -3,11 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp as createOrders, type OrdersService } from '../src/services/orders/app.ts';
-import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/services/orders/events.ts';
+import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/contracts/order-stream.ts';
 import { createApp, type WorkerService } from '../src/services/worker/app.ts';
 import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
+import { fieldMap } from '../src/platform/stream-fields.ts';
 
 const GROUP = 'worker';
 
@@ -61,9 +63,7 @@ describe('worker', () => {
     const poisonId = (await redis.xadd(ORDER_STREAM, '*', 'type', 'order.created', 'data', '{not json'))!;
     await expect.poll(async () => (await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+')).length, { timeout: 10_000 }).toBe(1);
     const [deadEntry] = await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+');
-    const fields = deadEntry![1];
-    const dead: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) dead[fields[i]!] = fields[i + 1]!;
+    const dead = Object.fromEntries(fieldMap(deadEntry![1]));
     expect(dead).toMatchObject({ sourceStream: ORDER_STREAM, sourceId: poisonId, deliveries: '3', data: '{not json' });
     expect(dead.error).toMatch(/not JSON/);
     expect(await scrapeSum(base, 'dead_letters_total', { stream: ORDER_STREAM })).toBe(1);
@@ -130,9 +130,9 @@ describe('worker', () => {
   it('is ready while Redis answers and exposes its admin switches', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const admin = `http://127.0.0.1:${worker.adminPort}`;
-    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"maxDeliveries":0}' });
+    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"maxDeliveries":0}' });
     expect(bad.status).toBe(422);
-    const config = (await (await fetch(`${admin}/admin/config`)).json()) as { switches: { maxDeliveries: number } };
+    const config = (await (await fetch(`${admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: { maxDeliveries: number } };
     expect(config.switches.maxDeliveries).toBe(3);
   });
 });

@@ -2,6 +2,7 @@
  * Service configuration: read ONLY from the environment, parsed once at start with zod.
  * Every service extends `serviceEnvSchema` with its own fields and calls `parseEnv`.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -56,6 +57,8 @@ export const serviceEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Admin port (loopback only); 0 picks a free one. */
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Bearer token every admin call must carry (the lab generates one per lab); unset = every admin call is refused. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
   /** Bind address: loopback only, always. */
   HOST: z.literal('127.0.0.1').default('127.0.0.1'),
   /** Telemetry master switch: off disables tracing and the RED metrics middleware (benchmark baseline). */
@@ -90,6 +93,8 @@ export interface ServiceConfig {
   instance: string;
   port: number;
   adminPort: number;
+  /** The admin API's bearer token; undefined refuses every admin call. */
+  adminToken: string | undefined;
   host: '127.0.0.1';
   telemetry: boolean;
   otlpEndpoint: string | undefined;
@@ -111,6 +116,7 @@ export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
     instance: env.SERVICE_INSTANCE ?? env.SERVICE_NAME,
     port: env.PORT,
     adminPort: env.ADMIN_PORT,
+    adminToken: env.ADMIN_TOKEN,
     host: env.HOST,
     telemetry: env.TELEMETRY,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -126,8 +132,11 @@ export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
 }
 
 /** A service config for tests: defaults everywhere, no exporters, free ports. */
+/** The admin token of services built with testServiceConfig: random per process, never a constant. */
+export const TEST_ADMIN_TOKEN = randomBytes(24).toString('base64url');
+
 export function testServiceConfig(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { ...serviceConfigFromEnv(parseEnv(serviceEnvSchema, { SERVICE_NAME: name, LOG_LEVEL: 'warn' })), ...overrides };
+  return { ...serviceConfigFromEnv(parseEnv(serviceEnvSchema, { SERVICE_NAME: name, LOG_LEVEL: 'warn', ADMIN_TOKEN: TEST_ADMIN_TOKEN })), ...overrides };
 }
 
 /** Parse env with a schema; one error listing every bad variable and what it expected. */

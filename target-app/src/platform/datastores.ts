@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Redis, RedisOptions } from 'ioredis';
 import { observe, type ServiceMetrics } from './metrics.ts';
+import { DB_SYSTEM_POSTGRES } from '../contracts/telemetry.ts';
 import { activeTraceIds } from './tracing.ts';
 
 const require = createRequire(import.meta.url);
@@ -29,7 +30,7 @@ const COLLECTION = /\b(?:from|into|update|join)\s+"?([a-z_][a-z0-9_]*)"?/i;
 
 export function queryLabelsOf(text: string, labels: QueryLabels = {}): { db_system_name: string; db_operation_name: string; db_collection_name: string } {
   return {
-    db_system_name: 'postgresql',
+    db_system_name: DB_SYSTEM_POSTGRES,
     db_operation_name: labels.operation ?? (OPERATION.exec(text)?.[1] ?? 'OTHER').toUpperCase(),
     db_collection_name: labels.collection ?? COLLECTION.exec(text)?.[1] ?? '',
   };

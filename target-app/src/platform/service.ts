@@ -106,7 +106,7 @@ export function createService<S extends SwitchSchema>(options: ServiceOptions<S>
   app.use(notFoundHandler);
   app.use(problemHandler(onServerError));
 
-  const adminApp = createAdminApp({ service: config.name, instance: config.instance, switches: switches as unknown as Switches<SwitchSchema>, router: adminRoutes, onServerError });
+  const adminApp = createAdminApp({ service: config.name, instance: config.instance, adminToken: config.adminToken, switches: switches as unknown as Switches<SwitchSchema>, router: adminRoutes, onServerError });
 
   async function listenOn(target: Express, port: number): Promise<Server> {
     return await new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseParams, parseQuery, ProblemError, type Service } from '../../platform/index.ts';
+import { productIdParams } from '../../platform/product-id.ts';
 import { ReadThroughCache, type CacheEvents, type CacheResult } from './cache.ts';
 import type { CatalogConfig } from './config.ts';
 
@@ -11,19 +12,8 @@ export type { CatalogConfig };
 import { findProduct, listProducts, productSorts, type Product, type ProductPage, type ProductSort } from './products.ts';
 import { cacheSettingsOf, catalogSwitches } from './switches.ts';
 
-/** Redis key prefixes: `product:<id>` for one product, `product-page:<sort>:<page>:<size>` for a list page. */
-export const PRODUCT_CACHE = { keyPrefix: 'product', label: 'products' } as const;
-export const PAGE_CACHE = { keyPrefix: 'product-page', label: 'product_pages' } as const;
-
-const MAX_PRODUCT_ID = 2_147_483_647;
-
-const productParams = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
-    .transform(Number)
-    .refine((id) => id <= MAX_PRODUCT_ID, `must be at most ${MAX_PRODUCT_ID}`),
-});
+import { PAGE_CACHE, PRODUCT_CACHE } from '../../contracts/catalog-cache.ts';
+import { CACHE_REQUESTS } from '../../contracts/telemetry.ts';
 
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -44,7 +34,7 @@ export function createApp(config: CatalogConfig): CatalogService {
   const pages = new ReadThroughCache<ProductPage>({ name: PAGE_CACHE.keyPrefix, label: PAGE_CACHE.label, redis, settings, events });
 
   service.routes.get('/products/:id', async (req, res) => {
-    const { id } = parseParams(productParams, req);
+    const { id } = parseParams(productIdParams, req);
     const { value, result } = await products.get(id, () => findProduct(db, id, service.switches.current.dbQueryCostMs));
     res.setHeader('X-Cache', result);
     if (value === null) throw new ProblemError('not-found', `product ${id} does not exist`);
@@ -70,7 +60,7 @@ export function createApp(config: CatalogConfig): CatalogService {
 /** cache_requests_total, cache_refreshes_total and cache_errors_total, every series present from the start. */
 function cacheEvents(service: CatalogService): CacheEvents {
   const requests = service.metrics.counter({
-    name: 'cache_requests_total',
+    name: CACHE_REQUESTS,
     help: 'Cache lookups by outcome: hit, miss (this request loads), coalesced (waited for another load), stale (served past its fresh life).',
     labelNames: ['cache', 'result'],
   });

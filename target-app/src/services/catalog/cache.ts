@@ -8,7 +8,7 @@
  *   (a value past its fresh life but inside the stale window is served while one refresh runs),
  *   TTL jitter, and probabilistic early refresh (XFetch: Vattani, Chierichetti, Lowenstein 2015).
  *
- * Storage (what chaos faults and people can rely on):
+ * Storage (published in contracts/catalog-cache.ts, what chaos faults and people can rely on):
  *   key   `<name>:<id>` (e.g. `product:42`)
  *   value JSON envelope `{ "value": <T>, "storedAt": ms, "freshUntil": ms, "computeMs": n }`
  *   TTL   naive: ttlMs; protected: ttlMs ± jitter (that is freshUntil) + staleWindowMs.
@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { parseEnvelope, type CacheEnvelope } from '../../contracts/catalog-cache.ts';
 
 export type CacheStrategy = 'none' | 'naive' | 'protected';
 export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale' | 'bypass';
@@ -48,8 +49,6 @@ export type CacheEvents = {
   /** A background refresh failed (the loader threw); the cached value stays until its hard TTL. */
   refreshFailed(cache: string, error: unknown): void;
 };
-
-type Envelope<T> = { value: T; storedAt: number; freshUntil: number; computeMs: number };
 
 const LOCK_POLL_MS = 20;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -158,7 +157,7 @@ export class ReadThroughCache<T> {
     if (value === null) return null;
     const storedAt = Date.now();
     const ttlMs = settings.strategy === 'protected' ? jittered(settings.ttlMs, settings.jitter) : settings.ttlMs;
-    const envelope: Envelope<T> = { value, storedAt, freshUntil: storedAt + ttlMs, computeMs: storedAt - started };
+    const envelope: CacheEnvelope<T> = { value, storedAt, freshUntil: storedAt + ttlMs, computeMs: storedAt - started };
     const hardTtlMs = settings.strategy === 'protected' ? ttlMs + settings.staleWindowMs : ttlMs;
     try {
       await this.#redis.set(key, JSON.stringify(envelope), 'PX', Math.max(1, Math.round(hardTtlMs)));
@@ -168,12 +167,11 @@ export class ReadThroughCache<T> {
     return value;
   }
 
-  async #read(key: string): Promise<Envelope<T> | undefined> {
+  async #read(key: string): Promise<CacheEnvelope<T> | undefined> {
     try {
       const raw = await this.#redis.get(key);
       if (raw === null) return undefined;
-      const envelope = JSON.parse(raw) as Envelope<T>;
-      return typeof envelope.freshUntil === 'number' ? envelope : undefined;
+      return parseEnvelope<T>(raw);
     } catch (error) {
       this.#events.redisError(this.label, error);
       return undefined;

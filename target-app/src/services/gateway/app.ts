@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { requireBearer } from '../../platform/auth.ts';
 import { requestDeadline } from '../../platform/http-server.ts';
 import { HttpClient } from '../../platform/http-client.ts';
+import { idempotencyKey } from '../../platform/idempotency-key.ts';
 import { ProblemError } from '../../platform/problem.ts';
+import { productIdParams } from '../../platform/product-id.ts';
 import { Breaker } from '../../platform/resilience/breaker.ts';
 import { Retrier } from '../../platform/resilience/retry.ts';
 import { LoadShedder } from '../../platform/resilience/shedding.ts';
@@ -19,12 +21,10 @@ import { CatalogPool } from './catalog-pool.ts';
 import { gatewaySwitches, type GatewayConfig, type GatewaySwitches } from './config.ts';
 import { failOn5xx, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
 import { PricingClient } from './pricing-client.ts';
+import { rangeOf, upstreamsBody } from './upstream-policy.ts';
 
 export type GatewayService = Service<typeof gatewaySwitches>;
 
-const productId = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number').transform(Number).refine((n) => n <= 2_147_483_647, 'is too large'),
-});
 const orderId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an order id') });
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -33,8 +33,6 @@ const listQuery = z.object({
 });
 /** The gateway checks the shape; orders checks the content (422s come from there). */
 const orderBody = z.record(z.string(), z.unknown());
-const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII');
-const upstreamsBody = z.object({ urls: z.array(z.url()).max(64) });
 
 function retryOptions(s: GatewaySwitches) {
   const options = { maxAttempts: s.retryMaxAttempts, baseDelayMs: s.retryBaseDelayMs, maxDelayMs: s.retryMaxDelayMs, budgetRatio: s.retryBudgetRatio };
@@ -94,12 +92,12 @@ export function createApp(config: GatewayConfig): GatewayService {
   });
 
   service.routes.get('/products/:id', async (req, res) => {
-    const { id } = parseParams(productId, req);
+    const { id } = parseParams(productIdParams, req);
     sendUpstream(res, await catalogCall(`/products/${id}`, requestDeadline(res)));
   });
 
   service.routes.get('/products/:id/price', async (req, res) => {
-    const { id } = parseParams(productId, req);
+    const { id } = parseParams(productIdParams, req);
     const answer = await pricing.price(id, requestDeadline(res));
     res.setHeader('X-Price-Source', answer.source);
     res.status(answer.status).json(answer.body);
@@ -147,7 +145,7 @@ export function createApp(config: GatewayConfig): GatewayService {
     res.json({ urls: pool.urls });
   });
   service.adminRoutes.put('/admin/upstreams/catalog', (req, res) => {
-    const { urls } = parseBody(upstreamsBody, req);
+    const { urls } = parseBody(upstreamsBody(config.catalogUpstreamPorts ?? rangeOf(config.catalogUrls)), req);
     pool.setUpstreams(urls);
     logger.info({ urls }, 'catalog upstreams changed');
     res.json({ urls: pool.urls });

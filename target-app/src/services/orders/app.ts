@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseBody, parseParams, ProblemError, type Service } from '../../platform/index.ts';
+import { idempotencyKey } from '../../platform/idempotency-key.ts';
+import { productIdValue } from '../../platform/product-id.ts';
 import type { OrdersConfig } from './config.ts';
-import { orderConfirmationKey } from './events.ts';
+import { orderConfirmationKey } from '../../contracts/order-stream.ts';
 import { OrderEventOutbox } from './outbox.ts';
 import { findOrder, placeOrder } from './store.ts';
 
@@ -16,11 +18,10 @@ export const ordersSwitches = z.object({
 
 /** Header the gateway sets from the bearer token's subject. */
 export const CUSTOMER_HEADER = 'x-customer-id';
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const CUSTOMER_ID = /^[\x21-\x7e]{1,200}$/;
 
 const orderBody = z.strictObject({
-  items: z.array(z.strictObject({ productId: z.number().int().positive().max(2_147_483_647), quantity: z.number().int().min(1).max(100) })).min(1).max(50),
+  items: z.array(z.strictObject({ productId: productIdValue, quantity: z.number().int().min(1).max(100) })).min(1).max(50),
 });
 
 const orderParams = z.object({ id: z.uuid('must be an order id (a UUID)') });
@@ -38,7 +39,7 @@ export function createApp(config: OrdersConfig): OrdersService {
 
   service.routes.post('/orders', async (req, res) => {
     const key = req.get('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    if (key !== undefined && !idempotencyKey.safeParse(key).success) {
       throw new ProblemError('malformed-request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
     }
     const customerId = req.get(CUSTOMER_HEADER) ?? 'anonymous';

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Database, Logger, ServiceMetrics } from '../../platform/index.ts';
-import { encodeOrderEvent, ORDER_STREAM, ORDER_STREAM_MAX_LENGTH } from './events.ts';
+import { encodeOrderEvent, ORDER_STREAM, ORDER_STREAM_MAX_LENGTH } from '../../contracts/order-stream.ts';
 import { markPublished, orderCreatedEventOf, unpublishedOrders, type Order } from './store.ts';
 
 export type OutboxOptions = {

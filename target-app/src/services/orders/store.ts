@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ProblemError, type Database, type Queryable } from '../../platform/index.ts';
-import type { OrderCreatedEvent } from './events.ts';
+import type { OrderCreatedEvent } from '../../contracts/order-stream.ts';
 
 export type OrderItem = { productId: number; quantity: number; priceCents: number };
 

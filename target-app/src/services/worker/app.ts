@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { createRedis, createService, type Service } from '../../platform/index.ts';
-import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM } from '../orders/events.ts';
+import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM } from '../../contracts/order-stream.ts';
 import type { WorkerConfig } from './config.ts';
 import { confirmOrder } from './confirmations.ts';
 import { StreamConsumer } from './consumer.ts';

@@ -10,6 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger, ServiceMetrics } from '../../platform/index.ts';
+import { fieldMap } from '../../platform/stream-fields.ts';
 
 export type ConsumerSettings = {
   /** Deliveries of one entry before it goes to the dead-letter stream. */
@@ -180,8 +181,7 @@ export class StreamConsumer {
     const { redis, stream, group } = this.#o;
     const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
     for (const fields of groups) {
-      const info = new Map<string, string | number | null>();
-      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] ?? null);
+      const info = fieldMap(fields);
       if (info.get('name') !== group) continue;
       const lag = info.get('lag');
       const pending = Number(info.get('pending') ?? 0);

@@ -1,8 +1,10 @@
 /**
- * The order event contract between orders (producer) and worker (consumer): the Redis stream
- * names and the `order.created` event. A stream entry has two fields: `type` and `data` (JSON).
+ * The order event contract between orders (producer) and worker (consumer), the one module both
+ * import: the Redis stream names and the `order.created` event. A stream entry has two fields: `type` and `data` (JSON).
  */
 import { z } from 'zod';
+import { fieldMap } from '../platform/stream-fields.ts';
+import { productIdValue } from '../platform/product-id.ts';
 
 /** The stream orders publishes to and worker's consumer group reads. */
 export const ORDER_STREAM = 'orders:events';
@@ -15,7 +17,7 @@ export const orderCreatedEvent = z.strictObject({
   type: z.literal('order.created'),
   orderId: z.uuid(),
   customerId: z.string().min(1),
-  items: z.array(z.strictObject({ productId: z.number().int().positive(), quantity: z.number().int().positive(), priceCents: z.number().int().min(0) })).min(1),
+  items: z.array(z.strictObject({ productId: productIdValue, quantity: z.number().int().positive(), priceCents: z.number().int().min(0) })).min(1),
   totalCents: z.number().int().min(0),
   createdAt: z.iso.datetime(),
 });
@@ -33,8 +35,7 @@ export class PoisonMessageError extends Error {
 
 /** The event in a stream entry's fields; PoisonMessageError when it cannot be parsed or validated. */
 export function decodeOrderEvent(fields: string[]): OrderCreatedEvent {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  const map = fieldMap(fields);
   const data = map.get('data');
   if (data === undefined) throw new PoisonMessageError('the entry has no data field');
   let parsed: unknown;
