@@ -31,6 +31,7 @@ const defaults = {
   toxiproxy: 8474,
   loki: 3100,
   lokiGrpc: 9096,
+  victoriaLogs: 9428,
   jaegerQuery: 16686,
   jaegerQueryGrpc: 16685, // Jaeger's query gRPC API: opened whether used or not, so bound here
   otlpGrpc: 4317,

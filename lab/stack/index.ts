@@ -9,6 +9,8 @@ import { stackContext, type StackContext } from './context.ts';
 import { interrupted } from './health.ts';
 import { assertPortsFree } from './port-check.ts';
 import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.ts';
+import { readProjectRecord } from './compose/record.ts';
+import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
 import { stackStatus, type ComponentStatus } from './status.ts';
 import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
@@ -118,6 +120,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
  * checked before anything starts; on any failure or abort, everything started is stopped again.
  */
 export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
+  if (labRuntime(options.env) === 'compose') return (await import('./compose/runtime.ts')).startComposeStack(options);
   const ctx = stackContext(options.env);
   const progress = options.onProgress ?? (() => {});
   readState(ctx); // an unreadable state file is reported, not guessed at
@@ -168,9 +171,10 @@ export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise
   return makeHandle(ctx, state, runtime);
 }
 
-/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files). */
+/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files and the compose record). */
 export async function stopStack(env: NodeJS.ProcessEnv = process.env): Promise<StopReport> {
   const ctx = stackContext(env);
+  if (readProjectRecord(ctx)) return (await import('./compose/runtime.ts')).stopComposeStack(env);
   const report = await stopRecordedProcesses(ctx);
   removeState(ctx);
   return report;
