@@ -26,7 +26,7 @@ tag_of() {
     prometheus) echo faultline/prometheus:2.42 ;;
     toxiproxy) echo faultline/toxiproxy:v2.12.0 ;;
     jaeger) echo faultline/jaeger:v2.13.0 ;;
-    victoria-logs) echo faultline/victoria-logs:local ;;
+    victoria-logs) echo faultline/victoria-logs:v1.52.1 ;;
     app) echo faultline/app:local ;;
     *) die "unknown image '$1': choose from ${ALL[*]}" ;;
   esac
