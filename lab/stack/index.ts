@@ -12,11 +12,11 @@ import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.t
 import { readProjectRecord } from './compose/record.ts';
 import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
-import { stackStatus, type ComponentStatus } from './status.ts';
+import { stackStatus as nativeStatus, type ComponentStatus } from './status.ts';
 import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
 import { appAvailable, loadTopology, type SeedRequest, type ServiceSpec, type TopologyOptions } from './topology.ts';
 
-export { stackStatus, formatStatus, type ComponentStatus } from './status.ts';
+export { formatStatus, type ComponentStatus } from './status.ts';
 export type { StopReport } from './supervisor.ts';
 export type { ServiceSpec } from './topology.ts';
 export { databaseUrl } from './components/postgres.ts';
@@ -157,6 +157,12 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   state.phase = 'up';
   writeState(ctx, state);
   return makeHandle(ctx, state, runtime);
+}
+
+/** The rows of `faultline status`, from the compose project when this lab dir runs one. */
+export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  if (readProjectRecord(stackContext(env))) return (await import('./compose/runtime.ts')).composeStackStatus(env);
+  return nativeStatus(env);
 }
 
 /** A handle on a stack that is already up in this lab dir (after `faultline up`), or null. */

@@ -65,6 +65,24 @@ async function inspectProject(project: string): Promise<Running> {
   return running;
 }
 
+/** Where each service answers: the native port map's port for it. */
+function servicePort(ctx: StackContext, service: string): number {
+  const infra: Record<string, number> = {
+    postgres: ctx.ports.postgres,
+    redis: ctx.ports.redis,
+    toxiproxy: ctx.ports.toxiproxy,
+    prometheus: ctx.ports.prometheus,
+    jaeger: ctx.ports.jaegerQuery,
+    'victoria-logs': ctx.ports.victoriaLogs,
+    pricing: ctx.ports.pricing,
+    'catalog-1': ctx.ports.catalog,
+    orders: ctx.ports.orders,
+    worker: ctx.ports.worker,
+    gateway: ctx.ports.gateway,
+  };
+  return infra[service] ?? 0;
+}
+
 async function composeStatus(ctx: StackContext, project: string, withApp: boolean): Promise<ComponentStatus[]> {
   const client = await getContainerRuntimeClient();
   const running = await inspectProject(project);
@@ -73,9 +91,21 @@ async function composeStatus(ctx: StackContext, project: string, withApp: boolea
     const id = running.ids.get(service);
     const info = id ? await client.container.dockerode.getContainer(id).inspect() : undefined;
     const health = info?.State.Health?.Status === 'healthy' ? 'healthy' : info?.State.Running ? 'unhealthy' : 'stopped';
-    rows.push({ name: service, kind: (COMPOSE_INFRA as readonly string[]).includes(service) ? 'infra' : 'app', port: 0, pid: running.pids.get(service) ?? null, health, version: info?.Config.Image ?? '-' });
+    const kind = (COMPOSE_INFRA as readonly string[]).includes(service) ? 'infra' : 'app';
+    rows.push({ name: service, kind, port: servicePort(ctx, service), pid: running.pids.get(service) ?? null, health, version: info?.Config.Image ?? '-' });
   }
   return rows;
+}
+
+/** `faultline status` of the lab dir's compose project (every row stopped when its engine is gone). */
+export async function composeStackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  const base = stackContext(env);
+  const state = readState(base);
+  const ctx = state ? { ...base, ports: state.ports } : base;
+  const record = readProjectRecord(ctx);
+  if (!record) return [];
+  process.env.DOCKER_HOST = record.dockerHost;
+  return composeStatus(ctx, record.project, state?.withApp ?? true);
 }
 
 /** Starts the compose stack; on failure or abort everything started is taken down again. */
