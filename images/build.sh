@@ -50,15 +50,27 @@ stage_bins() {
   done
 }
 
+# the host's extra CA certificates, for npm ci inside the app build (see images/app/Dockerfile)
+stage_extra_ca() {
+  local dir=$ROOT/images/app/extra-ca
+  mkdir -p "$dir"
+  if [[ -n ${NODE_EXTRA_CA_CERTS:-} && -r $NODE_EXTRA_CA_CERTS ]]; then
+    cmp -s "$NODE_EXTRA_CA_CERTS" "$dir/extra.crt" || cp "$NODE_EXTRA_CA_CERTS" "$dir/extra.crt"
+  else
+    rm -f "$dir/extra.crt"
+  fi
+}
+
 build_one() {
   local image=$1 tag context start=$SECONDS
   tag=$(tag_of "$image")
   if [[ $image == app ]]; then context=$ROOT; else context=$ROOT/images/$image; fi
   [[ -n $(bins_of "$image") ]] && stage_bins "$image"
+  [[ $image == app ]] && stage_extra_ca
   local log
   log=$(mktemp /tmp/faultline-image-XXXXXX.log)
-  if ! docker build --network host -q -t "$tag" -f "$ROOT/images/$image/Dockerfile" "$context" >"$log" 2>&1; then
-    die "$tag failed to build: $(grep -v '^\s*$' "$log" | tail -n 1) [log: $log]"
+  if ! docker build --network host -t "$tag" -f "$ROOT/images/$image/Dockerfile" "$context" >"$log" 2>&1; then
+    die "$tag failed to build: $(grep -i -E 'err|fail|returned a non-zero' "$log" | tail -n 2 | tr '\n' ' ') [log: $log]"
   fi
   rm -f "$log"
   say "$tag built in $((SECONDS - start)) s"
