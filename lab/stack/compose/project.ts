@@ -21,6 +21,8 @@ export const COMPOSE_INFRA = ['postgres', 'redis', 'toxiproxy', 'prometheus', 'j
  * compose down on stop, on a failed or interrupted start, and from the project record on `down`.
  */
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+// Every service is on the host's network: testcontainers need not look for a bridge gateway (there is none).
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 /** One project per lab dir: two labs on one engine never touch each other's containers. */
 export function projectName(ctx: StackContext): string {

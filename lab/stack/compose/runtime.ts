@@ -21,7 +21,7 @@ import { infraClaims, stopRecordedProcesses } from '../supervisor.ts';
 import { appAvailable, loadTopology, prepareDatabase, type TopologyOptions } from '../topology.ts';
 import { populateProxies, resetToxics } from '../toxiproxy-api.ts';
 import { ensureEngine, pingSocket } from './engine.ts';
-import { COMPOSE_APP_INSTANCES, composeAppSpecs, writeComposeInputs } from './inputs.ts';
+import { COMPOSE_APP_INSTANCES, DEFAULT_INPUTS_DIR, composeAppSpecs, writeComposeInputs } from './inputs.ts';
 import { COMPOSE_FILE, COMPOSE_INFRA, composeVariables, downProject, projectContainers, projectName } from './project.ts';
 import { readProjectRecord, removeProjectRecord, writeProjectRecord } from './record.ts';
 
@@ -29,7 +29,7 @@ const START_TIMEOUT_MS = 120_000;
 const APP_STOP_GRACE_S = 8;
 
 async function missingImages(ctx: StackContext, services: readonly string[]): Promise<string[]> {
-  const vars = composeVariables(ctx.ports, ctx.dir);
+  const vars = composeVariables(ctx.ports, DEFAULT_INPUTS_DIR); // the lab's own inputs are not written yet
   const { stdout } = await promisify(execFile)('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--images', ...services], { cwd: PROJECT_ROOT, env: { ...process.env, ...vars } });
   const client = await getContainerRuntimeClient();
   const missing: string[] = [];
@@ -39,8 +39,12 @@ async function missingImages(ctx: StackContext, services: readonly string[]): Pr
   return missing;
 }
 
-function composeEnvironment(ctx: StackContext, project: string): DockerComposeEnvironment {
-  return new DockerComposeEnvironment(PROJECT_ROOT, COMPOSE_FILE)
+/** keep: leave running services as they are (compose up --no-recreate). */
+function composeEnvironment(ctx: StackContext, project: string, keep = false): DockerComposeEnvironment {
+  const environment = new DockerComposeEnvironment(PROJECT_ROOT, COMPOSE_FILE);
+  // withNoRecreate also resets the project name: it must come before withProjectName
+  if (keep) environment.withNoRecreate();
+  return environment
     .withProjectName(project)
     .withEnvironment(composeVariables(ctx.ports, ctx.dir))
     .withDefaultWaitStrategy(Wait.forHealthCheck())
@@ -150,7 +154,7 @@ export async function startComposeStack(options: StartOptions): Promise<StackHan
       await populateProxies(ctx.ports.toxiproxy, topology.proxySpecs(ctx.ports, 1));
       for (const line of await prepareDatabase(ctx.env, databaseUrl(ctx), appRuntime.seed)) progress(line);
       if (options.signal?.aborted) throw interrupted();
-      await composeEnvironment(ctx, project).withNoRecreate().up([...COMPOSE_APP_INSTANCES]);
+      await composeEnvironment(ctx, project, true).up([...COMPOSE_APP_INSTANCES]);
       progress(`app ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } catch (error) {
@@ -195,7 +199,7 @@ function composeHandle(ctx: StackContext, project: string, withApp: boolean, rt:
       if (!id) throw new LabError('LAB_ERR_UNKNOWN_INSTANCE', `no compose service is named ${name}: known are ${[...running.ids.keys()].join(', ')}`);
       const client = await getContainerRuntimeClient();
       await client.container.dockerode.getContainer(id).restart({ t: APP_STOP_GRACE_S });
-      await composeEnvironment(ctx, project).withNoRecreate().up([name]);
+      await composeEnvironment(ctx, project, true).up([name]);
       const fresh = await inspectProject(project);
       running.ids = fresh.ids;
       running.pids = fresh.pids;
