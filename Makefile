@@ -6,15 +6,16 @@ NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
 
-.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench
+.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench images
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools
+setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools (LAB_RUNTIME=compose: also docker.io, debootstrap, the compose plugin)
 	@tools/install-system-packages.sh
 	@$(MAKE) -s --no-print-directory $(NPM_STAMP)
 	@tools/build.sh
+	@if [ "$(LAB_RUNTIME)" = compose ]; then FAULTLINE_SYSTEM_PACKAGES="docker.io debootstrap" tools/install-system-packages.sh && tools/build-compose.sh; fi
 
 $(NPM_STAMP): package.json package-lock.json
 	@echo "setup: npm ci (pinned Node 24 and dependencies)"
@@ -23,6 +24,10 @@ $(NPM_STAMP): package.json package-lock.json
 
 tools: ## build the pinned Go tools (toxiproxy, jaeger, victoria-logs) into the user cache
 	@tools/build.sh
+
+images: ## build the compose stack's images from this repo (starts the lab's own Docker engine as root when none runs)
+	@$(MAKE) --no-print-directory setup LAB_RUNTIME=compose
+	@export DOCKER_HOST="$$($(LAB) engine)" && images/build.sh
 
 up: setup ## start the native stack (every component on 127.0.0.1, logs in .lab/logs)
 	@$(LAB) up

@@ -5,6 +5,7 @@ import { registerStackCommands } from './commands/stack.ts';
 import { registerScenarioCommands } from './commands/scenario.ts';
 import { registerTokenCommand } from './commands/token.ts';
 import { registerReportCommands } from './commands/report.ts';
+import { registerEngineCommand } from './commands/engine.ts';
 
 const program = new Command()
   .name('faultline')
@@ -15,6 +16,7 @@ registerStackCommands(program);
 registerScenarioCommands(program);
 registerTokenCommand(program);
 registerReportCommands(program);
+registerEngineCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,12 +10,14 @@ import { stackContext, type StackContext } from './context.ts';
 import { interrupted } from './health.ts';
 import { assertPortsFree } from './port-check.ts';
 import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.ts';
+import { readProjectRecord } from './compose/record.ts';
+import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
-import { stackStatus, type ComponentStatus } from './status.ts';
+import { stackStatus as nativeStatus, type ComponentStatus } from './status.ts';
 import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
 import { appAvailable, loadTopology, type SeedRequest, type ServiceSpec, type TopologyOptions } from './topology.ts';
 
-export { stackStatus, formatStatus, type ComponentStatus } from './status.ts';
+export { formatStatus, type ComponentStatus } from './status.ts';
 export type { StopReport } from './supervisor.ts';
 export type { ServiceSpec } from './topology.ts';
 export { databaseUrl } from './components/postgres.ts';
@@ -122,6 +124,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
  * checked before anything starts; on any failure or abort, everything started is stopped again.
  */
 export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
+  if (labRuntime(options.env) === 'compose') return (await import('./compose/runtime.ts')).startComposeStack(options);
   const ctx = stackContext(options.env);
   const progress = options.onProgress ?? (() => {});
   readState(ctx); // an unreadable state file is reported, not guessed at
@@ -161,6 +164,12 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   return makeHandle(ctx, state, runtime, secrets);
 }
 
+/** The rows of `faultline status`, from the compose project when this lab dir runs one. */
+export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  if (readProjectRecord(stackContext(env))) return (await import('./compose/runtime.ts')).composeStackStatus(env);
+  return nativeStatus(env);
+}
+
 /** A handle on a stack that is already up in this lab dir (after `faultline up`), or null. */
 export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise<StackHandle | null> {
   const base = stackContext(env);
@@ -174,9 +183,10 @@ export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise
   return makeHandle(ctx, state, runtime, secrets);
 }
 
-/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files). */
+/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files and the compose record). */
 export async function stopStack(env: NodeJS.ProcessEnv = process.env): Promise<StopReport> {
   const ctx = stackContext(env);
+  if (readProjectRecord(ctx)) return (await import('./compose/runtime.ts')).stopComposeStack(env);
   const report = await stopRecordedProcesses(ctx);
   removeState(ctx);
   return report;

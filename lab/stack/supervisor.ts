@@ -6,7 +6,7 @@ import { COMPONENTS, startWaves } from './components/index.ts';
 import type { StackContext } from './context.ts';
 import { interrupted, shortPath, waitHealthy } from './health.ts';
 import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
-import { writeTargets } from './targets.ts';
+import { writeTargets, type ScrapeTarget } from './targets.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 
 export type Progress = (line: string) => void;
@@ -72,12 +72,13 @@ export function infraClaims(ctx: StackContext): { port: number; owner: string }[
   return COMPONENTS.flatMap((c) => c.claims(ctx.ports));
 }
 
+/** Where Prometheus scrapes the components (the same addresses in either runtime: host networking). */
+export function infraTargets(ctx: StackContext): ScrapeTarget[] {
+  return COMPONENTS.filter((c) => c.metricsPort).map((c) => ({ address: `127.0.0.1:${c.metricsPort?.(ctx.ports)}`, job: c.name, instance: c.name }));
+}
+
 export async function startInfrastructure(ctx: StackContext, signal: AbortSignal | undefined, progress: Progress): Promise<void> {
-  writeTargets(
-    ctx,
-    'infra',
-    COMPONENTS.filter((c) => c.metricsPort).map((c) => ({ address: `127.0.0.1:${c.metricsPort?.(ctx.ports)}`, job: c.name, instance: c.name })),
-  );
+  writeTargets(ctx, 'infra', infraTargets(ctx));
   for (const wave of startWaves()) {
     await allOrNothing(wave, signal, (component, s) => launch(ctx, component, s, progress));
   }
