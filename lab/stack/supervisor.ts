@@ -6,6 +6,7 @@ import { COMPONENTS, startWaves } from './components/index.ts';
 import type { StackContext } from './context.ts';
 import { interrupted, shortPath, waitHealthy } from './health.ts';
 import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
+import { installRules } from './rules.ts';
 import { writeTargets } from './targets.ts';
 import { resetToxics } from './toxiproxy-api.ts';
 
@@ -73,6 +74,7 @@ export function infraClaims(ctx: StackContext): { port: number; owner: string }[
 }
 
 export async function startInfrastructure(ctx: StackContext, signal: AbortSignal | undefined, progress: Progress): Promise<void> {
+  installRules(ctx);
   writeTargets(
     ctx,
     'infra',
