@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../lab/paths.ts';
+import { JAEGER, PROMETHEUS, VICTORIA_LOGS } from '../datasources.ts';
 import { JSON_DIR, renderDashboards, staleFiles } from '../generate.ts';
 import { DASHBOARDS } from '../index.ts';
 import * as queries from '../queries.ts';
@@ -22,6 +24,15 @@ describe('dashboards', () => {
   it('the committed JSON is what the generator writes (run make dashboards after a change)', () => {
     expect(staleFiles()).toEqual([]);
     for (const [file, text] of renderDashboards()) expect(readFileSync(join(JSON_DIR, file), 'utf8')).toBe(text);
+  });
+
+  it('every datasource the dashboards name is provisioned under that uid', () => {
+    const provisioned = readFileSync(join(PROJECT_ROOT, 'observability', 'grafana', 'provisioning', 'datasources', 'faultline.yml'), 'utf8');
+    const named = new Set([...renderDashboards().values()].flatMap((text) => [...text.matchAll(/"uid": "([^"]+)"/g)].map((m) => m[1]!)));
+    for (const uid of [PROMETHEUS.uid, VICTORIA_LOGS.uid, JAEGER.uid]) {
+      expect(named.has(uid!), uid).toBe(true);
+      expect(provisioned).toContain(`uid: ${uid}\n`);
+    }
   });
 
   it('uids are stable and unique', () => {
