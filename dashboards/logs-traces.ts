@@ -7,7 +7,7 @@ export default defineDashboard({
   uid: 'faultline-logs-traces',
   title: 'Faultline / Logs and traces',
   description: 'Warnings and errors of every service from VictoriaLogs (each line carries its trace_id, which opens the trace in Jaeger) and a Jaeger trace search of the gateway.',
-  main: [],
+  main: [logs.problemsByService],
   rows: [
     {
       title: 'Logs',

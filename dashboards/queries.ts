@@ -103,12 +103,12 @@ export const load = {
   startLagP99: promql('p99 iteration start lag behind schedule', nativeQuantile(0.99, 'k6_iteration_start_lag_seconds'), 's', 'p99 start lag'),
 } as const;
 
-/** Warnings and errors of every service (the stream labels pino-loki sets: service, instance, level). */
-const PROBLEM_LINES = '{service=~".+"} level:in("warning", "error", "critical", "40", "50", "60")';
+/** Warnings and errors of every service (the stream labels the app's log shipping sets: service, instance, level by name). */
+const PROBLEM_LINES = '{service=~".+"} level:in("warning", "error", "critical")';
 
 export const logs = {
-  problemsByService: logsql('warning and error log lines per service', `${PROBLEM_LINES} | stats by (service) count() lines`, 'short', '{{service}}', 'statsRange'),
-  problemLines: logsql('warning and error log lines with trace ids', `${PROBLEM_LINES} | fields _time, service, instance, level, msg, problem, reason, trace_id`, 'short', '', 'lines'),
+  problemsByService: logsql('warning and error log lines per service', `${PROBLEM_LINES} | stats by (service) count() as lines`, 'short', '{{service}}', 'statsRange'),
+  problemLines: logsql('warning and error log lines with trace ids', `${PROBLEM_LINES} | fields _time, service, instance, level, _msg, problem, reason, trace_id`, 'short', '', 'lines'),
 } as const;
 
 /** The fault windows the runner reports (faultline_fault_active = 1 while a fault is on). */
@@ -123,10 +123,16 @@ export const variables = {
 
 export type VariableName = keyof typeof variables;
 
-/** A query's text with the placeholders filled: regex-quoted variable values, a fixed rate window. */
-export function fillVariables(expr: string, values: Partial<Record<VariableName, string>>, rateInterval = '10s'): string {
+/**
+ * A query's text with the placeholders filled as Grafana fills a multi-value variable in `=~`:
+ * the values regex-quoted and joined with |; a variable without values matches all (.*).
+ */
+export function fillVariables(expr: string, values: Partial<Record<VariableName, readonly string[]>>, rateInterval = '10s'): string {
   let out = expr.replaceAll('$__rate_interval', rateInterval);
-  for (const name of Object.keys(variables) as VariableName[]) out = out.replaceAll(`$${name}`, values[name] === undefined ? '.*' : escapeRegex(values[name]));
+  for (const name of Object.keys(variables) as VariableName[]) {
+    const chosen = values[name];
+    out = out.replaceAll(`$${name}`, chosen && chosen.length > 0 ? chosen.map(escapeRegex).join('|') : '.*');
+  }
   return out;
 }
 

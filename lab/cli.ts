@@ -4,6 +4,7 @@ import { isLabError } from './errors.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerScenarioCommands } from './commands/scenario.ts';
 import { registerTokenCommand } from './commands/token.ts';
+import { registerDashboardsCommand } from './commands/dashboards.ts';
 
 const program = new Command()
   .name('faultline')
@@ -13,6 +14,7 @@ const program = new Command()
 registerStackCommands(program);
 registerScenarioCommands(program);
 registerTokenCommand(program);
+registerDashboardsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
