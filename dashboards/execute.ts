@@ -98,8 +98,44 @@ async function executeTarget(target: JsonTarget, panel: JsonPanel, endpoints: En
   }
 }
 
+export interface JsonDashboard {
+  uid: string;
+  panels?: JsonPanel[];
+  annotations?: { list?: { name: string; expr?: string; datasource?: JsonTarget['datasource'] }[] };
+  templating?: { list?: { name: string; query?: string; datasource?: JsonTarget['datasource'] }[] };
+}
+
+/** label_values(<selector>, <label>) as the PromQL that has a series for each value. */
+export function labelValuesQuery(query: string): string | undefined {
+  const match = /^label_values\((.+),\s*(\w+)\)$/.exec(query.trim());
+  return match ? `count by (${match[2]}) (${match[1]})` : undefined;
+}
+
+/**
+ * The dashboards' own Prometheus queries that are not panels: the fault-window annotations and the
+ * template variables' value lists (listed under the pseudo-panels "annotation: <name>" and "variable: <name>").
+ */
+export async function executeDashboardQueries(boards: JsonDashboard[], endpoints: Endpoints, run: QueryRun): Promise<Execution[]> {
+  const out: Execution[] = [];
+  for (const board of boards) {
+    const asPanel = (title: string, expr: string): [JsonTarget, JsonPanel] => {
+      const target = { refId: 'A', expr, datasource: { type: 'prometheus' } };
+      return [target, { type: 'pseudo', title, targets: [target] }];
+    };
+    const queries = [
+      ...(board.annotations?.list ?? []).filter((a) => a.expr).map((a) => asPanel(`annotation: ${a.name}`, a.expr!)),
+      ...(board.templating?.list ?? []).flatMap((v) => {
+        const expr = v.query ? labelValuesQuery(v.query) : undefined;
+        return expr ? [asPanel(`variable: ${v.name}`, expr)] : [];
+      }),
+    ];
+    for (const [target, panel] of queries) out.push({ dashboard: board.uid, panel: panel.title, refId: 'A', template: String(target.expr), ...(await executeTarget(target, panel, endpoints, run)) });
+  }
+  return out;
+}
+
 /** Every target of every panel of the given dashboards (JSON as generated), one at a time. */
-export async function executeDashboards(boards: { uid: string; panels?: JsonPanel[] }[], endpoints: Endpoints, run: QueryRun): Promise<Execution[]> {
+export async function executeDashboards(boards: JsonDashboard[], endpoints: Endpoints, run: QueryRun): Promise<Execution[]> {
   const out: Execution[] = [];
   for (const board of boards) {
     for (const panel of panelsOf(board)) {

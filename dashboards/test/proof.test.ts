@@ -13,9 +13,9 @@ import { resolvePorts } from '../../lab/ports.ts';
 import { resultsRoot, runScenario } from '../../lab/runner/run.ts';
 import { startStack, stopStack } from '../../lab/stack/index.ts';
 import { testEnv } from '../../lab/test/lab-env.ts';
-import { executeDashboards, type Endpoints, type Execution } from '../execute.ts';
+import { executeDashboardQueries, executeDashboards, labelValuesQuery, type Endpoints, type Execution, type QueryRun } from '../execute.ts';
 import { renderDashboards } from '../generate.ts';
-import { autoscaling, load, logs, resilience } from '../queries.ts';
+import { autoscaling, load, logs, resilience, variables } from '../queries.ts';
 import { newestRun } from '../run-range.ts';
 import { panelsOf } from '../walk.ts';
 import { driveTraffic, PROOF_SCENARIO, PROOF_VARIANT } from './traffic.ts';
@@ -35,13 +35,21 @@ const PATTERNS_OFF: [string, string][] = [
   [resilience.priceFallbacks.expr, 'the last-known-price fallback belongs to the breaker'],
   [autoscaling.desired.expr, 'the autoscaler does not exist yet (autoscaler_desired_replicas)'],
 ];
-const ENGINE: [string, string][] = Object.values(load).map((q) => [q.expr, "the load engine's series (k6_*) arrive with the embedded engine"]);
+const ENGINE: [string, string][] = [...Object.values(load), { expr: labelValuesQuery(variables.run.query)! }].map((q) => [q.expr, "the load engine's series (k6_*) arrive with the embedded engine"]);
+
+/** Panel queries, then the annotation and variable queries of every dashboard. */
+async function executeAll(at: Endpoints, run: QueryRun): Promise<Execution[]> {
+  return [...(await executeDashboards(boards, at, run)), ...(await executeDashboardQueries(boards, at, run))];
+}
 
 function report(title: string, results: Execution[], allowed: Map<string, string>): void {
-  // keyed by the query as queries.ts defines it
   const panels = boards.reduce((n, b) => n + panelsOf(b).length, 0);
-  const withData = results.filter((r) => r.results > 0);
-  const lines = [`${title}: ${boards.length} dashboards, ${panels} panels, ${results.length} queries, ${withData.length} with data`];
+  const ofPanels = results.filter((r) => !/^(annotation|variable): /.test(r.panel));
+  const others = results.filter((r) => !ofPanels.includes(r));
+  const lines = [
+    `${title}: ${boards.length} dashboards, ${panels} panels, ${ofPanels.length} panel queries, ${ofPanels.filter((r) => r.results > 0).length} with data; ` +
+      `${others.length} annotation and variable queries, ${others.filter((r) => r.results > 0).length} with data`,
+  ];
   for (const r of results.filter((x) => x.results === 0)) lines.push(`  no data: ${r.dashboard} / ${r.panel} [${r.refId}] — ${r.error ?? r.notRun ?? allowed.get(r.template) ?? 'UNEXPECTED'}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -79,7 +87,7 @@ describe('every panel query of every dashboard, against the real stores', () => 
       throw error;
     }
     const run = newestRun(resultsRoot(runEnv))!;
-    const results = await executeDashboards(boards, endpoints(resolvePorts(runEnv) as unknown as Record<string, number>), { start: run.start, end: run.end, values: run.values });
+    const results = await executeAll(endpoints(resolvePorts(runEnv) as unknown as Record<string, number>), { start: run.start, end: run.end, values: run.values });
     // cache-stampede fails no request: no service logs a warning, and its topology keeps the breaker, retries and shedding off
     const quiet: [string, string][] = [...PATTERNS_OFF, ...Object.values(logs).map((q): [string, string] => [q.expr, 'cache-stampede fails no request: no warning is logged'])];
     report('scenario proof', results, new Map(quiet));
@@ -93,7 +101,7 @@ describe('every panel query of every dashboard, against the real stores', () => 
     const traffic = await driveTraffic(stack.ports);
     process.stdout.write(`traffic: ${traffic.requests} requests, statuses ${JSON.stringify(traffic.statuses)}\n`);
     const values = { scenario: [PROOF_SCENARIO], variant: [PROOF_VARIANT] };
-    const results = await executeDashboards(boards, endpoints(stack.ports as unknown as Record<string, number>), { start: traffic.start, end: traffic.end, values });
+    const results = await executeAll(endpoints(stack.ports as unknown as Record<string, number>), { start: traffic.start, end: traffic.end, values });
     const allowed = [...PATTERNS_OFF, ...ENGINE];
     report('app-side proof', results, new Map(allowed));
     judge(results, new Map(allowed));
