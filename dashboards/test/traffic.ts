@@ -1,5 +1,5 @@
 /**
- * Real traffic for the app-side proof, bounded in count and time: product reads and orders
+ * Real traffic for the app-side proof, bounded in count and time: product reads, prices and orders
  * through the gateway at a fixed pace, with a real fault (the gateway→pricing edge taken down
  * through Toxiproxy) in the middle, reported on faultline_fault_active as the runner reports it.
  */
@@ -42,7 +42,7 @@ export async function driveTraffic(ports: PortMap): Promise<TrafficReport> {
     const order = i % 10 === 0;
     const call = order
       ? fetch(`${gateway}/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `proof-${Date.now()}-${i}` }, body: JSON.stringify({ items: [{ productId: 1 + (i % 20), quantity: 1 }] }) })
-      : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : `${gateway}/products/${1 + (i % 50)}`);
+      : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : i % 3 === 0 ? `${gateway}/products/${1 + (i % 50)}/price` : `${gateway}/products/${1 + (i % 50)}`);
     return call
       .then(async (res) => {
         await res.arrayBuffer();
