@@ -6,7 +6,7 @@ NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
 
-.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench images
+.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench images dashboards dashboard-links
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,12 @@ compare: $(NPM_STAMP) ## render two runs side by side: make compare A=results/<s
 
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))
+
+dashboards: $(NPM_STAMP) ## regenerate the Grafana dashboards (dashboards/json/) from their TypeScript source
+	@$(NODE) dashboards/generate.ts
+
+dashboard-links: $(NPM_STAMP) ## print per dashboard a Prometheus graph link over the last run's time range
+	@$(LAB) dashboards
 
 typecheck: $(NPM_STAMP) ## type-check the whole project (strict)
 	@$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json

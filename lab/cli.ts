@@ -6,6 +6,7 @@ import { registerScenarioCommands } from './commands/scenario.ts';
 import { registerTokenCommand } from './commands/token.ts';
 import { registerReportCommands } from './commands/report.ts';
 import { registerEngineCommand } from './commands/engine.ts';
+import { registerDashboardsCommand } from './commands/dashboards.ts';
 
 const program = new Command()
   .name('faultline')
@@ -17,6 +18,7 @@ registerScenarioCommands(program);
 registerTokenCommand(program);
 registerReportCommands(program);
 registerEngineCommand(program);
+registerDashboardsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

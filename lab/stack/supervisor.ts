@@ -6,6 +6,7 @@ import { COMPONENTS, startWaves } from './components/index.ts';
 import type { StackContext } from './context.ts';
 import { interrupted, shortPath, waitHealthy } from './health.ts';
 import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
+import { installRules } from './rules.ts';
 import { writeTargets, type ScrapeTarget } from './targets.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 
@@ -78,6 +79,7 @@ export function infraTargets(ctx: StackContext): ScrapeTarget[] {
 }
 
 export async function startInfrastructure(ctx: StackContext, signal: AbortSignal | undefined, progress: Progress): Promise<void> {
+  installRules(ctx);
   writeTargets(ctx, 'infra', infraTargets(ctx));
   for (const wave of startWaves()) {
     await allOrNothing(wave, signal, (component, s) => launch(ctx, component, s, progress));
