@@ -109,9 +109,9 @@ export class Database implements Queryable {
     };
     let broken: unknown;
     try {
-      await client.query('BEGIN');
+      await this.timed(client, 'BEGIN', undefined, undefined, false);
       const result = await fn(tx);
-      await client.query('COMMIT');
+      await this.timed(client, 'COMMIT', undefined, undefined, false);
       return result;
     } catch (error) {
       broken = this.stuck.has(client) ? error : connectionBroken(error);
@@ -169,11 +169,12 @@ export class Database implements Queryable {
     }
     const keep = scope ? limit.current > 0 && limit.current <= wanted && limit.current >= wanted * LIMIT_REUSE_RATIO : limit.current === wanted;
     if (keep) return;
-    await client.query(`${set} statement_timeout = ${wanted}`);
+    await this.timed(client, `${set} statement_timeout = ${wanted}`, undefined, undefined, false);
     limit.current = wanted;
   }
 
-  private async timed<R extends QueryResultRow>(client: PoolClient, text: string, values: unknown[] | undefined, labels: QueryLabels | undefined): Promise<QueryResult<R>> {
+  /** Runs one statement within the deadline; `measured` statements count in db_client_operation_duration_seconds (BEGIN/COMMIT do not). */
+  private async timed<R extends QueryResultRow>(client: PoolClient, text: string, values: unknown[] | undefined, labels: QueryLabels | undefined, measured = true): Promise<QueryResult<R>> {
     const scope = currentDeadline();
     const started = performance.now();
     try {
@@ -185,7 +186,7 @@ export class Database implements Queryable {
       if (scope && (isQueryCanceled(error) || isReadTimeout(error))) throw deadlineExceeded('db_statement', scope);
       throw error;
     } finally {
-      if (this.metrics) observe(this.metrics.dbOperationDuration, queryLabelsOf(text, labels), (performance.now() - started) / 1000, activeTraceIds());
+      if (this.metrics && measured) observe(this.metrics.dbOperationDuration, queryLabelsOf(text, labels), (performance.now() - started) / 1000, activeTraceIds());
     }
   }
 }
