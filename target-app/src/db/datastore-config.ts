@@ -14,7 +14,7 @@ export const datastoreEnv = {
   /** Database pool size per instance. */
   DB_POOL_SIZE: envInt(10, 1, 200),
   /** Most checkouts waiting for a pool connection; one more is refused at once (503). */
-  DB_POOL_MAX_WAITING: envInt(50, 0, 10_000),
+  DB_POOL_MAX_WAITING: envInt(256, 0, 10_000),
   /** A Redis command slower than this fails, ms. */
   REDIS_COMMAND_TIMEOUT_MS: envInt(1_000, 10),
 };
@@ -23,7 +23,7 @@ export interface DatastoreConfig {
   databaseUrl: string;
   redisUrl: string;
   dbPoolSize: number;
-  /** Most checkouts waiting for a pool connection; default 50. */
+  /** Most checkouts waiting for a pool connection; default 256. */
   dbPoolMaxWaiting?: number;
   redisCommandTimeoutMs: number;
 }

@@ -74,7 +74,7 @@ export class Database implements Queryable {
     this.pool = pool;
     this.metrics = metrics;
     this.max = limits.max ?? 10;
-    this.maxWaiting = limits.maxWaiting ?? 50;
+    this.maxWaiting = limits.maxWaiting ?? 256;
     this.baseTimeoutMs = limits.statementTimeoutMs ?? 0;
     if (metrics) {
       poolGauges(metrics, [pool]);
@@ -82,14 +82,19 @@ export class Database implements Queryable {
     }
   }
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], labels?: QueryLabels): Promise<QueryResult<R>> {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], labels?: QueryLabels): Promise<QueryResult<R>> {
+    return this.run<R>(text, values, labels, true);
+  }
+
+  /** One statement on a pool connection, under the limit the deadline leaves (or the base limit). */
+  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, labels: QueryLabels | undefined, measured: boolean): Promise<QueryResult<R>> {
     const client = await this.checkout();
     let broken: unknown;
     try {
       const limit = { current: this.sessionLimits.get(client) ?? this.baseTimeoutMs };
       await this.limitStatement(client, limit, 'SET');
       this.sessionLimits.set(client, limit.current);
-      return await this.timed<R>(client, text, values, labels);
+      return await this.timed<R>(client, text, values, labels, measured);
     } catch (error) {
       broken = this.stuck.has(client) ? error : connectionBroken(error);
       throw error;
@@ -115,16 +120,16 @@ export class Database implements Queryable {
       return result;
     } catch (error) {
       broken = this.stuck.has(client) ? error : connectionBroken(error);
-      if (!broken) await client.query('ROLLBACK').catch(() => {});
+      if (!broken) await this.timed(client, 'ROLLBACK', undefined, undefined, false).catch(() => {});
       throw error;
     } finally {
       client.release(broken ? (broken instanceof Error ? broken : true) : undefined);
     }
   }
 
-  /** For /readyz. */
+  /** For /readyz: through the bounded pool, with the base statement limit, not counted as a query. */
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.run('SELECT 1', undefined, undefined, false);
   }
 
   async close(): Promise<void> {
@@ -262,7 +267,7 @@ export interface PostgresOptions {
   max?: number;
   /** Fail a checkout waiting longer than this (ms); default 2000 (a request's deadline may cut it shorter). */
   connectionTimeoutMillis?: number;
-  /** Most checkouts waiting for a connection; one more is refused at once with 503. Default 50. */
+  /** Most checkouts waiting for a connection; one more is refused at once with 503. Default 256. */
   maxWaiting?: number;
   /** Server-side statement_timeout outside requests (ms); default none. Inside a request, the deadline's time left. */
   statementTimeoutMs?: number;
