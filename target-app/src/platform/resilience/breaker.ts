@@ -50,11 +50,15 @@ export class Breaker {
   reconfigure(options: BreakerOptions): void {
     this.enabled = options.enabled ?? true;
     this.listener?.dispose();
-    this.policy = circuitBreaker(handleWhen(options.isFailure ?? (() => true)), {
-      halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
-      breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
-    });
-    this.listener = this.policy.onStateChange((state) => this.record(nameOf(state)));
+    const isFailure = options.isFailure ?? (() => true);
+    // A half-open trial must prove the dependency healthy: one that ends any other way (the
+    // caller's deadline included) opens the circuit again; cockatiel would close it.
+    const policy: CircuitBreakerPolicy = circuitBreaker(
+      handleWhen((error) => isFailure(error) || policy.state === CircuitState.HalfOpen),
+      { halfOpenAfter: options.halfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5) },
+    );
+    this.policy = policy;
+    this.listener = policy.onStateChange((state) => this.record(nameOf(state)));
     this.record('closed');
   }
 
