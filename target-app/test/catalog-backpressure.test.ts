@@ -58,6 +58,8 @@ describe('catalog backpressure', () => {
 
   it('a Redis call ends at the deadline instead of the command timeout, and the request is not sent on to PostgreSQL', async () => {
     const base = await startCatalog('catalog-redis-deadline', { cacheStrategy: 'protected', dbQueryCostMs: 0 });
+    // Once answered through Redis, the cache's connection is up (it has no offline queue to wait in).
+    await expect.poll(async () => (await fetch(`${base}/products/13`)).headers.get('x-cache'), { timeout: 5_000 }).toBe('hit');
     await lab.toxiproxy.addToxic('catalog-redis', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 2_000 } });
     const queriesBefore = await scrapeSum(base, 'db_client_operation_duration_seconds_count', { db_collection_name: 'products' });
     const res = await fetch(`${base}/products/12`, { headers: { 'x-request-timeout-ms': '300' } });

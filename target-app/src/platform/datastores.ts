@@ -53,8 +53,9 @@ type PoolMetrics = ReturnType<typeof poolMetricsOf>;
  * already wait (503, db_client_connection_rejections_total), its wait is measured
  * (db_client_connection_wait_time_seconds), and each statement runs under a server-side
  * statement_timeout no longer than the time left (cancelled by PostgreSQL itself, so an
- * abandoned request stops costing a backend). The SET is skipped while the connection's limit
- * is already between 90% and 100% of the time left. `transaction` runs fn in BEGIN/COMMIT on
+ * abandoned request stops costing a backend). The limit is set to 90% of the time left and
+ * kept while it stays between 90% and 100% of it (a SET per connection every tenth of the
+ * deadline, not per statement): a statement may be cancelled up to a tenth before the deadline. `transaction` runs fn in BEGIN/COMMIT on
  * one client, its limits SET LOCAL.
  */
 export class Database implements Queryable {
@@ -159,7 +160,7 @@ export class Database implements Queryable {
       }
       throw error;
     } finally {
-      this.poolMetrics?.waitTime.observe((performance.now() - started) / 1000);
+      if (this.poolMetrics) observe(this.poolMetrics.waitTime, {}, (performance.now() - started) / 1000);
     }
   }
 
@@ -174,8 +175,10 @@ export class Database implements Queryable {
     }
     const keep = scope ? limit.current > 0 && limit.current <= wanted && limit.current >= wanted * LIMIT_REUSE_RATIO : limit.current === wanted;
     if (keep) return;
-    await this.timed(client, `${set} statement_timeout = ${wanted}`, undefined, undefined, false);
-    limit.current = wanted;
+    // Set the low end of the band, so the limit stays valid while the time left shrinks by a tenth.
+    const next = scope ? Math.max(1, Math.floor(wanted * LIMIT_REUSE_RATIO)) : wanted;
+    await this.timed(client, `${set} statement_timeout = ${next}`, undefined, undefined, false);
+    limit.current = next;
   }
 
   /** Runs one statement within the deadline; `measured` statements count in db_client_operation_duration_seconds (BEGIN/COMMIT do not). */
