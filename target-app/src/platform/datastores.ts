@@ -128,9 +128,9 @@ export class Database implements Queryable {
     }
   }
 
-  /** For /readyz: through the bounded pool, with the base statement limit, not counted as a query. */
+  /** For /readyz: not a request, not counted, and no SET of its own (a probe every second would churn the connections' limits). */
   async ping(): Promise<void> {
-    await this.run('SELECT 1', undefined, undefined, false);
+    await this.pool.query('SELECT 1');
   }
 
   async close(): Promise<void> {
