@@ -125,6 +125,30 @@ describe('catalog', () => {
     }
   });
 
+  it('with protected, a cold reader that joins a refresh which lost its lock gets the product, never a 404', async () => {
+    await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 200, cacheJitter: 0, cacheStaleWindowMs: 60_000, cacheEarlyRefreshBeta: 0, cacheLockWaitMs: 300, dbQueryCostMs: 0 });
+    const id = 150;
+    await redis.del(`product:${id}`, `lock:product:${id}`);
+    expect((await get(catalog.base, `/products/${id}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Another instance holds the refresh lock (and never stores), and every Redis answer takes 200 ms.
+    await redis.set(`lock:product:${id}`, 'another-instance', 'PX', 10_000);
+    await lab.toxiproxy.addToxic('catalog-redis', { name: 'slow-redis', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 200 } });
+    try {
+      const stale = await get(catalog.base, `/products/${id}`);
+      expect(stale.cache).toBe('stale');
+      // The key is evicted while that reader's background refresh waits on Redis: the next reader is cold and joins it.
+      await redis.del(`product:${id}`);
+      const cold = await get(catalog.base, `/products/${id}`);
+      expect(cold.cache).toBe('coalesced');
+      expect(cold.status).toBe(200);
+      expect(cold.body.id).toBe(id);
+    } finally {
+      await lab.toxiproxy.removeToxic('catalog-redis', 'slow-redis');
+      await redis.del(`lock:product:${id}`);
+    }
+  });
+
   it('stores products as an envelope under product:<id> whose deletion makes the next read a miss', async () => {
     await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 30_000, cacheJitter: 0.1, cacheStaleWindowMs: 10_000, dbQueryCostMs: 0 });
     await redis.del('product:105');

@@ -89,9 +89,50 @@ describe('orders', () => {
     expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(reused.body.type).toBe('urn:faultline:problem:idempotency-key-reused');
     expect(await allRows()).toBe(before);
-    const byOtherCustomer = await post(order, { 'idempotency-key': key, 'x-customer-id': 'mallory' });
-    expect(byOtherCustomer.status).toBe(409);
-    expect(await allRows()).toBe(before);
+  });
+
+  it('idempotency keys are scoped per customer: another customer with the same key gets an order of their own', async () => {
+    const key = randomUUID();
+    const alice = await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    const bob = await post({ items: [{ productId: 9, quantity: 1 }] }, { 'idempotency-key': key, 'x-customer-id': 'bob' });
+    expect([alice.status, bob.status]).toEqual([201, 201]);
+    expect(bob.body.id).not.toBe(alice.body.id);
+    expect(bob.body.customerId).toBe('bob');
+    expect(bob.headers.get('idempotent-replayed')).toBeNull();
+    expect(await rowsWithKey(key)).toBe(2);
+    const aliceAgain = await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    expect(aliceAgain.body.id).toBe(alice.body.id);
+    expect(aliceAgain.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('sheds before the body is parsed: over capacity, even a malformed body gets 503 with Retry-After', async () => {
+    const patch = (switches: Record<string, unknown>) => fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(switches) });
+    expect((await patch({ shedding: 'on', shedConcurrency: 1, shedMaxQueue: 0 })).status).toBe(200);
+    await lab.toxiproxy.addToxic('orders-postgres', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300 } });
+    try {
+      const busy = post(order);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const refused = await post('{"items": [');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body.type).toBe('urn:faultline:problem:overloaded');
+      expect((await busy).status).toBe(201);
+      expect(await scrapeSum(base, 'shed_requests_total', { reason: 'queue_full' })).toBe(1);
+    } finally {
+      await lab.toxiproxy.removeToxic('orders-postgres', 'slow');
+      await patch({ shedding: 'off' });
+    }
+  });
+
+  it('a write whose deadline passes answers 504 and counts where it ran out', async () => {
+    await lab.toxiproxy.addToxic('orders-postgres', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1_000 } });
+    try {
+      const late = await post(order, { 'x-request-timeout-ms': '300', 'idempotency-key': randomUUID() });
+      expect(late.status).toBe(504);
+      expect(await scrapeSum(base, 'request_deadline_exceeded_total')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await lab.toxiproxy.removeToxic('orders-postgres', 'slow');
+    }
   });
 
   it('with idempotency switched off, every retry writes a new order', async () => {

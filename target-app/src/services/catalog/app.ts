@@ -10,6 +10,7 @@ import type { CatalogConfig } from './config.ts';
 
 export type { CatalogConfig };
 import { findProduct, listProducts, productSorts, type Product, type ProductPage, type ProductSort } from './products.ts';
+import { sheddingOptionsOf } from '../../platform/resilience/shedding.ts';
 import { cacheSettingsOf, catalogSwitches } from './switches.ts';
 
 import { PAGE_CACHE, PRODUCT_CACHE } from '../../contracts/catalog-cache.ts';
@@ -24,8 +25,8 @@ const listQuery = z.object({
 export type CatalogService = Service<typeof catalogSwitches>;
 
 export function createApp(config: CatalogConfig): CatalogService {
-  const service = createService({ config: config.service, switches: catalogSwitches });
-  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const service = createService({ config: config.service, switches: catalogSwitches, shedding: sheddingOptionsOf });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, maxWaiting: config.dbPoolMaxWaiting, applicationName: config.service.instance });
   // A cache must fail fast: without the offline queue a command on a lost connection fails at once.
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
   const events = cacheEvents(service);

@@ -3,6 +3,7 @@
  * Every field has its default beside it; SWITCHES in the env sets the initial values.
  */
 import { z } from 'zod';
+import { sheddingSwitches } from '../../platform/resilience/shedding.ts';
 import type { CacheSettings } from './cache.ts';
 
 export const catalogSwitches = z.object({
@@ -22,6 +23,8 @@ export const catalogSwitches = z.object({
   cacheLockWaitMs: z.number().int().min(0).max(60_000).default(2_000),
   /** What one product query costs the database beyond its real work (pg_sleep inside the query), ms. */
   dbQueryCostMs: z.number().int().min(0).max(10_000).default(50),
+  /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
+  ...sheddingSwitches,
 });
 
 export type CatalogSwitches = z.infer<typeof catalogSwitches>;

@@ -13,13 +13,13 @@ import { ProblemError } from '../../platform/problem.ts';
 import { productIdParams } from '../../platform/product-id.ts';
 import { Breaker } from '../../platform/resilience/breaker.ts';
 import { Retrier } from '../../platform/resilience/retry.ts';
-import { LoadShedder } from '../../platform/resilience/shedding.ts';
+import { sheddingOptionsOf } from '../../platform/resilience/shedding.ts';
 import { createService, type Service } from '../../platform/service.ts';
 import { parseBody, parseParams, parseQuery } from '../../platform/validation.ts';
 import { CatalogClient } from './catalog-client.ts';
 import { CatalogPool } from './catalog-pool.ts';
 import { gatewaySwitches, type GatewayConfig, type GatewaySwitches } from './config.ts';
-import { failOn5xx, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
+import { failOn5xx, isDependencyFailure, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
 import { PricingClient } from './pricing-client.ts';
 import { rangeOf, upstreamsBody } from './upstream-policy.ts';
 
@@ -40,7 +40,7 @@ function retryOptions(s: GatewaySwitches) {
 }
 
 export function createApp(config: GatewayConfig): GatewayService {
-  const service = createService({ config: config.service, switches: gatewaySwitches });
+  const service = createService({ config: config.service, switches: gatewaySwitches, shedding: sheddingOptionsOf });
   const { metrics, logger, switches } = service;
   const traced = config.service.telemetry;
   const s0 = switches.current;
@@ -50,7 +50,6 @@ export function createApp(config: GatewayConfig): GatewayService {
   const pricingRetrier = new Retrier('pricing', metrics, retryOptions(s0));
   const ordersRetrier = new Retrier('orders', metrics, retryOptions(s0));
   const breaker = new Breaker('pricing', metrics, breakerOptions(s0));
-  const shedder = new LoadShedder(metrics, sheddingOptions(s0));
   const fallbacks = metrics.counter({ name: 'price_fallbacks_total', help: 'Prices served from the last known value while pricing failed, by why.', labelNames: ['reason'] });
   const catalog = new CatalogClient({ http: new HttpClient({ peer: 'catalog', metrics, traced, connections: 128 }), pool, retrier: catalogRetrier, timeoutMs: () => switches.current.catalogTimeoutMs });
   const pricingHttp = new HttpClient({ peer: 'pricing', metrics, traced });
@@ -69,7 +68,6 @@ export function createApp(config: GatewayConfig): GatewayService {
     catalogRetrier.reconfigure(catalogRetryOptions(next));
     pricingRetrier.reconfigure(retryOptions(next));
     ordersRetrier.reconfigure(retryOptions(next));
-    shedder.reconfigure(sheddingOptions(next));
     const breakerChanged = (['breaker', 'breakerConsecutiveFailures', 'breakerHalfOpenAfterMs'] as const).some((k) => next[k] !== prev[k]);
     if (breakerChanged) breaker.reconfigure(breakerOptions(next));
   });
@@ -84,7 +82,6 @@ export function createApp(config: GatewayConfig): GatewayService {
       handler: (_req, _res, next) => next(new ProblemError('rate-limited', 'slow down', { headers: { 'Retry-After': '1' } })),
     }),
   );
-  service.routes.use(shedder.middleware());
 
   service.routes.get('/products', async (req, res) => {
     const { page, size, sort } = parseQuery(listQuery, req);
@@ -179,10 +176,7 @@ function catalogRetryOptions(s: GatewaySwitches) {
   return options;
 }
 
+/** The caller's own deadline running out says nothing of pricing's health: it is not a breaker failure. */
 function breakerOptions(s: GatewaySwitches) {
-  return { enabled: s.breaker === 'on', consecutiveFailures: s.breakerConsecutiveFailures, halfOpenAfterMs: s.breakerHalfOpenAfterMs };
-}
-
-function sheddingOptions(s: GatewaySwitches) {
-  return { enabled: s.shedding === 'on', concurrency: s.shedConcurrency, queueTimeoutMs: s.shedQueueTimeoutMs, maxQueue: s.shedMaxQueue };
+  return { enabled: s.breaker === 'on', consecutiveFailures: s.breakerConsecutiveFailures, halfOpenAfterMs: s.breakerHalfOpenAfterMs, isFailure: isDependencyFailure };
 }

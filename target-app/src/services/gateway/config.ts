@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseEnv, serviceConfigFromEnv, serviceEnvSchema, type ServiceConfig } from '../../platform/config.ts';
 import { portRange, type PortRange } from './upstream-policy.ts';
+import { sheddingSwitches } from '../../platform/resilience/shedding.ts';
 
 const urlList = z
   .string()
@@ -44,19 +45,18 @@ export const gatewaySwitches = z.object({
   breakerConsecutiveFailures: z.number().int().min(1).max(1_000).default(5),
   /** How long the breaker stays open before a trial call, ms. */
   breakerHalfOpenAfterMs: z.number().int().min(10).max(600_000).default(2_000),
-  /** none | naive (again at once) | backoff (exponential, full jitter, retry budget). */
-  retries: z.enum(['none', 'naive', 'backoff']).default('backoff'),
+  /**
+   * none | naive (again at once, within the retry budget) | storm (again at once, no budget: every
+   * failure costs retryMaxAttempts calls, the retry storm) | backoff (exponential, full jitter, retry budget).
+   */
+  retries: z.enum(['none', 'naive', 'storm', 'backoff']).default('backoff'),
   /** Attempts in all, the first included. */
   retryMaxAttempts: z.number().int().min(1).max(10).default(3),
   retryBaseDelayMs: z.number().int().min(1).max(10_000).default(25),
   retryMaxDelayMs: z.number().int().min(1).max(60_000).default(500),
   /** Retries allowed as a fraction of requests over the last 10 s. */
   retryBudgetRatio: z.number().min(0).max(10).default(0.2),
-  /** off: unbounded; on: at most shedConcurrency requests at once, the rest wait shedQueueTimeoutMs then get 503. */
-  shedding: z.enum(['off', 'on']).default('off'),
-  shedConcurrency: z.number().int().min(1).max(100_000).default(64),
-  shedQueueTimeoutMs: z.number().int().min(0).max(60_000).default(50),
-  shedMaxQueue: z.number().int().min(0).max(100_000).default(256),
+  ...sheddingSwitches,
   /** Requests per second per client (IP) on the public API; 0 turns the rate limit off. */
   rateLimitPerSecond: z.number().int().min(0).max(1_000_000).default(10_000),
 });

@@ -10,10 +10,14 @@ import type { OrdersConfig } from './config.ts';
 import { orderConfirmationKey } from '../../contracts/order-stream.ts';
 import { OrderEventOutbox } from './outbox.ts';
 import { findOrder, placeOrder } from './store.ts';
+import { boundByDeadline } from '../../platform/resilience/deadline.ts';
+import { sheddingOptionsOf, sheddingSwitches } from '../../platform/resilience/shedding.ts';
 
 export const ordersSwitches = z.object({
-  /** on: an Idempotency-Key makes a retried POST replay the first order; off: every POST writes a new order. */
+  /** on: an Idempotency-Key (scoped to the customer) makes a retried POST replay the first order; off: every POST writes a new order. */
   idempotency: z.boolean().default(true),
+  /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
+  ...sheddingSwitches,
 });
 
 /** Header the gateway sets from the bearer token's subject. */
@@ -29,8 +33,8 @@ const orderParams = z.object({ id: z.uuid('must be an order id (a UUID)') });
 export type OrdersService = Service<typeof ordersSwitches>;
 
 export function createApp(config: OrdersConfig): OrdersService {
-  const service = createService({ config: config.service, switches: ordersSwitches });
-  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const service = createService({ config: config.service, switches: ordersSwitches, shedding: sheddingOptionsOf });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, maxWaiting: config.dbPoolMaxWaiting, applicationName: config.service.instance });
   // Fail fast without Redis: the outbox relay publishes what could not go out.
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
   const outbox = new OrderEventOutbox(db, redis, service.metrics, service.logger, config.outbox);
@@ -63,7 +67,7 @@ export function createApp(config: OrdersConfig): OrdersService {
     // Someone else's order is answered as missing, so order ids cannot be probed.
     if (!order || (customerId !== undefined && customerId !== order.customerId)) throw new ProblemError('not-found', `order ${id} does not exist`);
     // The worker's confirmation lives in Redis; without Redis the order still answers, as created.
-    const confirmation = await redis.hgetall(orderConfirmationKey(id)).catch(() => ({}) as Record<string, string>);
+    const confirmation = await boundByDeadline(redis.hgetall(orderConfirmationKey(id)), 'redis').catch(() => ({}) as Record<string, string>);
     res.json(confirmation.confirmedAt ? { ...order, status: 'confirmed', confirmedAt: confirmation.confirmedAt } : order);
   });
 
