@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { counterValue, metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 
 /** The breaker and the retries against a real pricing through a real Toxiproxy. */
@@ -66,8 +66,8 @@ describe('gateway: breaker per attempt, deadlines, storm retries', () => {
 
   it('storm retries every failure at once with no budget; backoff stays within its budget', async () => {
     await patchSwitches(lab.pricing, { errorRate: 1 });
-    const retried = () => metricValue(lab.url, 'retries_total{server_address="pricing"}');
-    const denied = () => metricValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
+    const retried = () => counterValue(lab.url, 'retries_total{server_address="pricing"}');
+    const denied = () => counterValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
     const run = async (retries: 'storm' | 'backoff') => {
       await patchSwitches(lab.gateway, { retries, retryMaxAttempts: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 2, pricingTimeoutMs: 500 });
       const [retriesBefore, deniedBefore] = [await retried(), await denied()];

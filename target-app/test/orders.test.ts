@@ -106,7 +106,7 @@ describe('orders', () => {
   });
 
   it('sheds before the body is parsed: over capacity, even a malformed body gets 503 with Retry-After', async () => {
-    const patch = (switches: Record<string, unknown>) => fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(switches) });
+    const patch = (switches: Record<string, unknown>) => fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify(switches) });
     expect((await patch({ shedding: 'on', shedConcurrency: 1, shedMaxQueue: 0 })).status).toBe(200);
     await lab.toxiproxy.addToxic('orders-postgres', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300 } });
     try {
