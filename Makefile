@@ -6,23 +6,28 @@ NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
 
-.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench gate gate-baseline
+.PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench images dashboards dashboard-links gate gate-baseline
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools
+setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools (LAB_RUNTIME=compose: also docker.io, debootstrap, the compose plugin)
 	@tools/install-system-packages.sh
 	@$(MAKE) -s --no-print-directory $(NPM_STAMP)
 	@tools/build.sh
+	@if [ "$(LAB_RUNTIME)" = compose ]; then FAULTLINE_SYSTEM_PACKAGES="docker.io debootstrap" tools/install-system-packages.sh && tools/build-compose.sh; fi
 
 $(NPM_STAMP): package.json package-lock.json
 	@echo "setup: npm ci (pinned Node 24 and dependencies)"
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-tools: ## build the pinned Go tools (k6, toxiproxy, jaeger, loki) into the user cache
+tools: ## build the pinned Go tools (toxiproxy, jaeger, victoria-logs) into the user cache
 	@tools/build.sh
+
+images: ## build the compose stack's images from this repo (starts the lab's own Docker engine as root when none runs)
+	@$(MAKE) --no-print-directory setup LAB_RUNTIME=compose
+	@export DOCKER_HOST="$$($(LAB) engine)" && images/build.sh
 
 up: setup ## start the native stack (every component on 127.0.0.1, logs in .lab/logs)
 	@$(LAB) up
@@ -56,6 +61,12 @@ gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLO
 
 gate-baseline: setup ## write bench/baseline.json from ROUNDS (default 5) benchmark runs of this checkout
 	@$(NODE) lab/gate/cli.ts --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS))
+
+dashboards: $(NPM_STAMP) ## regenerate the Grafana dashboards (dashboards/json/) from their TypeScript source
+	@$(NODE) dashboards/generate.ts
+
+dashboard-links: $(NPM_STAMP) ## print per dashboard a Prometheus graph link over the last run's time range
+	@$(LAB) dashboards
 
 typecheck: $(NPM_STAMP) ## type-check the whole project (strict)
 	@$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lab/paths.ts';
+import { median } from './median.ts';
 
 const GOALS = { smoke: 60, full: 240 } as const;
 type Profile = keyof typeof GOALS;
@@ -33,11 +34,6 @@ function makeScenario(profile: Profile): Promise<{ seconds: number; code: number
     });
     child.on('exit', (code) => resolve({ seconds: (performance.now() - started) / 1000, code }));
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function lastSummary(): { verdict: string; queries: string } {

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { PROJECT_ROOT } from '../lab/paths.ts';
+import { median } from './median.ts';
 
 const GOAL_SECONDS = 5;
 const runs = Number(process.argv[2] ?? 5);
@@ -21,12 +22,6 @@ const cases: Case[] = [
   { name: '  tools/install-system-packages.sh', argv: ['tools/install-system-packages.sh'] },
   { name: '  tools/build.sh', argv: ['tools/build.sh'] },
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 /** Runs argv in the project root and returns its wall time in seconds; throws when it fails. */
 function timeRun(argv: string[]): number {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { labDir } from '../lab/paths.ts';
 import { startStack, stopStack } from '../lab/stack/index.ts';
 import { appAvailable } from '../lab/stack/topology.ts';
+import { median } from './median.ts';
 
 const GOAL_SECONDS = 15;
 const runs = Number(process.argv[2] ?? 5);
@@ -19,12 +20,6 @@ interface Case {
   name: string;
   withApp: boolean;
   freshLabDir: boolean;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 async function measure(c: Case): Promise<{ start: number[]; stop: number[] }> {

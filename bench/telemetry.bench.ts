@@ -14,12 +14,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToxiproxyClient } from '../chaos/toxiproxy.ts';
 import { labDir, TOOLS_BIN } from '../lab/paths.ts';
 import { startStack, type StackHandle } from '../lab/stack/index.ts';
 import { proxySpecs, serviceSpecs } from '../target-app/src/topology.ts';
+import { median } from './median.ts';
+import { procCpuSeconds } from '../lab/proc-stat.ts';
 
 const GOAL_COST = 0.15;
 const roundsPerVariant = Number(process.argv[2] ?? 2);
@@ -58,19 +60,9 @@ interface Round {
   cpuPerKiloRequest: Record<string, number>;
 }
 
-const TICKS_PER_SECOND = 100;
-
 /** utime + stime of a process, in ms (Linux /proc). */
 function cpuMs(pid: number | undefined): number {
-  if (!pid || !existsSync(`/proc/${pid}/stat`)) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return pid ? (procCpuSeconds(pid) ?? 0) * 1000 : 0;
 }
 
 function runK6(baseUrl: string, rate: number, vus: number, name: string): Phase {
@@ -105,7 +97,7 @@ async function waitReady(url: string): Promise<void> {
 
 /** gateway, catalog-1 and pricing as the stack would run them, with the variant's env on top. */
 async function startApp(stack: StackHandle, variant: Variant): Promise<ChildProcess[]> {
-  const specs = serviceSpecs(stack.ports, { logLevel: 'warn', appConfig: { catalog: { cacheTtlMs: 3_600_000 } } }).filter((s) => APP.includes(s.instance));
+  const specs = serviceSpecs(stack.ports, { logLevel: 'warn', secrets: stack.secrets, appConfig: { catalog: { cacheTtlMs: 3_600_000 } } }).filter((s) => APP.includes(s.instance));
   const children: ChildProcess[] = [];
   for (const spec of specs) {
     const child = spawn(NODE, [spec.entry], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...spec.env, ...variant.env }, stdio: 'ignore' });

@@ -1,8 +1,10 @@
 /**
  * Where a fault on a proxy shows in the data. Proxies are named `<client>-<peer>[-<i>]`
- * (target-app/src/topology.ts), and the metric names are the lab's contract, so a default
- * visibility check can be written once here for every edge a client measures.
+ * (target-app/src/topology.ts), and the app publishes the metrics of its edges
+ * (target-app/src/contracts/telemetry.ts), so a default visibility check can be written once
+ * here for every edge a client measures.
  */
+import { DB_CLIENT_DURATION, DB_SYSTEM_POSTGRES, HTTP_CLIENT_DURATION } from '../target-app/src/contracts/telemetry.ts';
 import type { VisibilityCheck } from './fault.ts';
 
 export interface Edge {
@@ -23,12 +25,12 @@ export function edgeLatencyCheck(proxy: string, seconds: number): VisibilityChec
   const edge = edgeOf(proxy);
   if (!edge) return undefined;
   if (edge.peer === 'postgres') {
-    const sel = `{job="${edge.client}",db_system_name="postgresql"}`;
-    return meanCheck(`db_client_operation_duration_seconds`, sel, seconds, `${edge.client}'s database calls slow down by the added latency`);
+    const sel = `{job="${edge.client}",db_system_name="${DB_SYSTEM_POSTGRES}"}`;
+    return meanCheck(DB_CLIENT_DURATION, sel, seconds, `${edge.client}'s database calls slow down by the added latency`);
   }
   if (DATASTORES.has(edge.peer)) return undefined;
   const sel = `{job="${edge.client}",server_address="${edge.peer}"}`;
-  return meanCheck('http_client_request_duration_seconds', sel, seconds, `${edge.client}'s calls to ${edge.peer} slow down by the added latency`);
+  return meanCheck(HTTP_CLIENT_DURATION, sel, seconds, `${edge.client}'s calls to ${edge.peer} slow down by the added latency`);
 }
 
 /** Calls over the edge must fail (or time out) at least once in the window. */
@@ -37,7 +39,7 @@ export function edgeErrorsCheck(proxy: string): VisibilityCheck | undefined {
   if (!edge || DATASTORES.has(edge.peer)) return undefined;
   return {
     description: `${edge.client}'s calls to ${edge.peer} fail while the fault is on`,
-    promql: `sum(increase(http_client_request_duration_seconds_count{job="${edge.client}",server_address="${edge.peer}",error_type!=""}[$window])) or vector(0)`,
+    promql: `sum(increase(${HTTP_CLIENT_DURATION}_count{job="${edge.client}",server_address="${edge.peer}",error_type!=""}[$window])) or vector(0)`,
     op: '>',
     value: 0,
   };

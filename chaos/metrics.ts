@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
-import { LabError } from '../lab/errors.ts';
+import { LabError } from '../errors/lab-error.ts';
 
 export interface FaultLabels {
   fault: string;

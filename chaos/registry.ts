@@ -3,8 +3,8 @@
  * new module in faults/ and one line here.
  */
 import { z } from 'zod';
-import { LabError } from '../lab/errors.ts';
-import { describeIssues } from '../lab/runner/validation.ts';
+import { LabError } from '../errors/lab-error.ts';
+import { describeIssues } from '../errors/describe-issues.ts';
 import type { FaultType } from './fault.ts';
 import { latency } from './faults/latency.ts';
 import { bandwidth } from './faults/bandwidth.ts';

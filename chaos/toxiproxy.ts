@@ -1,17 +1,15 @@
 /**
- * A small client for Toxiproxy's HTTP API (ports.toxiproxy). Every call names the proxy and
- * what it tried in its error, because a fault that silently failed to apply is a run that lies.
+ * The lab's one client for Toxiproxy's HTTP API (faults here, proxies and resets in the stack).
+ * Every call names the proxy and what it tried in its error, because a fault that silently
+ * failed to apply is a run that lies. Hand-written rather than toxiproxy-node-client 4.1.0
+ * (ISC): that client sets no request timeout, so a stuck Toxiproxy would hang a fault's revert,
+ * and its errors do not say which call failed.
  */
-import { LabError } from '../lab/errors.ts';
+import { LabError } from '../errors/lab-error.ts';
+import type { ProxyDefinition } from '../target-app/src/contracts/topology.ts';
 
+export type { ProxyDefinition };
 export type Stream = 'upstream' | 'downstream';
-
-export interface ProxyDefinition {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled?: boolean;
-}
 
 export interface Toxic {
   name: string;
@@ -28,8 +26,12 @@ export interface ProxyState extends Required<ProxyDefinition> {
 export class ToxiproxyClient {
   readonly baseUrl: string;
 
-  constructor(port: number, host = '127.0.0.1') {
-    this.baseUrl = `http://${host}:${port}`;
+  readonly timeoutMs: number;
+
+  /** timeoutMs bounds every call (default 5 s): a stuck Toxiproxy must not hang a revert. */
+  constructor(port: number, options: { host?: string; timeoutMs?: number } = {}) {
+    this.baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+    this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
   async version(): Promise<string> {
@@ -56,6 +58,7 @@ export class ToxiproxyClient {
 
   /** Creates or replaces every given proxy in one call (Toxiproxy's /populate). */
   async populate(proxies: ProxyDefinition[]): Promise<void> {
+    if (proxies.length === 0) return;
     const body = proxies.map((p) => ({ ...p, enabled: p.enabled ?? true }));
     await this.request('POST', '/populate', body, 'populate proxies');
   }
@@ -63,6 +66,15 @@ export class ToxiproxyClient {
   /** Enables every proxy and removes every toxic: the state no fault survives. */
   async reset(): Promise<void> {
     await this.request('POST', '/reset', undefined, 'reset toxics');
+  }
+
+  /** Removes the proxy; one already gone is no error. */
+  async deleteProxy(name: string): Promise<void> {
+    try {
+      await this.request('DELETE', `/proxies/${encodeURIComponent(name)}`, undefined, `delete proxy ${name}`);
+    } catch (error) {
+      if (!(error instanceof LabError && error.code === 'CHAOS_ERR_TOXIPROXY_NOT_FOUND')) throw error;
+    }
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
@@ -88,7 +100,7 @@ export class ToxiproxyClient {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       throw new LabError('CHAOS_ERR_TOXIPROXY_UNREACHABLE', `Toxiproxy at ${this.baseUrl} did not answer (${causeOf(error)}) while trying to ${what}: is the stack up? (make up)`);
@@ -96,7 +108,8 @@ export class ToxiproxyClient {
     const text = await response.text();
     if (!response.ok) {
       const detail = parseError(text) ?? `HTTP ${response.status}`;
-      throw new LabError('CHAOS_ERR_TOXIPROXY', `Toxiproxy refused to ${what}: ${detail}`);
+      const code = response.status === 404 ? 'CHAOS_ERR_TOXIPROXY_NOT_FOUND' : 'CHAOS_ERR_TOXIPROXY';
+      throw new LabError(code, `Toxiproxy refused to ${what}: ${detail}`);
     }
     if (text === '') return undefined;
     try {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { isLabError } from './errors.ts';
+import { isLabError } from '../errors/lab-error.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerScenarioCommands } from './commands/scenario.ts';
 import { registerTokenCommand } from './commands/token.ts';
 import { registerReportCommands } from './commands/report.ts';
+import { registerEngineCommand } from './commands/engine.ts';
+import { registerDashboardsCommand } from './commands/dashboards.ts';
 
 const program = new Command()
   .name('faultline')
@@ -15,6 +17,8 @@ registerStackCommands(program);
 registerScenarioCommands(program);
 registerTokenCommand(program);
 registerReportCommands(program);
+registerEngineCommand(program);
+registerDashboardsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,9 +4,6 @@
  * machine, and any single port can be set with LAB_PORT_<NAME> (e.g. LAB_PORT_GATEWAY).
  */
 
-/** How many catalog instances the lab can run at once (the autoscaler's ceiling). */
-export const MAX_CATALOG_INSTANCES = 8;
-
 const defaults = {
   // target-app services (public ports); each has an admin port at +100
   gateway: 8080,
@@ -29,8 +26,7 @@ const defaults = {
   prometheus: 9090,
   labMetrics: 9091, // the runner's own /metrics (faultline_fault_active, ...)
   toxiproxy: 8474,
-  loki: 3100,
-  lokiGrpc: 9096,
+  victoriaLogs: 9428, // VictoriaLogs: Loki push ingest, LogsQL queries, its web UI
   jaegerQuery: 16686,
   jaegerQueryGrpc: 16685, // Jaeger's query gRPC API: opened whether used or not, so bound here
   otlpGrpc: 4317,
@@ -42,9 +38,6 @@ const defaults = {
 
 export type PortName = keyof typeof defaults;
 export type PortMap = { readonly [K in PortName]: number };
-
-/** Offset between a service's public port and its loopback-only admin port. */
-export const ADMIN_PORT_OFFSET = 100;
 
 export class PortMapError extends Error {
   readonly code = 'LAB_ERR_PORT_MAP';
@@ -74,16 +67,5 @@ export function resolvePorts(env: NodeJS.ProcessEnv = process.env): PortMap {
   return map;
 }
 
-/** Public port of catalog instance i (1-based). */
-export function catalogPort(ports: PortMap, instance: number): number {
-  return ports.catalog + instance - 1;
-}
-
-/** Toxiproxy listener in front of catalog instance i (1-based). */
-export function catalogProxyPort(ports: PortMap, instance: number): number {
-  return ports.proxyCatalog + instance - 1;
-}
-
-export function adminPort(publicPort: number): number {
-  return publicPort + ADMIN_PORT_OFFSET;
-}
+// Where catalog instances and admin ports sit is the app's published contract; the lab reads it there.
+export { ADMIN_PORT_OFFSET, MAX_CATALOG_INSTANCES, adminPort, catalogPort, catalogProxyPort } from '../target-app/src/contracts/topology.ts';

@@ -1,6 +1,6 @@
 /**
  * `node load/cli.ts run [options] <script>`: runs a k6 script on the embedded engine with the
- * command line and exit codes of `k6 run` (load/README.md, engine-contract.md).
+ * command line and exit codes of `k6 run` (load/README.md).
  */
 import { parseArgs } from 'node:util';
 import { EngineError } from './run/errors.ts';

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the pinned Go tools (toxiproxy, k6 via xk6, jaeger, loki) from the Go module proxy into a
+# Builds the pinned Go tools (toxiproxy, jaeger, victoria-logs) from the Go module proxy into a
 # cache outside the checkout and links their binaries into .tools/bin/.
 #
-#   tools/build.sh [tool...]      tools: toxiproxy k6 jaeger loki (default: all, in that order)
+#   tools/build.sh [tool...]      tools: toxiproxy jaeger victoria-logs (default: all, in that order)
+#   tools/build.sh --prune        deletes what older checkouts built and this one no longer does
+#                                 (k6, xk6 and loki: AGPL, see tools/README.md)
 #
 # Cache: ${FAULTLINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/faultline}/tools/<tool>/<version>/
 #   bin/        the binaries (what .tools/bin/ links to)
@@ -23,7 +25,10 @@ CACHE_ROOT=${FAULTLINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/faultline}
 CACHE=$CACHE_ROOT/tools
 LINK_DIR=$ROOT/.tools/bin
 PROGRESS_EVERY=${FAULTLINE_BUILD_PROGRESS_EVERY:-15}
-ALL_TOOLS=(toxiproxy k6 jaeger loki)
+ALL_TOOLS=(toxiproxy jaeger victoria-logs)
+# Built by older checkouts, never by this one. Left in a shared cache they still serve those
+# checkouts, so they go only when asked (--prune).
+RETIRED_TOOLS=(k6 xk6 loki)
 
 say() { printf 'tools: %s\n' "$*"; }
 die() { printf 'tools: %s\n' "$*" >&2; exit 1; }
@@ -34,28 +39,22 @@ die() { printf 'tools: %s\n' "$*" >&2; exit 1; }
 tool_version() {
   case $1 in
     toxiproxy) echo "$TOXIPROXY_VERSION" ;;
-    k6) echo "$K6_VERSION" ;;
-    xk6) echo "$XK6_VERSION" ;;
     jaeger) echo "$JAEGER_VERSION" ;;
-    loki) echo "$LOKI_VERSION" ;;
+    victoria-logs) echo "$VICTORIA_LOGS_VERSION" ;;
   esac
 }
 tool_bins() {
   case $1 in
     toxiproxy) echo "toxiproxy-server toxiproxy-cli" ;;
-    k6) echo "k6" ;;
-    xk6) echo "xk6" ;;
     jaeger) echo "jaeger" ;;
-    loki) echo "loki" ;;
+    victoria-logs) echo "victoria-logs" ;;
   esac
 }
 tool_vars() {
   case $1 in
     toxiproxy) echo "TOXIPROXY_VERSION" ;;
-    k6) echo "K6_VERSION K6_MODULE XK6_VERSION" ;;
-    xk6) echo "XK6_VERSION" ;;
     jaeger) echo "JAEGER_VERSION JAEGER_MODULE_VERSION" ;;
-    loki) echo "LOKI_VERSION" ;;
+    victoria-logs) echo "VICTORIA_LOGS_VERSION" ;;
   esac
 }
 
@@ -181,38 +180,6 @@ build_toxiproxy() {
   step "check toxiproxy-server -version" "$OUT/bin/toxiproxy-server" -version
 }
 
-build_xk6() {
-  check_pin go.mod go.k6.io/xk6 "$XK6_VERSION"
-  step "download modules" go mod download -x
-  step "go build xk6" go build -mod=readonly -trimpath -ldflags="-s -w" -o "$OUT/bin/xk6" go.k6.io/xk6
-}
-
-build_k6() {
-  local xk6 withs=() spec
-  xk6=$(tool_dir xk6)/bin/xk6
-  while read -r spec; do
-    # a local extension dir (module=./dir) is made absolute: xk6 builds in a temp dir
-    [[ $spec == *=./* ]] && spec="${spec%%=*}=$PWD/${spec#*=./}"
-    withs+=(--with "$spec")
-  done < <(grep -v -E '^[[:space:]]*(#|$)' extensions.txt)
-  mkdir -p "$OUT/tmp"
-  step "xk6 build $K6_VERSION ${withs[*]}" env -u XK6_K6_REPO TMPDIR="$OUT/tmp" K6_AUTO_EXTENSION_RESOLUTION=false \
-    "$xk6" build "$K6_VERSION" --k6-repo "$K6_MODULE" "${withs[@]}" --output "$OUT/bin/k6"
-  rm -rf "$OUT/tmp"
-  step "check k6 version lists the extensions" k6_lists_extensions "$OUT/bin/k6"
-}
-
-# k6_lists_extensions K6: `k6 version` must name every module of extensions.txt.
-k6_lists_extensions() {
-  local out mod
-  out=$(K6_AUTO_EXTENSION_RESOLUTION=false K6_NO_USAGE_REPORT=true "$1" version) || return 1
-  printf '%s\n' "$out"
-  while read -r mod; do
-    mod=${mod%%=*}; mod=${mod%%@*}
-    grep -q -F "$mod" <<<"$out" || { echo "error: k6 version does not list the extension $mod"; return 1; }
-  done < <(grep -v -E '^[[:space:]]*(#|$)' extensions.txt)
-}
-
 build_jaeger() {
   check_pin go.mod github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION"
   local pkg=github.com/jaegertracing/jaeger/internal/version
@@ -222,13 +189,13 @@ build_jaeger() {
   step "check jaeger version" "$OUT/bin/jaeger" version
 }
 
-build_loki() {
-  check_pin go.mod github.com/grafana/loki/v3 "$LOKI_VERSION"
-  local pkg=github.com/grafana/loki/v3/pkg/util/build
-  local ld="-s -w -X $pkg.Version=${LOKI_VERSION#v} -X $pkg.Branch=$LOKI_VERSION -X $pkg.Revision=pinned -X $pkg.BuildUser=faultline -X $pkg.BuildDate=pinned"
+build_victoria-logs() {
+  check_pin go.mod github.com/VictoriaMetrics/VictoriaLogs "$VICTORIA_LOGS_VERSION"
+  # the version string has the shape of upstream's own builds, so /metrics' short_version says it
+  local ld="-s -w -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-pinned-tags-$VICTORIA_LOGS_VERSION"
   step "download modules" go mod download -x
-  step "go build loki" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/loki" github.com/grafana/loki/v3/cmd/loki
-  step "check loki -version" "$OUT/bin/loki" -version
+  step "go build victoria-logs" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/victoria-logs" github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
+  step "check victoria-logs -version" "$OUT/bin/victoria-logs" -version
 }
 
 # --- one tool: skip, or build atomically --------------------------------------------------------
@@ -239,7 +206,6 @@ ensure_tool() {
     [[ $link == link ]] && link_tool "$tool"
     return 0
   fi
-  [[ $tool == k6 ]] && ensure_tool xk6 nolink
   check_go
   version=$(tool_version "$tool")
   dir=$(tool_dir "$tool")
@@ -288,13 +254,35 @@ ensure_tool() {
   return 0
 }
 
+retired_in_cache() {
+  local t
+  for t in "${RETIRED_TOOLS[@]}"; do [[ -e $CACHE/$t ]] && printf '%s ' "$t"; done
+  return 0
+}
+
+prune_retired() {
+  local t
+  for t in $(retired_in_cache); do
+    chmod -R u+w "${CACHE:?}/$t" 2>/dev/null || true
+    rm -rf "${CACHE:?}/$t"
+    say "removed $CACHE/$t (no longer built here)"
+  done
+  rm -f "$LINK_DIR/k6" "$LINK_DIR/xk6" "$LINK_DIR/loki"
+}
+
 main() {
-  local tools=("$@") t
+  local tools=("$@") t left
+  if [[ ${1:-} == --prune ]]; then
+    prune_retired
+    return 0
+  fi
   ((${#tools[@]})) || tools=("${ALL_TOOLS[@]}")
   for t in "${tools[@]}"; do
     [[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t': choose from ${ALL_TOOLS[*]}"
   done
   for t in "${tools[@]}"; do ensure_tool "$t"; done
+  left=$(retired_in_cache)
+  [[ -z $left ]] || say "the cache still holds ${left% } from an older checkout, no longer built here: tools/build.sh --prune deletes them"
 }
 
 main "$@"; exit $?

@@ -2,14 +2,15 @@
  * Expires cached keys in Redis at once (and again every `every` seconds while the fault is on):
  * the moment a hot set's TTL runs out under load, which is what a cache stampede needs.
  *
- * mode `ttl` (default) is the TTL running out now: a value stored as the lab's cache envelope
- * (`{ value, freshUntil, ... }`, see target-app/src/services/catalog/README.md) gets its fresh
- * life ended and keeps only what is left of its stale window (a cache without one loses the key);
- * anything else is deleted. mode `evict` deletes every key: a cold miss for any cache.
+ * mode `ttl` (default) is the TTL running out now, done the way the catalog publishes it
+ * (target-app/src/contracts/catalog-cache.ts): a value keeps only what is left of its stale
+ * window. mode `evict` deletes every key: a cold miss for any cache.
  */
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { LabError } from '../../lab/errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
+import { endFreshLife } from '../../target-app/src/contracts/catalog-cache.ts';
+import { CACHE_REQUESTS } from '../../target-app/src/contracts/telemetry.ts';
 import { defineFault } from '../fault.ts';
 
 const attributes = z
@@ -62,7 +63,7 @@ export const cacheExpire = defineFault({
   },
   visibility: (target) => ({
     description: `${target} stops finding fresh values in its cache`,
-    promql: `sum(increase(cache_requests_total{job="${target}",result!="hit"}[$window])) or vector(0)`,
+    promql: `sum(increase(${CACHE_REQUESTS}{job="${target}",result!="hit"}[$window])) or vector(0)`,
     op: '>',
     value: 0,
   }),
@@ -78,40 +79,4 @@ async function scanKeys(redis: Redis, match: string): Promise<string[]> {
     keys.push(...batch);
   } while (cursor !== '0');
   return keys;
-}
-
-/** A stale window shorter than this is clock rounding between PTTL and freshUntil: no window. */
-const MIN_STALE_MS = 100;
-
-/** Ends the fresh life of each key now; returns how many keys existed. */
-async function endFreshLife(redis: Redis, keys: string[]): Promise<number> {
-  const now = Date.now();
-  const read = redis.pipeline();
-  for (const key of keys) read.get(key).pttl(key);
-  const replies = (await read.exec()) ?? [];
-  const write = redis.pipeline();
-  let found = 0;
-  keys.forEach((key, i) => {
-    const raw = replies[2 * i]?.[1] as string | null | undefined;
-    const pttl = replies[2 * i + 1]?.[1] as number | undefined;
-    if (raw === null || raw === undefined) return;
-    found += 1;
-    const envelope = parseEnvelope(raw);
-    // what is left of the hard TTL beyond the fresh life is the stale window still to serve
-    const staleLeft = envelope && pttl !== undefined && pttl > 0 ? pttl - (envelope.freshUntil - now) : 0;
-    if (envelope && staleLeft > MIN_STALE_MS) write.set(key, JSON.stringify({ ...envelope, freshUntil: now }), 'PX', Math.round(staleLeft));
-    else write.unlink(key);
-  });
-  await write.exec();
-  return found;
-}
-
-function parseEnvelope(raw: string): ({ freshUntil: number } & Record<string, unknown>) | undefined {
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { freshUntil?: unknown }).freshUntil === 'number') return parsed as { freshUntil: number };
-  } catch {
-    // not an envelope: the key is deleted
-  }
-  return undefined;
 }

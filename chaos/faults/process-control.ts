@@ -1,5 +1,5 @@
 /** The shared step of the process faults: find the instance's pid through the stack handle. */
-import { LabError } from '../../lab/errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { FaultContext, ProcessControl, VisibilityCheck } from '../fault.ts';
 
 export function controlOf(ctx: FaultContext, instance: string): { processes: ProcessControl; pid: number } {

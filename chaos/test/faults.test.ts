@@ -8,6 +8,7 @@ import { ToxiproxyClient } from '../toxiproxy.ts';
 import { FAULTS, faultType, parseAttributes } from '../registry.ts';
 import type { FaultContext } from '../fault.ts';
 import { LabMetrics } from '../metrics.ts';
+import { procState } from '../../lab/proc-stat.ts';
 
 const ports = resolvePorts(process.env);
 const PROXY = 'gateway-catalog-1';
@@ -174,11 +175,10 @@ describe('process faults on a real process', () => {
       const processCtx: FaultContext = { ...ctx, processes: { pidOf: () => child.pid, restart: async () => {} } };
       const applied = await faultType('process_stop').apply(processCtx, 'catalog-1', {} as never, 'p1');
       const state = async (want: string) => {
-        const fs = await import('node:fs');
-        let now = '';
+        let now: string | undefined = '';
         // a signal is delivered asynchronously: poll briefly for the state to change
         for (let i = 0; i < 50 && now !== want; i++) {
-          now = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]![0]!;
+          now = procState(child.pid!);
           if (now !== want) await new Promise((r) => setTimeout(r, 20));
         }
         return now;

@@ -3,7 +3,7 @@
  * the verdict: 0 passed, 1 a hypothesis failed, 2 the run broke, 3 inconclusive, 130 interrupted.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { isLabError } from '../errors.ts';
+import { isLabError } from '../../errors/lab-error.ts';
 import { ENGINES, type EngineName } from '../runner/load-engine.ts';
 import { runScenario } from '../runner/run.ts';
 import { loadScenario, scenarioNames } from '../runner/scenarios.ts';

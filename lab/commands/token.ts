@@ -1,14 +1,15 @@
 /** `faultline token [--subject alice] [--ttl 3600]`: a bearer token for the gateway's order routes. */
 import type { Command } from 'commander';
-import { LabError } from '../errors.ts';
-import { LAB_JWT_SECRET, mintToken } from '../../target-app/src/platform/auth.ts';
+import { LabError } from '../../errors/lab-error.ts';
+import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
+import { readLabSecrets } from '../secrets.ts';
 
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
 export function registerTokenCommand(program: Command): void {
   program
     .command('token')
-    .description("mint an HS256 bearer token for the gateway's order routes (signed with the lab secret, JWT_SECRET overrides)")
+    .description("mint an HS256 bearer token for the gateway's order routes, signed with this lab's JWT secret (.lab/secrets.json, made by `make up`)")
     .option('--subject <name>', 'the customer the token speaks for', 'lab-user')
     .option('--ttl <seconds>', 'lifetime in seconds', '3600')
     .action(async (options: { subject: string; ttl: string }) => {
@@ -19,7 +20,7 @@ export function registerTokenCommand(program: Command): void {
       if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(options.subject)) {
         throw new LabError('LAB_ERR_BAD_SUBJECT', `--subject ${options.subject} is not a customer id: use 1 to 128 letters, digits or ._@:-`);
       }
-      const secret = process.env.JWT_SECRET ?? LAB_JWT_SECRET;
-      process.stdout.write(`${await mintToken({ secret, subject: options.subject, ttlSeconds })}\n`);
+      const { jwtSecret } = readLabSecrets();
+      process.stdout.write(`${await mintToken({ secret: jwtSecret, subject: options.subject, ttlSeconds })}\n`);
     });
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { FIGURES, type BenchmarkRun } from './figures.ts';
 
 export const BASELINE_SCHEMA = 'faultline.gate-baseline/v1';

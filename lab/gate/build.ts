@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { labDir, PROJECT_ROOT } from '../paths.ts';
 
 export interface Build {

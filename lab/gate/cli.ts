@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isLabError, LabError } from '../errors.ts';
+import { isLabError, LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { resultsRoot } from '../runner/run.ts';
 import { baselineMismatches, baselineRuns, benchmarkIdentity, machineShape, readBaseline, writeBaseline } from './baseline.ts';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { readLoadSeconds } from '../report/load-seconds.ts';
 import { mergedLatency } from '../report/load-series.ts';
 import { SUMMARY_SCHEMA, type Summary } from '../runner/summary.ts';

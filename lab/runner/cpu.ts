@@ -11,9 +11,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { procCpuSeconds as cpuSeconds } from '../proc-stat.ts';
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const TICKS = 100;
 /** k6 waited this long on average for a CPU each time it had work (ms) or more: starved. */
 export const STARVED_DELAY_MS = 0.5;
 /** k6 alone used this share of every core on average or more: it was the bottleneck. */
@@ -26,16 +25,6 @@ export interface CpuReport {
   runQueueWaitRatio: number;
   schedulingDelayMs: number;
   starved: boolean;
-}
-
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Sum over threads of [ns on CPU, ns waiting on a run queue, times scheduled]. */

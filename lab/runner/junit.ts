@@ -1,10 +1,8 @@
 /** junit.xml: one test case per hypothesis and variant, plus one per inconclusive-run check. */
+import { escapeMarkup as escape } from './escape-markup.ts';
 import { format } from './hypotheses.ts';
 import type { Summary } from './summary.ts';
 
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 export function junitXml(summary: Summary): string {
   const cases: string[] = [];

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
@@ -40,6 +40,8 @@ export interface LoadRun {
   env: NodeJS.ProcessEnv;
   /** Worker threads of the embedded engine (default 1). */
   workers?: number;
+  /** A customer token for the script's order calls (FAULTLINE_TOKEN). */
+  token?: string;
 }
 
 export interface RunningLoad {
@@ -68,6 +70,7 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     FAULTLINE_DURATION: String(run.duration),
     FAULTLINE_PROFILE: run.profile,
     FAULTLINE_VARIANT: run.variant,
+    ...(run.token ? { FAULTLINE_TOKEN: run.token } : {}),
     ...Object.fromEntries(Object.entries(run.vars).map(([k, v]) => [k, String(v)])),
   };
   const args = [

@@ -40,13 +40,25 @@ export function numericMetrics(raw: Record<string, Record<string, unknown>>): K6
   return out;
 }
 
+const THRESHOLD = /^\s*(count|rate|value|avg|min|max|med|p\(\d+(?:\.\d+)?\))\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
+
+/** The aggregate a threshold expression names, read from the metric's summary stats (a Rate's `rate` is its `value`). */
+function thresholdFigures(expression: string, stats: Record<string, unknown>): { observed: number | null; bound: number | null } {
+  const match = THRESHOLD.exec(expression);
+  if (!match) return { observed: null, bound: null };
+  const aggregate = match[1]!;
+  const read = (key: string) => (typeof stats[key] === 'number' ? (stats[key] as number) : undefined);
+  const observed = aggregate === 'rate' ? (read('rate') ?? read('value')) : read(aggregate);
+  return { observed: observed ?? null, bound: Number(match[3]) };
+}
+
 /** Every threshold of the export: `{metric: {thresholds: {"rate<0.01": <true when it FAILED>}}}`. */
-export function thresholdResults(raw: Record<string, Record<string, unknown>>): { metric: string; expression: string; ok: boolean }[] {
-  const out: { metric: string; expression: string; ok: boolean }[] = [];
+export function thresholdResults(raw: Record<string, Record<string, unknown>>): { metric: string; expression: string; ok: boolean; observed: number | null; bound: number | null }[] {
+  const out: { metric: string; expression: string; ok: boolean; observed: number | null; bound: number | null }[] = [];
   for (const [metric, stats] of Object.entries(raw)) {
     const thresholds = stats.thresholds;
     if (!thresholds || typeof thresholds !== 'object') continue;
-    for (const [expression, failed] of Object.entries(thresholds as Record<string, unknown>)) out.push({ metric, expression, ok: failed !== true });
+    for (const [expression, failed] of Object.entries(thresholds as Record<string, unknown>)) out.push({ metric, expression, ok: failed !== true, ...thresholdFigures(expression, stats) });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * topology, and Prometheus accepts every PromQL the run will ask (hypotheses and fault checks).
  * A mistake found here costs seconds, not a whole run.
  */
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { faultType } from '../../chaos/registry.ts';
 import type { ToxiproxyClient } from '../../chaos/toxiproxy.ts';

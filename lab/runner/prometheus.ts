@@ -2,7 +2,7 @@
  * Queries the lab's real Prometheus over its HTTP API. A query Prometheus rejects is one
  * LabError quoting Prometheus's own reason.
  */
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 
 interface Sample {
   metric: Record<string, string>;

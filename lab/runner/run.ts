@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
@@ -142,7 +142,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
-    await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.loki}`, api: 'loki' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
+    await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
     note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
     return summary;
   } catch (error) {

@@ -6,11 +6,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { parseAttributes } from '../../chaos/registry.ts';
 import type { TimelineEntry } from '../../chaos/timeline.ts';
-import { describeIssues } from './validation.ts';
+import { describeIssues } from '../../errors/describe-issues.ts';
 import { phaseWindows } from './phases.ts';
 import { scenarioSchema, seconds, type PhaseName, type Profile, type ProfileName, type Scenario } from './schema.ts';
 

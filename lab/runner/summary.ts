@@ -57,7 +57,7 @@ const engineSchema = z.strictObject({
   startLag: z.strictObject({ p50Ms: z.number().nullable(), p99Ms: z.number().nullable(), maxMs: z.number().nullable(), boundMs: z.number() }).nullable(),
   vus: z.strictObject({ peak: z.number(), allocated: z.number(), exhausted: z.boolean() }),
   /** The load script's thresholds as the engine judged them. */
-  thresholds: z.array(z.strictObject({ metric: z.string(), expression: z.string(), ok: z.boolean() })),
+  thresholds: z.array(z.strictObject({ metric: z.string(), expression: z.string(), ok: z.boolean(), observed: z.number().nullable(), bound: z.number().nullable() })),
   cpu: z.strictObject({
     /** CPU seconds the engine used (user + system, all threads). */
     seconds: z.number(),

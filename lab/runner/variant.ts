@@ -4,13 +4,15 @@
  * engine's numbers. Faults are reverted whatever happens; the engine is stopped if anything fails.
  */
 import { Redis } from 'ioredis';
-import { LabError } from '../errors.ts';
+import { adminAuthorization } from '../secrets.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
 import { startAutoscaler, type Decision, type RunningAutoscaler } from '../autoscaler/controller.ts';
 import type { FaultContext } from '../../chaos/fault.ts';
 import type { LabMetrics } from '../../chaos/metrics.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
+import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
 import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
 import type { EngineResult } from './load-result.ts';
 import { phaseAt, phaseWindows, type PhaseWindows } from './phases.ts';
@@ -58,7 +60,7 @@ export async function applySwitches(stack: StackHandle, switches: Record<string,
       try {
         response = await fetch(`http://127.0.0.1:${instance.adminPort}/admin/config`, {
           method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...adminAuthorization(stack.secrets) },
           body: JSON.stringify(patch),
           signal: AbortSignal.timeout(5000),
         });
@@ -104,7 +106,8 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
   };
   v.signal.addEventListener('abort', onAbort);
   try {
-    load = startLoad({ engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) });
+    const token = await mintToken({ secret: stack.secrets.jwtSecret, subject: `load-${variant}`, ttlSeconds: 24 * 3600 });
+    load = startLoad({ token, engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) });
     const loadStart = Date.now();
     const planned = phaseWindows({ start: loadStart / 1000, end: loadStart / 1000 + duration }, plan.timeline.map((t) => ({ start: loadStart / 1000 + t.at, end: loadStart / 1000 + t.at + t.duration })), plan.settings);
     timeline = playTimeline(plan.timeline, {

@@ -73,8 +73,8 @@ export function thresholdHypotheses(variant: VariantSummary): HypothesisResult[]
     variant: variant.name,
     phase: 'run' as const,
     measure: `${variant.engine!.engine} threshold on ${t.metric}`,
-    observed: null,
-    bound: null,
+    observed: t.observed,
+    bound: t.bound,
     expected: t.expression,
     outcome: t.ok ? ('held' as const) : ('failed' as const),
   }));

@@ -3,8 +3,9 @@
  * detached Node 24 process per instance, their scrape targets, and catalog instances added and
  * removed at run time (the gateway learns of them through its admin API).
  */
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
+import { adminAuthorization, type LabSecrets } from '../secrets.ts';
 import { MAX_CATALOG_INSTANCES } from '../ports.ts';
 import { databaseUrl } from './components/postgres.ts';
 import { NODE_BIN, type StackContext } from './context.ts';
@@ -14,8 +15,8 @@ import { assertPortsFree, type PortClaim } from './port-check.ts';
 import { logFile, readPidFile, spawnDetached, stopRecorded } from './processes.ts';
 import { APP_STOP_GRACE_MS, allOrNothing, type Progress } from './supervisor.ts';
 import { writeTargets } from './targets.ts';
-import { listenPort, prepareDatabase, type SeedRequest, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
-import { deleteProxy, populateProxies, type ProxyDefinition } from './toxiproxy-api.ts';
+import { listenPort, prepareDatabase, type ProxyDefinition, type SeedRequest, type ServiceSpec, type Topology, type TopologyOptions } from './topology.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 
 const APP_START_TIMEOUT_MS = 30_000;
 
@@ -23,7 +24,9 @@ export interface AppRuntime {
   readonly ctx: StackContext;
   readonly topology: Topology;
   /** Options for topology.ts beyond the replica count: switches, telemetry, log level. */
-  readonly options: Omit<TopologyOptions, 'catalogReplicas'>;
+  readonly options: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'>;
+  /** Handed to the app in its env, never written to the state file. */
+  readonly secrets: LabSecrets;
   /** Indexes of the catalog instances that run now (catalog-1 is 1). */
   catalog: number[];
   readonly seed: SeedRequest;
@@ -38,7 +41,7 @@ function catalogIndex(instance: string): number {
 export function currentSpecs(rt: AppRuntime): ServiceSpec[] {
   const replicas = Math.max(1, ...rt.catalog);
   return rt.topology
-    .serviceSpecs(rt.ctx.ports, { ...rt.options, catalogReplicas: replicas })
+    .serviceSpecs(rt.ctx.ports, { ...rt.options, secrets: rt.secrets, catalogReplicas: replicas })
     .filter((s) => s.service !== 'catalog' || rt.catalog.includes(catalogIndex(s.instance)));
 }
 
@@ -94,7 +97,7 @@ function writeAppTargets(rt: AppRuntime): void {
 
 /** Proxies first (services reach everything through them), then the schema, then each service in spec order. */
 export async function startApp(rt: AppRuntime, signal?: AbortSignal): Promise<void> {
-  await populateProxies(rt.ctx.ports.toxiproxy, currentProxies(rt));
+  await new ToxiproxyClient(rt.ctx.ports.toxiproxy).populate(currentProxies(rt));
   for (const line of await prepareDatabase(rt.ctx.env, databaseUrl(rt.ctx), rt.seed)) rt.progress(line);
   const specs = currentSpecs(rt);
   const services = [...new Set(specs.map((s) => s.service))];
@@ -126,7 +129,7 @@ async function announceCatalog(rt: AppRuntime): Promise<void> {
   const urls = currentProxies(rt)
     .filter((p) => /^gateway-catalog-\d+$/.test(p.name))
     .map((p) => `http://${p.listen}`);
-  const res = await httpRequest('PUT', `http://127.0.0.1:${gateway.adminPort}/admin/upstreams/catalog`, { urls });
+  const res = await httpRequest('PUT', `http://127.0.0.1:${gateway.adminPort}/admin/upstreams/catalog`, { urls }, { headers: adminAuthorization(rt.secrets) });
   if (res.status < 200 || res.status > 299) throw new LabError('LAB_ERR_APP', `the gateway refused the catalog upstreams (${res.status}): ${res.body.slice(0, 200)}`);
 }
 
@@ -140,7 +143,7 @@ export async function addCatalogInstance(rt: AppRuntime): Promise<string> {
   const spec = specNamed(next, `catalog-${index}`);
   const proxy = currentProxies(next).find((p) => p.name === `gateway-catalog-${index}`);
   await assertPortsFree([...specClaims(spec), ...(proxy ? [{ port: listenPort(proxy.listen), owner: `toxiproxy proxy ${proxy.name}` }] : [])]);
-  if (proxy) await populateProxies(rt.ctx.ports.toxiproxy, [proxy]);
+  if (proxy) await new ToxiproxyClient(rt.ctx.ports.toxiproxy).populate([proxy]);
   await startInstance(rt, spec);
   rt.catalog = next.catalog;
   writeAppTargets(rt);
@@ -157,5 +160,5 @@ export async function removeCatalogInstance(rt: AppRuntime, index = Math.max(...
   writeAppTargets(rt);
   const record = readPidFile(rt.ctx, `catalog-${index}`);
   if (record) await stopRecorded(rt.ctx, record, APP_STOP_GRACE_MS);
-  await deleteProxy(rt.ctx.ports.toxiproxy, `gateway-catalog-${index}`);
+  await new ToxiproxyClient(rt.ctx.ports.toxiproxy).deleteProxy(`gateway-catalog-${index}`);
 }

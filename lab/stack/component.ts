@@ -24,6 +24,8 @@ export interface Component {
   port(ports: PortMap): number;
   /** Where Prometheus scrapes its own /metrics (job and instance = its name), if it has any. */
   metricsPort?(ports: PortMap): number;
+  /** Its own web UI, where a person reads what it holds (shown by `status`), if it has one. */
+  ui?(ports: PortMap): string;
   /** Every port it listens on, checked free before anything starts. */
   claims(ports: PortMap): PortClaim[];
   /** Resolves its executables; throws LAB_ERR_MISSING_BINARY naming the fix. No side effects. */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { TOOLS_BIN, labDir, labLogsDir, PROJECT_ROOT } from '../paths.ts';
 import { resolvePorts, PortMapError, type PortMap } from '../ports.ts';
 

@@ -6,7 +6,8 @@ export interface HttpResponse {
   body: string;
 }
 
-export function httpRequest(method: string, url: string, body?: unknown, timeoutMs = 2000): Promise<HttpResponse> {
+export function httpRequest(method: string, url: string, body?: unknown, options: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+  const timeoutMs = options.timeoutMs ?? 2000;
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = request(
@@ -15,7 +16,7 @@ export function httpRequest(method: string, url: string, body?: unknown, timeout
         method,
         agent: false,
         timeout: timeoutMs,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: { ...options.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -32,7 +33,7 @@ export function httpRequest(method: string, url: string, body?: unknown, timeout
 
 /** GET that must answer 2xx; returns the body. */
 export async function httpOk(url: string, timeoutMs = 2000): Promise<string> {
-  const res = await httpRequest('GET', url, undefined, timeoutMs);
+  const res = await httpRequest('GET', url, undefined, { timeoutMs });
   if (res.status < 200 || res.status > 299) throw new Error(`GET ${url} answered ${res.status}: ${res.body.trim().slice(0, 200)}`);
   return res.body;
 }

@@ -2,19 +2,22 @@
  * The native stack's programmatic API, used by the CLI, the runner and the tests:
  * startStack(options) -> StackHandle, stopStack(env), stackStatus(env), attachStack(env).
  */
-import { LabError } from '../errors.ts';
+import { ensureLabSecrets, readLabSecrets, type LabSecrets } from '../secrets.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { MAX_CATALOG_INSTANCES, type PortMap } from '../ports.ts';
 import * as app from './app.ts';
 import { stackContext, type StackContext } from './context.ts';
 import { interrupted } from './health.ts';
 import { assertPortsFree } from './port-check.ts';
 import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.ts';
+import { readProjectRecord } from './compose/record.ts';
+import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
-import { stackStatus, type ComponentStatus } from './status.ts';
+import { stackStatus as nativeStatus, type ComponentStatus } from './status.ts';
 import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
 import { appAvailable, loadTopology, type SeedRequest, type ServiceSpec, type TopologyOptions } from './topology.ts';
 
-export { stackStatus, formatStatus, type ComponentStatus } from './status.ts';
+export { formatStatus, type ComponentStatus } from './status.ts';
 export type { StopReport } from './supervisor.ts';
 export type { ServiceSpec } from './topology.ts';
 export { databaseUrl } from './components/postgres.ts';
@@ -52,6 +55,8 @@ export interface StackHandle {
   readonly ports: PortMap;
   readonly env: NodeJS.ProcessEnv;
   readonly labDir: string;
+  /** The lab's admin token and JWT key (.lab/secrets.json): admin calls carry the token. */
+  readonly secrets: LabSecrets;
   readonly withApp: boolean;
   /** How many catalog instances run now. */
   readonly catalogReplicas: number;
@@ -72,7 +77,7 @@ export interface StackHandle {
   stop(): Promise<StopReport>;
 }
 
-function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntime | null): StackHandle {
+function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntime | null, secrets: LabSecrets): StackHandle {
   const save = (): void => writeState(ctx, { ...state, catalog: runtime?.catalog ?? [] });
   const requireApp = (): app.AppRuntime => {
     if (!runtime) throw new LabError('LAB_ERR_NO_APP', 'the stack runs without the target app: start it with withApp');
@@ -86,6 +91,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
     ports: ctx.ports,
     env: ctx.env,
     labDir: ctx.dir,
+    secrets,
     withApp: runtime !== null,
     get catalogReplicas() {
       return runtime?.catalog.length ?? 0;
@@ -118,6 +124,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
  * checked before anything starts; on any failure or abort, everything started is stopped again.
  */
 export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
+  if (labRuntime(options.env) === 'compose') return (await import('./compose/runtime.ts')).startComposeStack(options);
   const ctx = stackContext(options.env);
   const progress = options.onProgress ?? (() => {});
   readState(ctx); // an unreadable state file is reported, not guessed at
@@ -131,13 +138,14 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
     throw new LabError('LAB_ERR_BAD_REPLICAS', `catalog replicas must be a whole number from 1 to ${MAX_CATALOG_INSTANCES}, not ${options.catalogReplicas}`);
   }
   checkBinaries(ctx);
-  const appOptions: Omit<TopologyOptions, 'catalogReplicas'> = {
+  const secrets = ensureLabSecrets(ctx.env);
+  const appOptions: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'> = {
     appConfig: options.appConfig ?? {},
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
   };
   const runtime: app.AppRuntime | null = withApp
-    ? { ctx, topology: await loadTopology(ctx.env), options: appOptions, catalog: Array.from({ length: replicas }, (_, i) => i + 1), seed: options.seed ?? false, progress }
+    ? { ctx, topology: await loadTopology(ctx.env), options: appOptions, secrets, catalog: Array.from({ length: replicas }, (_, i) => i + 1), seed: options.seed ?? false, progress }
     : null;
   await assertPortsFree([...infraClaims(ctx), ...(runtime ? app.appClaims(runtime) : [])]);
   if (options.signal?.aborted) throw interrupted();
@@ -153,7 +161,13 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   }
   state.phase = 'up';
   writeState(ctx, state);
-  return makeHandle(ctx, state, runtime);
+  return makeHandle(ctx, state, runtime, secrets);
+}
+
+/** The rows of `faultline status`, from the compose project when this lab dir runs one. */
+export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  if (readProjectRecord(stackContext(env))) return (await import('./compose/runtime.ts')).composeStackStatus(env);
+  return nativeStatus(env);
 }
 
 /** A handle on a stack that is already up in this lab dir (after `faultline up`), or null. */
@@ -162,15 +176,17 @@ export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise
   const state = readState(base);
   if (!state || state.phase !== 'up') return null;
   const ctx = { ...base, ports: state.ports };
+  const secrets = readLabSecrets(ctx.env);
   const runtime: app.AppRuntime | null = state.withApp
-    ? { ctx, topology: await loadTopology(ctx.env), options: state.appOptions, catalog: state.catalog, seed: false, progress: () => {} }
+    ? { ctx, topology: await loadTopology(ctx.env), options: state.appOptions, secrets, catalog: state.catalog, seed: false, progress: () => {} }
     : null;
-  return makeHandle(ctx, state, runtime);
+  return makeHandle(ctx, state, runtime, secrets);
 }
 
-/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files). */
+/** Stops everything the lab runs in this lab dir, also what a crashed run left (found by pid files and the compose record). */
 export async function stopStack(env: NodeJS.ProcessEnv = process.env): Promise<StopReport> {
   const ctx = stackContext(env);
+  if (readProjectRecord(ctx)) return (await import('./compose/runtime.ts')).stopComposeStack(env);
   const report = await stopRecordedProcesses(ctx);
   removeState(ctx);
   return report;

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 
 export interface PortClaim {
   port: number;

@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { StackContext } from './context.ts';
+import { procStartTime, procState, procStatFields } from '../proc-stat.ts';
 
 /** What a pid file under .lab/run/ holds. */
 export interface PidRecord {
@@ -47,18 +48,8 @@ export function logFile(ctx: StackContext, name: string): string {
   return join(ctx.logsDir, `${name}.log`);
 }
 
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may hold spaces and parentheses: the fields start after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 function startTime(pid: number): string | null {
-  return statFields(pid)?.[19] ?? null;
+  return procStartTime(pid) ?? null;
 }
 
 function exePath(pid: number): string | null {
@@ -71,8 +62,8 @@ function exePath(pid: number): string | null {
 
 /** Alive and not a zombie waiting to be reaped. */
 export function isRunning(pid: number): boolean {
-  const fields = statFields(pid);
-  return fields !== null && fields[0] !== 'Z' && fields[0] !== 'X';
+  const state = procState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** True when the pid in the record is still the very process the lab started. */
@@ -86,7 +77,7 @@ function groupMembers(record: PidRecord): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    const fields = statFields(pid);
+    const fields = procStatFields(pid);
     // a process group id is never reused while one member lives, so members of ours are ours
     if (fields && fields[2] === String(record.pid) && fields[0] !== 'Z' && exePath(pid) === record.exe) members.push(pid);
   }

@@ -1,7 +1,7 @@
 /** The stack's state file (.lab/run/stack.json): what the last `up` started, and whether it finished. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { PortMap } from '../ports.ts';
 import type { StackContext } from './context.ts';
 import type { TopologyOptions } from './topology.ts';
@@ -16,7 +16,7 @@ export interface StackState {
   /** Indexes of the catalog instances that run (catalog-1 is 1). */
   catalog: number[];
   /** What topology.ts was given beyond the replica count (switches, telemetry, log level). */
-  appOptions: Omit<TopologyOptions, 'catalogReplicas'>;
+  appOptions: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'>;
   startedAt: string;
 }
 

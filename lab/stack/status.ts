@@ -13,6 +13,8 @@ export interface ComponentStatus {
   pid: number | null;
   health: 'healthy' | 'unhealthy' | 'stopped';
   version: string;
+  /** Its web UI, shown under the table while it is healthy. */
+  ui?: string;
 }
 
 async function settle<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -43,6 +45,7 @@ export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise
       await settle(c.probe(ctx), 2000);
       row.health = 'healthy';
       row.version = await settle(c.version(ctx), 2000).catch(() => '?');
+      if (c.ui) row.ui = c.ui(ctx.ports);
     } catch {
       row.health = 'unhealthy';
     }
@@ -67,10 +70,16 @@ export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise
   return Promise.all([...infra, ...apps]);
 }
 
-/** The status rows as an aligned text table. */
+function alignedRows(lines: string[][]): string[] {
+  const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((l) => l[i]?.length ?? 0)));
+  return lines.map((line) => line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
+
+/** The status rows as an aligned text table, then the web UIs of the healthy components. */
 export function formatStatus(rows: ComponentStatus[]): string {
   const header = ['COMPONENT', 'PORT', 'PID', 'HEALTH', 'VERSION'];
   const cells = rows.map((r) => [r.name, String(r.port), r.pid === null ? '-' : String(r.pid), r.health, r.version]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
-  return [header, ...cells].map((line) => line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const uis = rows.flatMap((r) => (r.ui ? [[`  ${r.name}`, r.ui]] : []));
+  const table = alignedRows([header, ...cells]);
+  return (uis.length > 0 ? [...table, '', 'web UIs:', ...alignedRows(uis)] : table).join('\n');
 }

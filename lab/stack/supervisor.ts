@@ -1,13 +1,14 @@
 /** Starting, stopping and inspecting the infrastructure components of the table, as detached processes. */
 import { rmSync } from 'node:fs';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import type { Component } from './component.ts';
 import { COMPONENTS, startWaves } from './components/index.ts';
 import type { StackContext } from './context.ts';
 import { interrupted, shortPath, waitHealthy } from './health.ts';
 import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
-import { writeTargets } from './targets.ts';
-import { resetToxics } from './toxiproxy-api.ts';
+import { installRules } from './rules.ts';
+import { writeTargets, type ScrapeTarget } from './targets.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 
 export type Progress = (line: string) => void;
 
@@ -72,16 +73,18 @@ export function infraClaims(ctx: StackContext): { port: number; owner: string }[
   return COMPONENTS.flatMap((c) => c.claims(ctx.ports));
 }
 
+/** Where Prometheus scrapes the components (the same addresses in either runtime: host networking). */
+export function infraTargets(ctx: StackContext): ScrapeTarget[] {
+  return COMPONENTS.filter((c) => c.metricsPort).map((c) => ({ address: `127.0.0.1:${c.metricsPort?.(ctx.ports)}`, job: c.name, instance: c.name }));
+}
+
 export async function startInfrastructure(ctx: StackContext, signal: AbortSignal | undefined, progress: Progress): Promise<void> {
-  writeTargets(
-    ctx,
-    'infra',
-    COMPONENTS.filter((c) => c.metricsPort).map((c) => ({ address: `127.0.0.1:${c.metricsPort?.(ctx.ports)}`, job: c.name, instance: c.name })),
-  );
+  installRules(ctx);
+  writeTargets(ctx, 'infra', infraTargets(ctx));
   for (const wave of startWaves()) {
     await allOrNothing(wave, signal, (component, s) => launch(ctx, component, s, progress));
   }
-  await resetToxics(ctx.ports.toxiproxy);
+  await new ToxiproxyClient(ctx.ports.toxiproxy).reset();
 }
 
 /** Pid files that hold no record: up refuses them, down removes them. */
@@ -113,7 +116,7 @@ export async function stopRecordedProcesses(ctx: StackContext): Promise<StopRepo
   });
   const running = records.filter(isOurs).map((r) => r.name);
   const toxiproxy = records.find((r) => r.name === 'toxiproxy');
-  if (toxiproxy && isOurs(toxiproxy)) await resetToxics(toxiproxy.port, 1000).catch(() => {});
+  if (toxiproxy && isOurs(toxiproxy)) await new ToxiproxyClient(toxiproxy.port, { timeoutMs: 1000 }).reset().catch(() => {});
   const byKind = (kind: PidRecord['kind']): PidRecord[] => records.filter((r) => r.kind === kind);
   // the load first: it must not outlive a run, nor hit an app that is stopping
   await Promise.all(byKind('load').map((r) => stopRecorded(ctx, r, LOAD_GRACE_MS)));

@@ -1,42 +1,17 @@
 /**
  * The target app as the stack sees it: target-app/src/topology.ts lists the service instances
- * (in start order) and the Toxiproxy proxies between them; the stack spawns what it lists.
+ * (in start order) and the Toxiproxy proxies between them, in the shape the app publishes
+ * (target-app/src/contracts/topology.ts); the stack spawns what it lists.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LabError } from '../errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { resolvePorts, type PortMap } from '../ports.ts';
-import type { ProxyDefinition } from './toxiproxy-api.ts';
+import { resolvePorts } from '../ports.ts';
+import type { Topology } from '../../target-app/src/contracts/topology.ts';
 
-/** One instance of a service, as topology.ts describes it. */
-export interface ServiceSpec {
-  service: string;
-  instance: string;
-  /** Absolute path of the service's main.ts. */
-  entry: string;
-  env: Record<string, string>;
-  port: number;
-  adminPort: number;
-  readyPath: string;
-  /** Where Prometheus scrapes it (default: the public port, /metrics). */
-  metricsPort?: number;
-  metricsPath?: string;
-}
-
-export interface TopologyOptions {
-  catalogReplicas: number;
-  appConfig: Record<string, Record<string, unknown>>;
-  /** Telemetry of every service (default on). */
-  telemetry?: boolean;
-  logLevel?: string;
-}
-
-export interface Topology {
-  serviceSpecs(ports: PortMap, options: TopologyOptions): ServiceSpec[];
-  proxySpecs(ports: PortMap, replicas: number): ProxyDefinition[];
-}
+export type { ProxyDefinition, ServiceSpec, Topology, TopologyOptions } from '../../target-app/src/contracts/topology.ts';
 
 export const TOPOLOGY_PATH = join(PROJECT_ROOT, 'target-app', 'src', 'topology.ts');
 

@@ -24,7 +24,7 @@ export function portsOf(env: NodeJS.ProcessEnv): PortMap {
 
 /** The infrastructure ports of the map (what a stack without the app listens on). */
 export function infraPorts(ports: PortMap): number[] {
-  return [ports.postgres, ports.redis, ports.prometheus, ports.toxiproxy, ports.loki, ports.lokiGrpc, ports.jaegerQuery, ports.jaegerQueryGrpc, ports.otlpGrpc, ports.otlpHttp, ports.jaegerHealth, ports.jaegerMetrics];
+  return [ports.postgres, ports.redis, ports.prometheus, ports.toxiproxy, ports.victoriaLogs, ports.jaegerQuery, ports.jaegerQueryGrpc, ports.otlpGrpc, ports.otlpHttp, ports.jaegerHealth, ports.jaegerMetrics];
 }
 
 /** Ports of the list that something listens on (IPv4 or IPv6), from /proc/net/tcp*. */

@@ -59,6 +59,8 @@ describe('faultline up and down', () => {
     const status = await runCli(['status'], env);
     expect(status.stdout).toMatch(/^COMPONENT\s+PORT\s+PID\s+HEALTH\s+VERSION/);
     expect(status.stdout.match(/ healthy /g)).toHaveLength(6);
+    expect(status.stdout).toMatch(/victoria-logs\s+http:\/\/127\.0\.0\.1:\d+\/select\/vmui\//);
+    expect(status.stdout).toMatch(/prometheus\s+http:\/\/127\.0\.0\.1:\d+\/graph/);
     const again = await runCli(['up', '--no-app'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already up');

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { httpOk, httpRequest } from '../stack/http.ts';
 import { isRunning } from '../stack/processes.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
-import { populateProxies, resetToxics } from '../stack/toxiproxy-api.ts';
+import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { eventually, infraPorts, listening, processesUsing, testEnv } from './lab-env.ts';
 
 const env = testEnv('stack');
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('the native stack, infrastructure only', () => {
   it('reports every component healthy with its version', async () => {
     const rows = await stack.status();
-    expect(rows.map((r) => r.name).sort()).toEqual(['jaeger', 'loki', 'postgres', 'prometheus', 'redis', 'toxiproxy']);
+    expect(rows.map((r) => r.name).sort()).toEqual(['jaeger', 'postgres', 'prometheus', 'redis', 'toxiproxy', 'victoria-logs']);
     for (const row of rows) {
       expect(row, row.name).toMatchObject({ health: 'healthy' });
       expect(row.version, row.name).toMatch(/\d+\.\d+/);
@@ -72,7 +72,7 @@ describe('the native stack, infrastructure only', () => {
     const version = JSON.parse(await httpOk(`http://127.0.0.1:${stack.ports.toxiproxy}/version`)) as { version: string };
     expect(version.version).toMatch(/^2\./);
     const listen = `127.0.0.1:${stack.ports.proxyWorkerRedis}`;
-    await populateProxies(stack.ports.toxiproxy, [{ name: 'lab-test-redis', listen, upstream: `127.0.0.1:${stack.ports.redis}` }]);
+    await new ToxiproxyClient(stack.ports.toxiproxy).populate([{ name: 'lab-test-redis', listen, upstream: `127.0.0.1:${stack.ports.redis}` }]);
     const redis = new Redis({ host: '127.0.0.1', port: stack.ports.proxyWorkerRedis, lazyConnect: true });
     await redis.connect();
     try {
@@ -85,7 +85,7 @@ describe('the native stack, infrastructure only', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     } finally {
       redis.disconnect();
-      await resetToxics(stack.ports.toxiproxy);
+      await new ToxiproxyClient(stack.ports.toxiproxy).reset();
     }
   });
 
@@ -112,28 +112,30 @@ describe('the native stack, infrastructure only', () => {
     );
   });
 
-  it('Loki is ready, takes a pushed line and finds it again', async () => {
-    await httpOk(`http://127.0.0.1:${stack.ports.loki}/ready`);
+  it('VictoriaLogs is healthy, takes a line over Loki\'s push protocol and finds it again with LogsQL', async () => {
+    const base = `http://127.0.0.1:${stack.ports.victoriaLogs}`;
+    expect(await httpOk(`${base}/health`)).toBe('OK');
     const line = `lab test line ${Date.now()}`;
     const push = { streams: [{ stream: { service: 'lab-test' }, values: [[String(BigInt(Date.now()) * 1_000_000n), line]] }] };
-    const pushed = await httpRequest('POST', `http://127.0.0.1:${stack.ports.loki}/loki/api/v1/push`, push);
+    const pushed = await httpRequest('POST', `${base}/insert/loki/api/v1/push`, push);
     expect(pushed.status).toBe(204);
-    const query = `http://127.0.0.1:${stack.ports.loki}/loki/api/v1/query_range?query=${encodeURIComponent('{service="lab-test"}')}&since=5m&limit=10`;
+    const query = `${base}/select/logsql/query?query=${encodeURIComponent('_stream:{service="lab-test"} _time:5m')}&limit=10`;
     const found = await eventually(
       async () => {
-        const body = JSON.parse(await httpOk(query)) as { data: { result: { values: [string, string][] }[] } };
-        return body.data.result.flatMap((s) => s.values.map((v) => v[1])).find((l) => l === line);
+        // one JSON object a line, one line per log entry
+        const entries = (await httpOk(query)).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { _msg: string; service: string });
+        return entries.find((e) => e._msg === line);
       },
       10_000,
-      'Loki never returned the pushed line',
+      'VictoriaLogs never returned the pushed line',
     );
-    expect(found).toBe(line);
+    expect(found).toMatchObject({ _msg: line, service: 'lab-test' });
   });
 
   it('down stops every process and frees every port of the map', async () => {
     expect(pids.length).toBe(6);
     const report = await stopStack(env);
-    expect(report.stopped.sort()).toEqual(['jaeger', 'loki', 'postgres', 'prometheus', 'redis', 'toxiproxy']);
+    expect(report.stopped.sort()).toEqual(['jaeger', 'postgres', 'prometheus', 'redis', 'toxiproxy', 'victoria-logs']);
     expect(pids.filter(isRunning)).toEqual([]);
     expect(listening(infraPorts(stack.ports))).toEqual([]);
     expect(processesUsing(stack.labDir)).toEqual([]);

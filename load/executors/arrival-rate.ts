@@ -65,7 +65,8 @@ export class ArrivalRateScenario {
           this.arrive(startMs + due);
           due = this.schedule.next();
         }
-        if (due === undefined || startMs + due >= endMs + 1e-6) return resolve();
+        // compared as offsets: at epoch magnitude a microsecond is below a double's resolution
+        if (due === undefined || due > this.config.durationMs + 1e-6) return resolve();
         this.timer = setTimeout(tick, Math.max(0, startMs + due - now()));
       };
       this.timer = setTimeout(tick, Math.max(0, startMs - now()));

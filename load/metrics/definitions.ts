@@ -24,7 +24,7 @@ const builtIn: [string, MetricType, boolean, boolean?][] = [
   ['data_received', 'counter', false],
   ['checks', 'rate', false],
   ['group_duration', 'trend', true],
-  // engine extras (engine-contract.md): the schedule made visible
+  // engine extras (load/README.md): the schedule made visible
   ['iterations_planned', 'counter', false],
   ['iteration_start_lag', 'trend', true],
   // bookkeeping for the per-second file only

@@ -101,7 +101,12 @@ export class RemoteWriteOutput implements SampleSink {
     await this.push();
     if (!this.staleMarkers) return;
     const at = Date.now() + 1;
-    await this.writer.write([...this.series.values()].map((state) => ({ name: state.name, labels: state.labels, timestampMs: at, value: STALE_NAN })))
+    // a histogram series ends with a stale histogram (its sum the stale NaN), a float series with the stale NaN itself
+    await this.writer.write([...this.series.values()].map((state): Series => {
+      const base = { name: state.name, labels: state.labels, timestampMs: at };
+      if (state.histogram === undefined) return { ...base, value: STALE_NAN };
+      return { ...base, histogram: { ...state.histogram.snapshot(), count: 0, zeroCount: 0, sum: STALE_NAN, positiveSpans: [], positiveDeltas: [] } };
+    }))
       .catch((error: Error) => this.report(`WARN stale markers not written: ${error.message}`));
   }
 }

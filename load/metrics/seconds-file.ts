@@ -1,5 +1,5 @@
 /**
- * The per-second NDJSON (engine-contract.md): counts and three HDR histograms (µs) per wall-clock
+ * The per-second NDJSON (format in load/README.md): counts and three HDR histograms (µs) per wall-clock
  * second, bucketed by the second each sample was taken, so any window's percentiles are exact.
  * Seconds are written once they are safely in the past, and the rest at the end.
  */

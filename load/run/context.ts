@@ -37,7 +37,6 @@ export const engine = {
   discardResponseBodies: false,
   /** True while the script's top level runs (the init context). */
   initContext: true,
-  /** Between setup and teardown no sample belongs to an iteration. */
 };
 
 export function currentContext(): CodeContext | undefined {

@@ -1,6 +1,7 @@
 /**
  * The remote-write output against a real Prometheus (Debian's, on the lane's Prometheus port,
- * a data dir of its own): what is pushed is what PromQL reads back.
+ * a data dir of its own): what is pushed is what PromQL reads back. Debian's Prometheus 2.42.0
+ * takes native histograms over remote write once started with --enable-feature=native-histograms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';

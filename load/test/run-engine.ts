@@ -1,5 +1,5 @@
 /** Test fixture: real node:http servers on 127.0.0.1 and the engine's CLI run as a child process on a script written to a temp dir. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import * as hdr from 'hdr-histogram-js';
 
 const CLI = join(import.meta.dirname, '..', 'cli.ts');
 
-export interface TestServer { url: string; close(): Promise<void> }
+export interface TestServer { url: string; /** TCP connections accepted so far. */ connections(): number; close(): Promise<void> }
 
 /** A server answering every request after `delayMs` with the status the path asks for (/status/404) or 200. */
 export async function startServer(delayMs = 0): Promise<TestServer> {
@@ -21,9 +21,12 @@ export async function startServer(delayMs = 0): Promise<TestServer> {
     }, delayMs);
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
+  server.on('connection', () => { connections += 1; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -36,19 +39,19 @@ export interface EngineResult {
   seconds: Record<string, unknown>[];
 }
 
-/** Runs `cli.ts run` on `source`; `onStart` gets the child (to signal it). */
-export async function runEngine(source: string, args: string[] = [], onStart?: (pid: number) => void): Promise<EngineResult> {
+/** Runs `cli.ts run` on `source` with extra environment `env`; `onStart` gets the child (to watch and signal it). */
+export async function runEngine(source: string, args: string[] = [], extra: { onStart?: (child: ChildProcess) => void; env?: Record<string, string> } = {}): Promise<EngineResult> {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-load-'));
   const script = join(dir, 'script.ts');
   writeFileSync(script, source);
   const summaryFile = join(dir, 'summary.json');
   const secondsFile = join(dir, 'seconds.ndjson');
-  const child = spawn(process.execPath, [CLI, 'run', '--summary-export', summaryFile, '--seconds-out', secondsFile, ...args, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--summary-export', summaryFile, '--seconds-out', secondsFile, ...args, script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  onStart?.(child.pid!);
+  extra.onStart?.(child);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
   return {
     code, stderr, stdout,

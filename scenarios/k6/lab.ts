@@ -14,6 +14,8 @@ export const lab = {
   duration: Number(__ENV.FAULTLINE_DURATION ?? 30),
   profile: __ENV.FAULTLINE_PROFILE ?? 'smoke',
   variant: __ENV.FAULTLINE_VARIANT ?? 'default',
+  /** A customer's bearer token for the order routes, signed with the lab's JWT secret (`make token` mints one too). */
+  token: __ENV.FAULTLINE_TOKEN ?? '',
 };
 
 /** A number from the profile's vars (scenario.ts profiles.<p>.vars), or the default. */

@@ -18,9 +18,6 @@ const PRODUCTS = numberVar('PRODUCTS', 10_000);
 const COLD_PCT = numberVar('COLD_PCT', 15);
 const LIST_PCT = numberVar('LIST_PCT', 10);
 const ORDER_PCT = numberVar('ORDER_PCT', 5);
-/** A bearer token for POST /orders (scenario.ts passes one signed with the lab's test secret). */
-const TOKEN = __ENV.TOKEN ?? '';
-
 const ROUTES = ['hot', 'cold', 'list', 'order'] as const;
 
 export const options = openModel(constantArrival({ rate: RATE, preAllocatedVUs: 100, maxVUs: 1000 }), {
@@ -35,7 +32,7 @@ export default async function (): Promise<void> {
   const roll = Math.random() * 100;
   if (roll < ORDER_PCT) {
     const body = JSON.stringify({ items: [{ productId: pick(HOT_KEYS), quantity: 1 }] });
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'idempotency-key': `gate-${__VU}-${__ITER}-${Date.now()}` };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${lab.token}`, 'idempotency-key': `gate-${__VU}-${__ITER}-${Date.now()}` };
     const res = await http.asyncRequest('POST', `${lab.baseUrl}/orders`, body, { headers, tags: { name: 'POST /orders', route: 'order' } });
     check(res, { 'order placed': (r) => r.status === 201 || r.status === 200 });
   } else if (roll < ORDER_PCT + LIST_PCT) {

@@ -7,10 +7,6 @@ import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** The steady mix (load.ts): requests per second and the shares of each kind, in percent. */
 const MIX = { RATE: 50, HOT_KEYS: 20, PRODUCTS: 10_000, COLD_PCT: 15, LIST_PCT: 10, ORDER_PCT: 5 };
-/** An HS256 token for the subject perf-gate, signed with the lab's test secret (LAB_JWT_SECRET), valid until 2036. */
-const TOKEN =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJwZXJmLWdhdGUiLCJpc3MiOiJmYXVsdGxpbmUtbGFiIiwiYXVkIjoiZmF1bHRsaW5lLXNob3AiLCJpYXQiOjE3OTU5MTA0MDAsImV4cCI6MjExMTQ0MzIwMH0.9Us7GwoekJj1sS3ovQ2WTcN5b-rO5pshQGoHZtNq2Ow';
-
 /** A deliberate slowdown of the hot path (GET /products/:id), ms: the catalog's hotPathDelayMs lab switch. */
 const slowed = (ms: number) => ({ description: `the hot path made ${ms} ms slower (catalog hotPathDelayMs lab switch)`, switches: { catalog: { hotPathDelayMs: ms } } });
 
@@ -33,8 +29,8 @@ export default defineScenario({
     'slowed-3ms': slowed(3),
   },
   profiles: {
-    smoke: { duration: 25, warmup: 5, settle: 0, vars: { ...MIX, TOKEN } },
-    full: { duration: 60, warmup: 5, settle: 0, vars: { ...MIX, TOKEN } },
+    smoke: { duration: 25, warmup: 5, settle: 0, vars: MIX },
+    full: { duration: 60, warmup: 5, settle: 0, vars: MIX },
   },
   timeline: [],
   hypotheses: [{ name: 'no failed requests', measure: { k6: 'http_req_failed', stat: 'value' }, expect: { op: '==', value: 0 } }],

@@ -1,34 +1,19 @@
 /**
- * The target app as the lab runs it (contract 2): every service instance with the env that is
- * its whole configuration, in start order, and the Toxiproxy proxies every edge goes through.
- * The stack spawns `node_modules/.bin/node <entry>` with `env`; chaos/ faults the proxies by name.
+ * The target app as it is run (contracts/topology.ts): every service instance with the env that
+ * is its whole configuration, in start order, and the Toxiproxy proxies every edge goes through.
+ * Whoever runs the app hands it the ports; chaos/ faults the proxies by name.
  */
 import { join } from 'node:path';
-import { catalogPort, catalogProxyPort, adminPort, type PortMap } from '../../lab/ports.ts';
-import type { ServiceSpec } from '../../lab/stack/topology.ts';
-import type { ProxyDefinition as ProxySpec } from '../../lab/stack/toxiproxy-api.ts';
-import { LAB_JWT_SECRET } from './platform/auth.ts';
+import { adminPort, catalogPort, catalogProxyPort, MAX_CATALOG_INSTANCES, type AppPorts, type ProxyDefinition, type ServiceSpec, type TopologyOptions } from './contracts/topology.ts';
 
-// The stack's side of contract 2 is the one definition of a spec; this module fills it in.
-export type { ServiceSpec } from '../../lab/stack/topology.ts';
-export type { ProxyDefinition as ProxySpec } from '../../lab/stack/toxiproxy-api.ts';
+export type { ProxyDefinition, ServiceSpec, TopologyOptions } from './contracts/topology.ts';
 
-export interface TopologyOptions {
-  /** Catalog instances (catalog-1..n); default 1. */
-  catalogReplicas?: number;
-  /** Initial runtime switches per service (becomes the SWITCHES env JSON). */
-  appConfig?: Record<string, Record<string, unknown>>;
-  /** Telemetry of every service (TELEMETRY=on|off); default on. */
-  telemetry?: boolean;
-  /** Log level of every service; default info. */
-  logLevel?: string;
-  /**
-   * Share of new traces sampled (parent-based: a sampled caller's trace stays whole); default 0.1.
-   * bench/telemetry.bench.ts measured tracing every request at about a fifth of the CPU per
-   * request, a tenth at a few percent, and a tenth still gives dozens of traces a second.
-   */
-  tracesSampleRatio?: number;
-}
+/**
+ * Share of new traces sampled (parent-based: a sampled caller's trace stays whole).
+ * bench/telemetry.bench.ts measured tracing every request at about a fifth of the CPU per
+ * request, a tenth at a few percent, and a tenth still gives dozens of traces a second.
+ */
+const DEFAULT_TRACES_SAMPLE_RATIO = 0.1;
 
 /** Start order: dependencies first, the gateway last. */
 export const SERVICES = ['pricing', 'catalog', 'orders', 'worker', 'gateway'] as const;
@@ -42,7 +27,7 @@ const postgresUrl = (port: number) => `postgres://${DATABASE}@127.0.0.1:${port}/
 const redisUrl = (port: number) => `redis://127.0.0.1:${port}`;
 
 /** Every faultable edge; catalog edges for instances 1..replicas. */
-export function proxySpecs(ports: PortMap, replicas = 1): ProxySpec[] {
+export function proxySpecs(ports: AppPorts, replicas = 1): ProxyDefinition[] {
   const catalog = Array.from({ length: replicas }, (_, i) => ({
     name: `gateway-catalog-${i + 1}`,
     listen: loopback(catalogProxyPort(ports, i + 1)),
@@ -61,11 +46,11 @@ export function proxySpecs(ports: PortMap, replicas = 1): ProxySpec[] {
 }
 
 /** The catalog URLs the gateway balances over: their Toxiproxy listeners. */
-export function catalogUpstreams(ports: PortMap, replicas: number): string[] {
+export function catalogUpstreams(ports: AppPorts, replicas: number): string[] {
   return Array.from({ length: replicas }, (_, i) => `http://${loopback(catalogProxyPort(ports, i + 1))}`);
 }
 
-function spec(ports: PortMap, options: TopologyOptions, service: ServiceName, instance: string, port: number, env: Record<string, string>): ServiceSpec {
+function spec(ports: AppPorts, options: TopologyOptions, service: ServiceName, instance: string, port: number, env: Record<string, string>): ServiceSpec {
   const switches = options.appConfig?.[service] ?? {};
   return {
     service,
@@ -82,17 +67,19 @@ function spec(ports: PortMap, options: TopologyOptions, service: ServiceName, in
       TELEMETRY: options.telemetry === false ? 'off' : 'on',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlpHttp}`,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: String(options.tracesSampleRatio ?? 0.1),
-      LOKI_URL: `http://127.0.0.1:${ports.loki}`,
+      OTEL_TRACES_SAMPLER_ARG: String(options.tracesSampleRatio ?? DEFAULT_TRACES_SAMPLE_RATIO),
+      // VictoriaLogs' Loki endpoint; _msg_field: pino's `msg` is the message of each entry
+      LOGS_PUSH_URL: `http://127.0.0.1:${ports.victoriaLogs}/insert/loki/api/v1/push?_msg_field=msg`,
       LOG_LEVEL: options.logLevel ?? 'info',
       SWITCHES: JSON.stringify(switches),
+      ...(options.secrets ? { ADMIN_TOKEN: options.secrets.adminToken } : {}),
       ...env,
     },
   };
 }
 
 /** Every instance to run, in start order. */
-export function serviceSpecs(ports: PortMap, options: TopologyOptions = {}): ServiceSpec[] {
+export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): ServiceSpec[] {
   const replicas = Math.max(1, options.catalogReplicas ?? 1);
   const specs: ServiceSpec[] = [spec(ports, options, 'pricing', 'pricing', ports.pricing, {})];
   for (let i = 1; i <= replicas; i++) {
@@ -113,7 +100,8 @@ export function serviceSpecs(ports: PortMap, options: TopologyOptions = {}): Ser
       CATALOG_URLS: catalogUpstreams(ports, replicas).join(','),
       PRICING_URL: `http://${loopback(ports.proxyPricing)}`,
       ORDERS_URL: `http://${loopback(ports.proxyOrders)}`,
-      JWT_SECRET: LAB_JWT_SECRET,
+      CATALOG_UPSTREAM_PORTS: `${catalogProxyPort(ports, 1)}-${catalogProxyPort(ports, MAX_CATALOG_INSTANCES)}`,
+      ...(options.secrets ? { JWT_SECRET: options.secrets.jwtSecret } : {}),
     }),
   );
   return specs;

@@ -7,6 +7,7 @@ import { createApp, type CatalogService } from '../src/services/catalog/app.ts';
 import type { CatalogSwitches } from '../src/services/catalog/switches.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 type Reply = { status: number; cache: string | null; body: Record<string, unknown> };
 
@@ -44,7 +45,7 @@ describe('catalog', () => {
   });
 
   async function setSwitches(admin: string, switches: Partial<CatalogSwitches>): Promise<void> {
-    const response = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(switches) });
+    const response = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify(switches) });
     expect(response.status).toBe(200);
   }
 
@@ -121,6 +122,30 @@ describe('catalog', () => {
     } finally {
       await db.query('UPDATE products SET price_cents = price_cents - 1 WHERE id = $1', [id]);
       await db.end();
+    }
+  });
+
+  it('with protected, a cold reader that joins a refresh which lost its lock gets the product, never a 404', async () => {
+    await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 200, cacheJitter: 0, cacheStaleWindowMs: 60_000, cacheEarlyRefreshBeta: 0, cacheLockWaitMs: 300, dbQueryCostMs: 0 });
+    const id = 150;
+    await redis.del(`product:${id}`, `lock:product:${id}`);
+    expect((await get(catalog.base, `/products/${id}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Another instance holds the refresh lock (and never stores), and every Redis answer takes 200 ms.
+    await redis.set(`lock:product:${id}`, 'another-instance', 'PX', 10_000);
+    await lab.toxiproxy.addToxic('catalog-redis', { name: 'slow-redis', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 200 } });
+    try {
+      const stale = await get(catalog.base, `/products/${id}`);
+      expect(stale.cache).toBe('stale');
+      // The key is evicted while that reader's background refresh waits on Redis: the next reader is cold and joins it.
+      await redis.del(`product:${id}`);
+      const cold = await get(catalog.base, `/products/${id}`);
+      expect(cold.cache).toBe('coalesced');
+      expect(cold.status).toBe(200);
+      expect(cold.body.id).toBe(id);
+    } finally {
+      await lab.toxiproxy.removeToxic('catalog-redis', 'slow-redis');
+      await redis.del(`lock:product:${id}`);
     }
   });
 
@@ -205,9 +230,9 @@ describe('catalog', () => {
       const body = (await response.json()) as { type: string; status: number };
       expect(body.status).toBe(status);
     }
-    const bad = await fetch(`${catalog.admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"cacheStrategy":"sometimes"}' });
+    const bad = await fetch(`${catalog.admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"cacheStrategy":"sometimes"}' });
     expect(bad.status).toBe(422);
-    expect(((await (await fetch(`${catalog.admin}/admin/config`)).json()) as { switches: CatalogSwitches }).switches.cacheStrategy).toBe('protected');
+    expect(((await (await fetch(`${catalog.admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: CatalogSwitches }).switches.cacheStrategy).toBe('protected');
   });
 
   it('is ready when PostgreSQL answers', async () => {

@@ -3,37 +3,75 @@ import pg from 'pg';
 import { migrate, seed } from '../src/db/index.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 
+/**
+ * Migration and seed on databases of their own, created empty for each test: the data lab's own
+ * database is already migrated and seeded, where a migration lock is never contested and a
+ * seed writes nothing.
+ */
 describe('database schema and seed', () => {
   let stores: DataLab;
+  const created: string[] = [];
   beforeAll(async () => {
     stores = await startDataLab();
   });
   afterAll(async () => {
+    if (stores) await withClient(stores.databaseUrl, async (client) => {
+      for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
     await stores?.stop();
   });
 
-  it('migrates once and is a no-op when run again, also concurrently', async () => {
-    await migrate(stores.databaseUrl);
-    const again = await Promise.all([migrate(stores.databaseUrl), migrate(stores.databaseUrl)]);
-    expect(again.map((result) => result.applied)).toEqual([[], []]);
-  });
-
-  it('seeds at least 10,000 deterministic products and seeding again writes nothing', async () => {
-    await seed(stores.databaseUrl, { products: 10_000 });
-    const second = await seed(stores.databaseUrl, { products: 10_000 });
-    expect(second).toEqual({ products: 0, reviews: 0 });
-    const client = new pg.Client({ connectionString: stores.databaseUrl });
+  async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const count = await client.query<{ n: string }>('SELECT count(*) AS n FROM products');
-      expect(Number(count.rows[0]?.n)).toBeGreaterThanOrEqual(10_000);
-      const product = await client.query('SELECT id, sku, price_cents FROM products WHERE id = 42');
-      expect(product.rows[0]).toEqual({ id: 42, sku: 'SKU-0000042', price_cents: 199 + ((42 * 7919) % 49800) });
-      const reviews = await client.query<{ n: string }>('SELECT count(*) AS n FROM reviews WHERE product_id = 42');
-      expect(Number(reviews.rows[0]?.n)).toBe(20);
+      return await use(client);
     } finally {
       await client.end();
     }
+  }
+
+  /** A new, empty database on the lab's PostgreSQL; its URL. */
+  async function emptyDatabase(): Promise<string> {
+    const name = `faultline_test_${process.pid}_${created.length + 1}`;
+    await withClient(stores.databaseUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    created.push(name);
+    const url = new URL(stores.databaseUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  it('six concurrent migrations of an empty database apply each migration exactly once, and again are a no-op', async () => {
+    const url = await emptyDatabase();
+    const results = await Promise.all(Array.from({ length: 6 }, () => migrate(url)));
+    const applying = results.filter((r) => r.applied.length > 0);
+    expect(applying).toHaveLength(1);
+    const recorded = await withClient(url, (client) => client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'));
+    expect(applying[0]!.applied).toEqual(recorded.rows.map((r) => r.version));
+    expect(await migrate(url)).toEqual({ applied: [] });
+  });
+
+  it('seeds at least 10,000 products, the same rows in every database, and seeding again writes nothing', async () => {
+    const [first, second] = [await emptyDatabase(), await emptyDatabase()];
+    const written = [];
+    for (const url of [first, second]) {
+      await migrate(url);
+      written.push(await seed(url, { products: 10_000 }));
+    }
+    expect(written[0]!.products).toBeGreaterThanOrEqual(10_000);
+    expect(written[1]).toEqual(written[0]);
+    expect(await seed(first, { products: 10_000 })).toEqual({ products: 0, reviews: 0 });
+
+    // every column but the insert time, of every row: equal digests mean equal data
+    const digest = (url: string) =>
+      withClient(url, async (client) => {
+        const products = await client.query<{ d: string; n: string }>(`SELECT md5(string_agg(concat_ws('|', id, sku, name, description, category, price_cents), ',' ORDER BY id)) AS d, count(*) AS n FROM products`);
+        const reviews = await client.query<{ d: string }>(`SELECT md5(string_agg(concat_ws('|', id, product_id, rating, body), ',' ORDER BY id)) AS d FROM reviews`);
+        return { products: products.rows[0]!.d, count: Number(products.rows[0]!.n), reviews: reviews.rows[0]!.d };
+      });
+    const [a, b] = [await digest(first), await digest(second)];
+    expect(a.count).toBeGreaterThanOrEqual(10_000);
+    expect(b).toEqual(a);
   });
 
   it('rejects a seed size out of range with a message naming the fix', async () => {

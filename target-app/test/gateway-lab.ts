@@ -8,14 +8,14 @@ import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { resolvePorts, type PortMap } from '../../lab/ports.ts';
 import { startStack, type StackHandle } from '../../lab/stack/index.ts';
 import { testServiceConfig, type ServiceConfig } from '../src/platform/config.ts';
-import { LAB_JWT_SECRET } from '../src/platform/auth.ts';
 import type { Service, SwitchSchema } from '../src/platform/index.ts';
 import { createApp as createCatalog, type CatalogConfig } from '../src/services/catalog/app.ts';
 import { createApp as createGateway } from '../src/services/gateway/app.ts';
-import type { GatewaySwitches } from '../src/services/gateway/config.ts';
+import { loadConfig as loadGatewayConfig, type GatewaySwitches } from '../src/services/gateway/config.ts';
 import { createApp as createPricing } from '../src/services/pricing/app.ts';
 import { catalogUpstreams, proxySpecs, serviceSpecs } from '../src/topology.ts';
 import { migrate, seed } from '../src/db/index.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 export interface GatewayLab {
   ports: PortMap;
@@ -32,6 +32,10 @@ export interface GatewayLab {
 function configOf(ports: PortMap, instance: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   const spec = serviceSpecs(ports, { catalogReplicas: 2 }).find((s) => s.instance === instance)!;
   return testServiceConfig(spec.service, { instance, port: spec.port, adminPort: spec.adminPort, ...overrides });
+}
+
+function gatewaySpecEnv(ports: PortMap): Record<string, string> {
+  return serviceSpecs(ports, { catalogReplicas: 2 }).find((s) => s.service === 'gateway')!.env;
 }
 
 export async function startGatewayLab(options: { catalogReplicas?: number; gatewaySwitches?: Partial<GatewaySwitches>; env?: NodeJS.ProcessEnv } = {}): Promise<GatewayLab> {
@@ -68,9 +72,11 @@ export async function startGatewayLab(options: { catalogReplicas?: number; gatew
     const gateway = createGateway({
       service: configOf(ports, 'gateway', { switches: options.gatewaySwitches ?? {} }),
       catalogUrls: catalogUpstreams(ports, replicas),
+      // the upstream ports the topology hands the gateway, read the way the gateway reads them
+      catalogUpstreamPorts: loadGatewayConfig({ ...gatewaySpecEnv(ports), JWT_SECRET: stack.secrets.jwtSecret }).catalogUpstreamPorts,
       pricingUrl: `http://127.0.0.1:${ports.proxyPricing}`,
       ordersUrl: `http://127.0.0.1:${ports.proxyOrders}`,
-      jwtSecret: LAB_JWT_SECRET,
+      jwtSecret: stack.secrets.jwtSecret,
     }) as unknown as Service<SwitchSchema>;
     services.push(gateway);
     await gateway.listen();
@@ -98,15 +104,27 @@ export async function startGatewayLab(options: { catalogReplicas?: number; gatew
 export async function patchSwitches(service: Service<SwitchSchema>, switches: Record<string, unknown>): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${service.adminPort}/admin/config`, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
+    headers: adminHeaders,
     body: JSON.stringify(switches),
   });
   if (!res.ok) throw new Error(`PATCH /admin/config answered ${res.status}: ${await res.text()}`);
 }
 
-/** The value of one series in a service's /metrics (text format), 0 when absent. */
+/**
+ * The value of one series in a service's /metrics (text format). A series that is not there
+ * throws: a missing series must not read as a zero that a `toBe(0)` would accept.
+ */
 export async function metricValue(url: string, series: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  if (!line) throw new Error(`${url}/metrics has no series ${series}`);
+  return Number(line.slice(series.length + 1));
+}
+
+/**
+ * A counter's value for a before/after difference: a label set not yet counted has no series,
+ * which is 0. Only for differences asserted to grow, which a missing series cannot fake.
+ */
+export async function counterValue(url: string, series: string): Promise<number> {
+  return await metricValue(url, series).catch(() => 0);
 }

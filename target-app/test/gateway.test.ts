@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LAB_JWT_SECRET, mintToken } from '../src/platform/auth.ts';
+import { mintToken } from '../src/contracts/customer-token.ts';
+import { catalogProxyPort, MAX_CATALOG_INSTANCES } from '../src/contracts/topology.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../src/platform/problem.ts';
-import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { counterValue, metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 /** Gateway edge behaviour against real pricing through a real Toxiproxy (no catalog needed). */
 describe('gateway: input, auth, breaker, shedding, deadlines', () => {
@@ -30,7 +32,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     await expectProblem(await fetch(`${lab.url}/products/0/price`), 400, 'invalid-parameter');
     await expectProblem(await fetch(`${lab.url}/products?size=1000`), 400, 'invalid-parameter');
     await expectProblem(await fetch(`${lab.url}/no/such/route`), 404, 'route-not-found');
-    const token = await mintToken({ secret: LAB_JWT_SECRET, subject: 'alice' });
+    const token = await mintToken({ secret: lab.stack.secrets.jwtSecret, subject: 'alice' });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers: auth, body: '{"productId":' }), 400, 'malformed-body');
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers: auth, body: '[1,2]' }), 422, 'invalid-body');
@@ -41,7 +43,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     const body = JSON.stringify({ productId: 1, quantity: 1 });
     const headers = { 'content-type': 'application/json' };
     await expectProblem(await fetch(`${lab.url}/orders`, { method: 'POST', headers, body }), 401, 'unauthorized');
-    const expired = await mintToken({ secret: LAB_JWT_SECRET, subject: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 });
+    const expired = await mintToken({ secret: lab.stack.secrets.jwtSecret, subject: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 });
     const res = await fetch(`${lab.url}/orders/abc`, { headers: { authorization: `Bearer ${expired}` } });
     expect(res.headers.get('www-authenticate')).toContain('invalid_token');
     await expectProblem(res, 401, 'unauthorized');
@@ -97,7 +99,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
   it('sheds load beyond the concurrency limit with 503 and Retry-After', async () => {
     await patchSwitches(lab.gateway, { breaker: 'off', pricingTimeoutMs: 2_000, shedding: 'on', shedConcurrency: 2, shedQueueTimeoutMs: 50, shedMaxQueue: 4 });
     await patchSwitches(lab.pricing, { addedLatencyMs: 300 });
-    const shedBefore = await metricValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await metricValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
+    const shedBefore = await counterValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await counterValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => fetch(`${lab.url}/products/${i + 1}/price`)));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(2);
@@ -107,7 +109,7 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
       expect(res.headers.get('retry-after')).toBe('1');
       expect(res.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
     }
-    const shedAfter = await metricValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await metricValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
+    const shedAfter = await counterValue(lab.url, 'shed_requests_total{reason="queue_timeout"}') + (await counterValue(lab.url, 'shed_requests_total{reason="queue_full"}'));
     expect(shedAfter - shedBefore).toBe(10);
     // unbounded again: every request waits its turn
     await patchSwitches(lab.gateway, { shedding: 'off' });
@@ -126,14 +128,24 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
     expect(seen).toMatchObject({ status: 504 });
   });
 
-  it('retries a failing pricing with backoff, within the retry budget', async () => {
-    await patchSwitches(lab.gateway, { breaker: 'off', retries: 'backoff', retryMaxAttempts: 3, retryBaseDelayMs: 5, pricingTimeoutMs: 500 });
+  it('retries a failing pricing with backoff, and no more than the retry budget allows', async () => {
+    // ratio 0 leaves only the budget's floor: 5 retries a second over its 10 s window
+    const FLOOR = 5 * 10;
+    await patchSwitches(lab.gateway, { breaker: 'off', retries: 'backoff', retryMaxAttempts: 3, retryBaseDelayMs: 5, retryBudgetRatio: 0, pricingTimeoutMs: 500 });
     await patchSwitches(lab.pricing, { errorRate: 1 });
-    const before = await metricValue(lab.url, 'retries_total{server_address="pricing"}');
-    const res = await fetch(`${lab.url}/products/5/price`);
-    expect(res.status).toBe(502);
-    expect((await metricValue(lab.url, 'retries_total{server_address="pricing"}')) - before).toBe(2);
-    await patchSwitches(lab.gateway, { retries: 'none' });
+    try {
+      const retries = () => counterValue(lab.url, 'retries_total{server_address="pricing"}');
+      const denied = () => counterValue(lab.url, 'retries_denied_total{server_address="pricing",reason="budget"}');
+      const before = { retries: await retries(), denied: await denied() };
+      expect((await fetch(`${lab.url}/products/5/price`)).status).toBe(502);
+      expect((await retries()) - before.retries).toBe(2);
+      // 40 more failing requests want 80 retries: the budget lets through at most its floor
+      for (let i = 0; i < 40; i++) expect((await fetch(`${lab.url}/products/5/price`)).status).toBe(502);
+      expect((await retries()) - before.retries).toBeLessThanOrEqual(FLOOR);
+      expect((await denied()) - before.denied).toBeGreaterThanOrEqual(1);
+    } finally {
+      await patchSwitches(lab.gateway, { retries: 'none', retryBudgetRatio: 0.2 });
+    }
   });
 
   it('rate-limits a client beyond its requests per second with 429 and Retry-After', async () => {
@@ -150,15 +162,40 @@ describe('gateway: input, auth, breaker, shedding, deadlines', () => {
   });
 
   it('validates admin changes and never exposes admin on the public port', async () => {
-    const bad = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retries: 'sometimes' }) });
+    const bad = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ retries: 'sometimes' }) });
     expect(bad.status).toBe(422);
-    const unknown = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nosuch: 1 }) });
+    const unknown = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ nosuch: 1 }) });
     expect(unknown.status).toBe(422);
-    const config = (await (await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`)).json()) as { switches: Record<string, unknown> };
+    const config = (await (await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/config`, { headers: adminHeaders })).json()) as { switches: Record<string, unknown> };
     expect(config.switches.retries).toBe('none');
-    expect((await fetch(`${lab.url}/admin/config`)).status).toBe(404);
-    const put = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls: ['http://127.0.0.1:1'] }) });
-    expect(await put.json()).toEqual({ urls: ['http://127.0.0.1:1'] });
+    expect((await fetch(`${lab.url}/admin/config`, { headers: adminHeaders })).status).toBe(404);
+    const second = `http://127.0.0.1:${catalogProxyPort(lab.ports, 2)}`;
+    const put = await fetch(`http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [second] }) });
+    expect(await put.json()).toEqual({ urls: [second] });
     expect(await metricValue(lab.url, 'catalog_replicas')).toBe(1);
+  });
+
+  it('refuses every admin call without the admin token (401 problem+json)', async () => {
+    const admin = `http://127.0.0.1:${lab.gateway.adminPort}`;
+    const patch = { method: 'PATCH', body: JSON.stringify({ retries: 'naive' }) };
+    await expectProblem(await fetch(`${admin}/admin/config`), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/config`, { ...patch, headers: { 'content-type': 'application/json' } }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/config`, { ...patch, headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-lab-token' } }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${admin}/admin/upstreams/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls: ['http://127.0.0.1:9'] }) }), 401, 'unauthorized');
+    const config = (await (await fetch(`${admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: Record<string, unknown> };
+    expect(config.switches.retries).toBe('none');
+  });
+
+  it('accepts catalog upstreams only on loopback and on the lab catalog upstream ports', async () => {
+    const admin = `http://127.0.0.1:${lab.gateway.adminPort}/admin/upstreams/catalog`;
+    const before = (await (await fetch(admin, { headers: adminHeaders })).json()) as { urls: string[] };
+    const last = catalogProxyPort(lab.ports, MAX_CATALOG_INSTANCES);
+    for (const url of ['http://10.0.0.1:8080', 'http://example.com', `http://127.0.0.1:${last + 1}`, `http://127.0.0.1:${lab.ports.postgres}`, `https://127.0.0.1:${last}`, 'file:///etc/passwd']) {
+      await expectProblem(await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [url] }) }), 422, 'invalid-body');
+    }
+    expect(await (await fetch(admin, { headers: adminHeaders })).json()).toEqual(before);
+    const ok = await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify({ urls: [`http://127.0.0.1:${last}`] }) });
+    expect(ok.status).toBe(200);
+    await fetch(admin, { method: 'PUT', headers: adminHeaders, body: JSON.stringify(before) });
   });
 });

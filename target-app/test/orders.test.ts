@@ -4,9 +4,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type OrdersService } from '../src/services/orders/app.ts';
-import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/services/orders/events.ts';
+import { createApp as createWorker } from '../src/services/worker/app.ts';
+import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/contracts/order-stream.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
 
 type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
 
@@ -87,13 +89,54 @@ describe('orders', () => {
     expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(reused.body.type).toBe('urn:faultline:problem:idempotency-key-reused');
     expect(await allRows()).toBe(before);
-    const byOtherCustomer = await post(order, { 'idempotency-key': key, 'x-customer-id': 'mallory' });
-    expect(byOtherCustomer.status).toBe(409);
-    expect(await allRows()).toBe(before);
+  });
+
+  it('idempotency keys are scoped per customer: another customer with the same key gets an order of their own', async () => {
+    const key = randomUUID();
+    const alice = await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    const bob = await post({ items: [{ productId: 9, quantity: 1 }] }, { 'idempotency-key': key, 'x-customer-id': 'bob' });
+    expect([alice.status, bob.status]).toEqual([201, 201]);
+    expect(bob.body.id).not.toBe(alice.body.id);
+    expect(bob.body.customerId).toBe('bob');
+    expect(bob.headers.get('idempotent-replayed')).toBeNull();
+    expect(await rowsWithKey(key)).toBe(2);
+    const aliceAgain = await post(order, { 'idempotency-key': key, 'x-customer-id': 'alice' });
+    expect(aliceAgain.body.id).toBe(alice.body.id);
+    expect(aliceAgain.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('sheds before the body is parsed: over capacity, even a malformed body gets 503 with Retry-After', async () => {
+    const patch = (switches: Record<string, unknown>) => fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify(switches) });
+    expect((await patch({ shedding: 'on', shedConcurrency: 1, shedMaxQueue: 0 })).status).toBe(200);
+    await lab.toxiproxy.addToxic('orders-postgres', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300 } });
+    try {
+      const busy = post(order);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const refused = await post('{"items": [');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body.type).toBe('urn:faultline:problem:overloaded');
+      expect((await busy).status).toBe(201);
+      expect(await scrapeSum(base, 'shed_requests_total', { reason: 'queue_full' })).toBe(1);
+    } finally {
+      await lab.toxiproxy.removeToxic('orders-postgres', 'slow');
+      await patch({ shedding: 'off' });
+    }
+  });
+
+  it('a write whose deadline passes answers 504 and counts where it ran out', async () => {
+    await lab.toxiproxy.addToxic('orders-postgres', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1_000 } });
+    try {
+      const late = await post(order, { 'x-request-timeout-ms': '300', 'idempotency-key': randomUUID() });
+      expect(late.status).toBe(504);
+      expect(await scrapeSum(base, 'request_deadline_exceeded_total')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await lab.toxiproxy.removeToxic('orders-postgres', 'slow');
+    }
   });
 
   it('with idempotency switched off, every retry writes a new order', async () => {
-    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":false}' });
+    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":false}' });
     expect(patch.status).toBe(200);
     try {
       const key = randomUUID();
@@ -102,7 +145,7 @@ describe('orders', () => {
       expect(new Set(replies.map((r) => r.body.id)).size).toBe(3);
       expect(await allRows()).toBe(before + 3);
     } finally {
-      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"idempotency":true}' });
+      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"idempotency":true}' });
     }
   });
 
@@ -138,7 +181,7 @@ describe('orders', () => {
     expect(marked.rowCount).toBe(1);
   });
 
-  it('GET /orders/:id answers the order, confirmed once the worker recorded it', async () => {
+  it('GET /orders/:id answers the order, confirmed once a real worker consumed its event', async () => {
     const created = await post(order);
     const id = created.body.id as string;
     const location = created.headers.get('location');
@@ -146,9 +189,25 @@ describe('orders', () => {
     const fetched = await fetch(`${base}${location}`);
     expect(fetched.status).toBe(200);
     expect(await fetched.json()).toEqual(created.body);
+    expect(created.body.status).not.toBe('confirmed');
     expect((await fetch(`${base}/orders/${id}`, { headers: { 'x-customer-id': 'mallory' } })).status).toBe(404);
-    await redis.hset(orderConfirmationKey(id), 'confirmedAt', '2026-01-01T00:00:00.000Z', 'consumer', 'test');
-    expect(await (await fetch(`${base}/orders/${id}`)).json()).toMatchObject({ id, status: 'confirmed' });
+
+    // the worker reads the stream orders published to, through its own proxy, as in the lab
+    const worker = createWorker({
+      service: testServiceConfig('worker', { instance: 'worker-orders-test' }),
+      redisUrl: lab.edges.worker.redisUrl,
+      consumerGroup: `orders-test-${process.pid}`,
+      blockMs: 200,
+      claimIntervalMs: 100,
+      redisCommandTimeoutMs: 1_000,
+    });
+    await worker.listen();
+    try {
+      await expect.poll(async () => ((await (await fetch(`${base}/orders/${id}`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('confirmed');
+      expect(await redis.hget(orderConfirmationKey(id), 'consumer')).toBe('worker-orders-test');
+    } finally {
+      await worker.shutdown();
+    }
   });
 
   it('answers bad input with the right status and problem+json, and writes nothing', async () => {

@@ -35,8 +35,8 @@ describe('service process lifecycle', () => {
   });
 
   it('on SIGTERM drains the request in flight, refuses new ones, then exits 0', async () => {
-    // no collector and no Loki listen here: the flush at exit must still be bounded
-    const { LOKI_URL: _loki, ...rest } = pricingSpec.env;
+    // no collector and no log store listen here: the flush at exit must still be bounded
+    const { LOGS_PUSH_URL: _logs, ...rest } = pricingSpec.env;
     const env = { ...rest, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', LOG_LEVEL: 'info', SWITCHES: JSON.stringify({ addedLatencyMs: 700 }) };
     const { child, output } = startPricing(env);
     running = child;

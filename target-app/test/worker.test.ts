@@ -3,11 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp as createOrders, type OrdersService } from '../src/services/orders/app.ts';
-import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/services/orders/events.ts';
+import { encodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, orderConfirmationKey, type OrderCreatedEvent } from '../src/contracts/order-stream.ts';
 import { createApp, type WorkerService } from '../src/services/worker/app.ts';
 import { PRODUCT_SALES_KEY } from '../src/services/worker/confirmations.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
+import { adminHeaders } from './admin-calls.ts';
+import { fieldMap } from '../src/platform/stream-fields.ts';
 
 const GROUP = 'worker';
 
@@ -57,18 +59,34 @@ describe('worker', () => {
     await expect.poll(() => scrapeSum(base, 'stream_lag_messages', { stream: ORDER_STREAM, group: GROUP }), { timeout: 5_000 }).toBe(0);
   });
 
-  it('dead-letters a poison message after the retry cap, with its fields and the reason', async () => {
+  it('dead-letters a poison message at its first delivery, with its fields and the reason, never retrying it', async () => {
+    const redeliveriesBefore = await scrapeSum(base, 'stream_redeliveries_total', { stream: ORDER_STREAM });
     const poisonId = (await redis.xadd(ORDER_STREAM, '*', 'type', 'order.created', 'data', '{not json'))!;
     await expect.poll(async () => (await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+')).length, { timeout: 10_000 }).toBe(1);
     const [deadEntry] = await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+');
-    const fields = deadEntry![1];
-    const dead: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) dead[fields[i]!] = fields[i + 1]!;
-    expect(dead).toMatchObject({ sourceStream: ORDER_STREAM, sourceId: poisonId, deliveries: '3', data: '{not json' });
+    const dead = Object.fromEntries(fieldMap(deadEntry![1]));
+    expect(dead).toMatchObject({ sourceStream: ORDER_STREAM, sourceId: poisonId, deliveries: '1', data: '{not json' });
     expect(dead.error).toMatch(/not JSON/);
     expect(await scrapeSum(base, 'dead_letters_total', { stream: ORDER_STREAM })).toBe(1);
-    expect(await scrapeSum(base, 'stream_messages_handled_total', { outcome: 'failed' })).toBe(3);
+    expect(await scrapeSum(base, 'stream_messages_handled_total', { outcome: 'failed' })).toBe(1);
+    expect(await scrapeSum(base, 'stream_redeliveries_total', { stream: ORDER_STREAM })).toBe(redeliveriesBefore);
     expect(await pendingCount()).toBe(0);
+  });
+
+  it('retries an entry that failed for a transient reason up to the cap before dead-lettering it', async () => {
+    await redis.del(ORDER_DEAD_LETTER_STREAM);
+    // A well-formed event whose processing fails every time: its confirmation key holds a string, so HSETNX errors.
+    const event = orderEvent([{ productId: 5004, quantity: 1, priceCents: 10 }]);
+    await redis.set(orderConfirmationKey(event.orderId), 'not a hash');
+    try {
+      await redis.xadd(ORDER_STREAM, '*', ...encodeOrderEvent(event));
+      await expect.poll(async () => (await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+')).length, { timeout: 10_000 }).toBe(1);
+      const [deadEntry] = await redis.xrange(ORDER_DEAD_LETTER_STREAM, '-', '+');
+      const fields = deadEntry![1];
+      expect(fields[fields.indexOf('deliveries') + 1]).toBe('3');
+    } finally {
+      await redis.del(orderConfirmationKey(event.orderId));
+    }
   });
 
   it('claims and processes an event that a dead consumer left pending', async () => {
@@ -130,9 +148,9 @@ describe('worker', () => {
   it('is ready while Redis answers and exposes its admin switches', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const admin = `http://127.0.0.1:${worker.adminPort}`;
-    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"maxDeliveries":0}' });
+    const bad = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: '{"maxDeliveries":0}' });
     expect(bad.status).toBe(422);
-    const config = (await (await fetch(`${admin}/admin/config`)).json()) as { switches: { maxDeliveries: number } };
+    const config = (await (await fetch(`${admin}/admin/config`, { headers: adminHeaders })).json()) as { switches: { maxDeliveries: number } };
     expect(config.switches.maxDeliveries).toBe(3);
   });
 });

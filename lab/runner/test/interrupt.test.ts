@@ -2,7 +2,6 @@
  * Ctrl-C in the middle of a fault: every fault is reverted (no toxic left, the frozen instance
  * resumed), and nothing is left running. With --keep the stack stays up to be inspected.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { attachStack, stopStack } from '../../stack/index.ts';
 import { ToxiproxyClient } from '../../../chaos/toxiproxy.ts';
 import { baseScenario, runCommand, scenarioFolder } from './fixtures.ts';
 import { leftovers } from './leftovers.ts';
+import { procState } from '../../proc-stat.ts';
 
 const faulty = {
   ...baseScenario(),
@@ -24,8 +24,8 @@ const faulty = {
 const dir = scenarioFolder({ faulty: { scenario: faulty } });
 const env = { ...process.env, FAULTLINE_SCENARIOS_DIR: dir, FAULTLINE_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'faultline-results-')) };
 
-function processState(pid: number): string {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+function processState(pid: number): string | undefined {
+  return procState(pid);
 }
 
 afterAll(async () => {

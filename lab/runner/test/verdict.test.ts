@@ -15,7 +15,7 @@ interface Over {
   lagP99?: number;
   visible?: boolean | null;
   noEffect?: string | null;
-  thresholds?: { metric: string; expression: string; ok: boolean }[];
+  thresholds?: { metric: string; expression: string; ok: boolean; observed: number | null; bound: number | null }[];
   services?: VariantSummary['services'];
 }
 
@@ -90,7 +90,7 @@ describe('the checks behind inconclusive', () => {
     expect(faultChecks(variant({}))).toMatchObject([{ check: 'fault-unverified', ok: true, detail: expect.stringContaining(NOT_VERIFIED) }]);
   });
   it('a failed threshold of the load script is a failed hypothesis, not ignored', () => {
-    const results = thresholdHypotheses(variant({ thresholds: [{ metric: 'http_req_failed', expression: 'rate<0.01', ok: false }, { metric: 'checks', expression: 'rate>0.99', ok: true }] }));
+    const results = thresholdHypotheses(variant({ thresholds: [{ metric: 'http_req_failed', expression: 'rate<0.01', ok: false, observed: 0.02, bound: 0.01 }, { metric: 'checks', expression: 'rate>0.99', ok: true, observed: 1, bound: 0.99 }] }));
     expect(results.map((r) => [r.name, r.outcome])).toEqual([['threshold http_req_failed: rate<0.01', 'failed'], ['threshold checks: rate>0.99', 'held']]);
     expect(decideVerdict([ok], results)).toMatchObject({ verdict: 'failed', exitCode: 1 });
   });

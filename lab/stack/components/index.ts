@@ -8,9 +8,9 @@ import { redis } from './redis.ts';
 import { toxiproxy } from './toxiproxy.ts';
 import { prometheus } from './prometheus.ts';
 import { jaeger } from './jaeger.ts';
-import { loki } from './loki.ts';
+import { victoriaLogs } from './victoria-logs.ts';
 
-export const COMPONENTS: readonly Component[] = [postgres, redis, toxiproxy, prometheus, jaeger, loki];
+export const COMPONENTS: readonly Component[] = [postgres, redis, toxiproxy, prometheus, jaeger, victoriaLogs];
 
 export function componentNamed(name: string): Component | undefined {
   return COMPONENTS.find((c) => c.name === name);

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { LabError } from '../../errors.ts';
+import { LabError } from '../../../errors/lab-error.ts';
 import { claim, type Component, type Launch } from '../component.ts';
 import { postgresBinary, type StackContext } from '../context.ts';
 

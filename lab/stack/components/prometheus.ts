@@ -17,6 +17,7 @@ export const prometheus: Component = {
   port: (ports) => ports.prometheus,
   metricsPort: (ports) => ports.prometheus,
   claims: (ports) => [claim(ports.prometheus, 'prometheus')],
+  ui: (ports) => `http://127.0.0.1:${ports.prometheus}/graph`,
   binaries: (ctx) => [systemBinary(ctx, 'prometheus', 'prometheus')],
 
   async prepare(ctx) {

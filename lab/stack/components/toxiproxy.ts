@@ -1,7 +1,7 @@
 /** Toxiproxy: every faultable edge of the app goes through one of its proxies. */
 import { claim, type Component } from '../component.ts';
 import { toolBinary } from '../context.ts';
-import { toxiproxyVersion } from '../toxiproxy-api.ts';
+import { ToxiproxyClient } from '../../../chaos/toxiproxy.ts';
 
 export const toxiproxy: Component = {
   name: 'toxiproxy',
@@ -20,8 +20,8 @@ export const toxiproxy: Component = {
   },
 
   async probe(ctx) {
-    await toxiproxyVersion(ctx.ports.toxiproxy);
+    await new ToxiproxyClient(ctx.ports.toxiproxy).version();
   },
 
-  version: (ctx) => toxiproxyVersion(ctx.ports.toxiproxy),
+  version: (ctx) => new ToxiproxyClient(ctx.ports.toxiproxy).version(),
 };

@@ -48,6 +48,14 @@ const migrations: readonly { version: number; name: string; sql: string }[] = [
       CREATE INDEX orders_unpublished_idx ON orders (created_at) WHERE event_published_at IS NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'idempotency keys scoped per customer',
+    sql: `
+      ALTER TABLE orders DROP CONSTRAINT orders_idempotency_key_key;
+      ALTER TABLE orders ADD CONSTRAINT orders_customer_idempotency_key UNIQUE (customer_id, idempotency_key);
+    `,
+  },
 ];
 
 /** Any fixed number: it names the lock that serialises concurrent migrate() calls. */

@@ -2,6 +2,7 @@
  * Service configuration: read ONLY from the environment, parsed once at start with zod.
  * Every service extends `serviceEnvSchema` with its own fields and calls `parseEnv`.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -48,7 +49,7 @@ export const samplerNames = [
 
 /** What every service reads from its environment. */
 export const serviceEnvSchema = z.object({
-  /** Service name (gateway, catalog, ...): the `service` label in Loki and `service.name` in traces. */
+  /** Service name (gateway, catalog, ...): the `service` label of shipped logs and `service.name` in traces. */
   SERVICE_NAME: z.string().min(1),
   /** Instance name (catalog-1, ...); defaults to the service name. */
   SERVICE_INSTANCE: z.string().min(1).optional(),
@@ -56,6 +57,8 @@ export const serviceEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Admin port (loopback only); 0 picks a free one. */
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Bearer token every admin call must carry (the lab generates one per lab); unset = every admin call is refused. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
   /** Bind address: loopback only, always. */
   HOST: z.literal('127.0.0.1').default('127.0.0.1'),
   /** Telemetry master switch: off disables tracing and the RED metrics middleware (benchmark baseline). */
@@ -65,8 +68,12 @@ export const serviceEnvSchema = z.object({
   OTEL_TRACES_SAMPLER: z.enum(samplerNames).default('parentbased_always_on'),
   /** Ratio for the traceidratio samplers, 0..1. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
-  /** Loki base URL, e.g. http://127.0.0.1:3100; unset = logs only to stdout. */
-  LOKI_URL: envOptionalUrl(),
+  /**
+   * Full URL of a Loki push endpoint the logs are shipped to, e.g. VictoriaLogs'
+   * http://127.0.0.1:9428/insert/loki/api/v1/push?_msg_field=msg or a Loki's
+   * http://127.0.0.1:3100/loki/api/v1/push; unset = logs only to stdout.
+   */
+  LOGS_PUSH_URL: envOptionalUrl(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted JSON body. */
   BODY_LIMIT_BYTES: envInt(16 * 1024, 1),
@@ -86,12 +93,15 @@ export interface ServiceConfig {
   instance: string;
   port: number;
   adminPort: number;
+  /** The admin API's bearer token; undefined refuses every admin call. */
+  adminToken: string | undefined;
   host: '127.0.0.1';
   telemetry: boolean;
   otlpEndpoint: string | undefined;
   sampler: (typeof samplerNames)[number];
   samplerRatio: number;
-  lokiUrl: string | undefined;
+  /** Loki push endpoint for the logs (LOGS_PUSH_URL); undefined = stdout only. */
+  logsPushUrl: string | undefined;
   logLevel: ServiceEnv['LOG_LEVEL'];
   bodyLimitBytes: number;
   defaultDeadlineMs: number;
@@ -106,12 +116,13 @@ export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
     instance: env.SERVICE_INSTANCE ?? env.SERVICE_NAME,
     port: env.PORT,
     adminPort: env.ADMIN_PORT,
+    adminToken: env.ADMIN_TOKEN,
     host: env.HOST,
     telemetry: env.TELEMETRY,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampler: env.OTEL_TRACES_SAMPLER,
     samplerRatio: env.OTEL_TRACES_SAMPLER_ARG,
-    lokiUrl: env.LOKI_URL,
+    logsPushUrl: env.LOGS_PUSH_URL,
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     defaultDeadlineMs: env.DEFAULT_DEADLINE_MS,
@@ -121,8 +132,11 @@ export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
 }
 
 /** A service config for tests: defaults everywhere, no exporters, free ports. */
+/** The admin token of services built with testServiceConfig: random per process, never a constant. */
+export const TEST_ADMIN_TOKEN = randomBytes(24).toString('base64url');
+
 export function testServiceConfig(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { ...serviceConfigFromEnv(parseEnv(serviceEnvSchema, { SERVICE_NAME: name, LOG_LEVEL: 'warn' })), ...overrides };
+  return { ...serviceConfigFromEnv(parseEnv(serviceEnvSchema, { SERVICE_NAME: name, LOG_LEVEL: 'warn', ADMIN_TOKEN: TEST_ADMIN_TOKEN })), ...overrides };
 }
 
 /** Parse env with a schema; one error listing every bad variable and what it expected. */

@@ -2,7 +2,8 @@
  * Outbound HTTP to a peer service (catalog, pricing, orders) over undici with keep-alive:
  * a CLIENT span with W3C context injected, http_client_request_duration_seconds with
  * server_address = the peer, and the caller's deadline passed on (x-request-timeout-ms)
- * and enforced locally (the call is aborted when it passes).
+ * and enforced locally (the call is aborted when it passes, counted in
+ * request_deadline_exceeded_total{stage="http_client"}).
  */
 import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
@@ -10,6 +11,7 @@ import { Agent, errors as undiciErrors } from 'undici';
 import { DEADLINE_HEADER } from './http-server.ts';
 import { observe, type ServiceMetrics } from './metrics.ts';
 import { recordFailure, tracer } from './tracing.ts';
+import { resilienceMetrics } from './resilience/resilience-metrics.ts';
 
 export interface HttpClientOptions {
   /** The peer's service name: the server_address label and span attribute. */
@@ -116,6 +118,7 @@ export class HttpClient {
       return { status, headers: response.headers, body: parsed };
     } catch (error) {
       errorType = error instanceof UpstreamError ? error.errorType : 'other';
+      if (errorType === 'deadline') resilienceMetrics(this.metrics).deadlineExceeded.inc({ stage: 'http_client' });
       if (span) recordFailure(span, error);
       throw error;
     } finally {

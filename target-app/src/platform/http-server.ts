@@ -1,7 +1,8 @@
 /**
  * Server-side HTTP edge: one span and one histogram observation per request (trace context
  * extracted from W3C headers, exemplar = the request's trace), and the request deadline read
- * from the caller (x-request-timeout-ms, a gRPC-style relative timeout) or the default.
+ * from the caller (x-request-timeout-ms, a gRPC-style relative timeout) or the default, then
+ * bound as the deadline of everything the request's handlers start (resilience/deadline.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
@@ -9,6 +10,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ProblemError } from './problem.ts';
 import { observe, type ServiceMetrics } from './metrics.ts';
 import { tracer } from './tracing.ts';
+import { deadlineExceeded, runWithDeadline, type DeadlineStage } from './resilience/deadline.ts';
+import { resilienceMetrics } from './resilience/resilience-metrics.ts';
 
 /** Header carrying the time the caller still allows, in milliseconds. */
 export const DEADLINE_HEADER = 'x-request-timeout-ms';
@@ -63,8 +66,9 @@ export function remainingMs(res: Response): number {
   return requestDeadline(res) - Date.now();
 }
 
-/** Sets res.locals.deadline from the caller's header, never later than the default. */
-export function deadlineMiddleware(defaultMs: number): RequestHandler {
+/** Sets res.locals.deadline from the caller's header, never later than the default; a caller with no time left is counted (stage arrival). */
+export function deadlineMiddleware(defaultMs: number, metrics: ServiceMetrics): RequestHandler {
+  const counter = resilienceMetrics(metrics).deadlineExceeded;
   return (req, res, next) => {
     const raw = req.headers[DEADLINE_HEADER];
     let budget = defaultMs;
@@ -75,6 +79,7 @@ export function deadlineMiddleware(defaultMs: number): RequestHandler {
         return;
       }
       if (asked <= 0) {
+        counter.inc({ stage: 'arrival' });
         next(new ProblemError('deadline-exceeded', 'the caller gave no time left'));
         return;
       }
@@ -82,5 +87,22 @@ export function deadlineMiddleware(defaultMs: number): RequestHandler {
     }
     res.locals.deadline = Date.now() + budget;
     next();
+  };
+}
+
+/**
+ * Runs the rest of the request inside its deadline scope. It comes after the body parser: the
+ * parser resumes handlers from the socket's events, outside any scope entered before it.
+ */
+export function deadlineScopeMiddleware(metrics: ServiceMetrics): RequestHandler {
+  const counter = resilienceMetrics(metrics).deadlineExceeded;
+  const exceeded = (stage: DeadlineStage) => counter.inc({ stage });
+  return (_req, res, next) => {
+    const scope = { deadline: requestDeadline(res), exceeded };
+    if (scope.deadline <= Date.now()) {
+      next(deadlineExceeded('arrival', scope));
+      return;
+    }
+    runWithDeadline(scope, next);
   };
 }

@@ -14,4 +14,4 @@ export { Breaker, BrokenCircuitError, isBrokenCircuit, type BreakerOptions } fro
 export { Retrier, type RetryOptions, type RetryPolicyName } from './resilience/retry.ts';
 export { LoadShedder, type SheddingOptions } from './resilience/shedding.ts';
 export { resilienceMetrics } from './resilience/resilience-metrics.ts';
-export { mintToken, verifyToken, requireBearer, LAB_JWT_SECRET, TOKEN_AUDIENCE, TOKEN_ISSUER } from './auth.ts';
+export { verifyToken, requireBearer } from './auth.ts';

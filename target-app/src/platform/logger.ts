@@ -1,29 +1,35 @@
 /**
- * pino JSON logs with trace_id/span_id of the active span, to stdout and (when LOKI_URL is
- * set) to Loki through pino-loki with the label service=<name>. Info level stays quiet under
- * load: the platform never logs a successful request.
+ * pino JSON logs with trace_id/span_id of the active span, to stdout and (when LOGS_PUSH_URL is
+ * set) over Loki's push protocol (log-shipping.ts) with the labels service, instance and level.
+ * Info level stays quiet under load: the platform never logs a successful request.
  */
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import type { ServiceConfig } from './config.ts';
 import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
-export function createLogger(config: Pick<ServiceConfig, 'name' | 'instance' | 'logLevel' | 'lokiUrl'>): Logger {
+/** pino loads its transports by path in a worker thread. */
+const LOG_SHIPPING = fileURLToPath(new URL('./log-shipping.ts', import.meta.url));
+
+export function createLogger(config: Pick<ServiceConfig, 'name' | 'instance' | 'logLevel' | 'logsPushUrl'>): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: config.name, instance: config.instance },
     mixin: () => activeTraceIds() ?? {},
   };
-  if (!config.lokiUrl) return pino(options);
+  if (!config.logsPushUrl) return pino(options);
   const transport = pino.transport({
     targets: [
       { target: 'pino/file', level: config.logLevel, options: { destination: 1 } },
       {
-        target: 'pino-loki',
+        target: LOG_SHIPPING,
         level: config.logLevel,
         options: {
-          host: config.lokiUrl,
+          // the full push URL, query included: an absolute endpoint replaces pino-loki's default path
+          host: config.logsPushUrl,
+          endpoint: config.logsPushUrl,
           labels: { service: config.name, instance: config.instance },
           batching: { interval: 1, maxBufferSize: 10_000 },
           silenceErrors: false,

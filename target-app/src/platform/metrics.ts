@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics of one service: its own prom-client registry (so several services can
  * live in one test process), the RED histograms of contract 3 with trace exemplars, runtime
- * metrics (prom-client defaults + event-loop utilisation), and the exposition in both the
- * Prometheus text format (promtool, curl) and OpenMetrics (Prometheus scrapes: exemplars).
+ * metrics (prom-client defaults + event-loop utilisation), and prom-client's exposition in both
+ * the Prometheus text format (promtool, curl) and OpenMetrics (Prometheus scrapes: exemplars).
  */
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
+import { DB_CLIENT_DURATION, HTTP_CLIENT_DURATION } from '../contracts/telemetry.ts';
 
 const { Registry, Histogram, Counter, Gauge, collectDefaultMetrics } = client;
 
@@ -28,7 +29,7 @@ export class ServiceMetrics {
   readonly dbOperationDuration: client.Histogram<'db_system_name' | 'db_operation_name' | 'db_collection_name'>;
 
   constructor(options: MetricsOptions = {}) {
-    // Exemplars need an OpenMetrics registry; `expose` renders either format itself.
+    // Exemplars need an OpenMetrics registry; `expose` switches it to text for a text scrape.
     this.registry = new Registry<client.OpenMetricsContentType>();
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     this.httpServerDuration = this.histogram({
@@ -45,12 +46,12 @@ export class ServiceMetrics {
       },
     });
     this.httpClientDuration = this.histogram({
-      name: 'http_client_request_duration_seconds',
+      name: HTTP_CLIENT_DURATION,
       help: 'Duration of outbound HTTP requests, by peer service.',
       labelNames: ['http_request_method', 'server_address', 'http_response_status_code', 'error_type'],
     });
     this.dbOperationDuration = this.histogram({
-      name: 'db_client_operation_duration_seconds',
+      name: DB_CLIENT_DURATION,
       help: 'Duration of database operations; _count is the query count.',
       labelNames: ['db_system_name', 'db_operation_name', 'db_collection_name'],
     });
@@ -71,6 +72,9 @@ export class ServiceMetrics {
 
   private collectRuntime(): void {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    // nodejs_active_{handles,requests,resources}_total are gauges named like counters (promtool
+    // flags them); the per-type gauges without the suffix carry the same data.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     let last = performance.eventLoopUtilization();
     this.gauge({
       name: 'nodejs_eventloop_utilization_ratio',
@@ -83,14 +87,28 @@ export class ServiceMetrics {
     });
   }
 
-  /** Renders the registry; OpenMetrics (with exemplars) when the Accept header asks for it. */
+  /** Renders the registry with prom-client; OpenMetrics (with exemplars) when the Accept header asks for it. */
   async expose(accept: string | undefined): Promise<{ contentType: string; body: string }> {
     const openMetrics = !!accept && accept.includes('application/openmetrics-text');
-    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
-    // counters (promtool flags them); the per-type gauges without the suffix carry the same data.
-    const families = (await this.registry.getMetricsAsJSON()).filter((f) => !(f.name.endsWith('_total') && String(f.type) !== 'counter'));
-    const body = openMetrics ? renderOpenMetrics(families as unknown as Family[]) : renderText(families as unknown as Family[]);
-    return { contentType: openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE, body };
+    const contentType = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+    // One registry serves both formats, so renders take turns: each sets the format it renders.
+    const body = this.#rendering.then(() => this.#render(contentType));
+    this.#rendering = body.catch(() => undefined);
+    return { contentType, body: await body };
+  }
+
+  #rendering: Promise<unknown> = Promise.resolve();
+
+  async #render(contentType: client.OpenMetricsContentType | client.PrometheusContentType): Promise<string> {
+    // prom-client 15 renames a counter in place when it renders OpenMetrics (drops `_total`,
+    // prometheus/client_js#829), which would break the next text render: put the names back.
+    const names = this.registry.getMetricsAsArray().map((metric) => [metric, metric.name] as const);
+    this.registry.setContentType(contentType as client.OpenMetricsContentType);
+    try {
+      return await this.registry.metrics();
+    } finally {
+      for (const [metric, name] of names) (metric as { name: string }).name = name;
+    }
   }
 }
 
@@ -100,62 +118,4 @@ export type ExemplarIds = { trace_id: string; span_id: string };
 /** Observes a duration with the given trace as exemplar (prom-client types lack exemplar label names). */
 export function observe<T extends string>(histogram: client.Histogram<T>, labels: Labels<T>, value: number, exemplar?: ExemplarIds): void {
   histogram.observe({ labels, value, exemplarLabels: (exemplar ?? {}) as Labels<T> });
-}
-
-interface Sample {
-  labels?: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-  exemplar?: { labelSet: Record<string, string | number>; value: number; timestamp: number } | null;
-}
-interface Family {
-  name: string;
-  help: string;
-  type: string;
-  values: Sample[];
-}
-
-const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-function formatLabels(labels: Record<string, string | number> | undefined): string {
-  if (!labels) return '';
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(typeof v === 'number' ? formatValue(v) : String(v))}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
-}
-
-export function renderText(families: Family[]): string {
-  const out: string[] = [];
-  for (const f of families) {
-    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.values) out.push(`${s.metricName ?? f.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
-  }
-  return `${out.join('\n')}\n`;
-}
-
-export function renderOpenMetrics(families: Family[]): string {
-  const out: string[] = [];
-  for (const f of families) {
-    // OpenMetrics names a counter family without its _total suffix; samples carry it.
-    const family = f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
-    const type = f.type === 'untyped' ? 'unknown' : f.type;
-    out.push(`# TYPE ${family} ${type}`, `# HELP ${family} ${escapeHelp(f.help)}`);
-    for (const s of f.values) {
-      const name = f.type === 'counter' ? `${family}_total` : (s.metricName ?? f.name);
-      let line = `${name}${formatLabels(s.labels)} ${formatValue(s.value)}`;
-      if (s.exemplar && s.exemplar.labelSet && Object.keys(s.exemplar.labelSet).length > 0) {
-        line += ` # ${formatLabels(s.exemplar.labelSet)} ${formatValue(s.exemplar.value)} ${s.exemplar.timestamp}`;
-      }
-      out.push(line);
-    }
-  }
-  out.push('# EOF');
-  return `${out.join('\n')}\n`;
 }

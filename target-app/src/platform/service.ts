@@ -9,10 +9,11 @@ import express, { Router, type Express } from 'express';
 import type { z } from 'zod';
 import { createAdminApp } from './admin.ts';
 import { ConfigError, type ServiceConfig } from './config.ts';
-import { deadlineMiddleware, serverTelemetry } from './http-server.ts';
+import { deadlineMiddleware, deadlineScopeMiddleware, serverTelemetry } from './http-server.ts';
 import { createLogger, flushLogger, requestFailureLogger, type Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { ProblemError, notFoundHandler, problemHandler, sendProblem } from './problem.ts';
+import { LoadShedder, type SheddingOptions } from './resilience/shedding.ts';
 import { Switches, type SwitchSchema } from './switches.ts';
 import { recordFailure, startTracing, trace, type Tracing } from './tracing.ts';
 
@@ -24,6 +25,8 @@ export interface ServiceOptions<S extends SwitchSchema> {
   switches: S;
   /** Use this logger instead of creating one (tests). */
   logger?: Logger;
+  /** The load shedder's settings from the switches (read again on every change); none = no shedder. */
+  shedding?: (switches: z.infer<S>) => SheddingOptions;
 }
 
 export interface Service<S extends SwitchSchema> {
@@ -99,14 +102,23 @@ export function createService<S extends SwitchSchema>(options: ServiceOptions<S>
     res.send(body);
   });
   // Probes and scrapes come every second from the lab: traced, they would bury the requests in Jaeger.
+  // A shed request is still traced and measured: its 503 is what the dashboards show.
   if (config.telemetry) app.use(serverTelemetry(metrics, () => boundPort));
-  app.use(deadlineMiddleware(config.defaultDeadlineMs));
+  app.use(deadlineMiddleware(config.defaultDeadlineMs, metrics));
+  if (options.shedding) {
+    const sheddingOf = options.shedding;
+    const shedder = new LoadShedder(metrics, sheddingOf(switches.current));
+    switches.onChange((next) => shedder.reconfigure(sheddingOf(next)));
+    // Before the body parser: a request refused for capacity costs no parsing.
+    app.use(shedder.middleware());
+  }
   app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use(deadlineScopeMiddleware(metrics));
   app.use(routes);
   app.use(notFoundHandler);
   app.use(problemHandler(onServerError));
 
-  const adminApp = createAdminApp({ service: config.name, instance: config.instance, switches: switches as unknown as Switches<SwitchSchema>, router: adminRoutes, onServerError });
+  const adminApp = createAdminApp({ service: config.name, instance: config.instance, adminToken: config.adminToken, switches: switches as unknown as Switches<SwitchSchema>, router: adminRoutes, onServerError });
 
   async function listenOn(target: Express, port: number): Promise<Server> {
     return await new Promise((resolve, reject) => {

@@ -1,9 +1,12 @@
 /**
  * A circuit breaker (cockatiel) that reports itself: breaker_state {breaker} (0 closed,
  * 1 half-open, 2 open) and breaker_transitions_total {breaker, to}. `reconfigure` swaps the
- * policy when a switch changes its thresholds; a disabled breaker just runs the call.
+ * policy when a switch changes its thresholds (the old policy's listener is removed, so a call
+ * still running on it cannot write the state); a disabled breaker just runs the call. It wraps
+ * one attempt: retries belong outside it, so a half-open trial is exactly one call. Errors that
+ * `isFailure` rejects (the caller's own deadline) pass through without counting.
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IDisposable } from 'cockatiel';
 import type { ServiceMetrics } from '../metrics.ts';
 import { resilienceMetrics } from './resilience-metrics.ts';
 
@@ -16,6 +19,8 @@ export interface BreakerOptions {
   consecutiveFailures?: number;
   /** How long the circuit stays open before a half-open trial call (ms); default 5000. */
   halfOpenAfterMs?: number;
+  /** Whether a thrown error counts as a failure of the dependency; default every error. */
+  isFailure?: (error: unknown) => boolean;
 }
 
 type StateName = 'closed' | 'half_open' | 'open';
@@ -31,6 +36,7 @@ export class Breaker {
   readonly name: string;
   private readonly metrics: ReturnType<typeof resilienceMetrics>;
   private policy!: CircuitBreakerPolicy;
+  private listener: IDisposable | undefined;
   private enabled = true;
   private stateName: StateName = 'closed';
 
@@ -43,11 +49,16 @@ export class Breaker {
   /** Replaces the policy (a new breaker starts closed). */
   reconfigure(options: BreakerOptions): void {
     this.enabled = options.enabled ?? true;
-    this.policy = circuitBreaker(handleAll, {
-      halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
-      breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
-    });
-    this.policy.onStateChange((state) => this.record(nameOf(state)));
+    this.listener?.dispose();
+    const isFailure = options.isFailure ?? (() => true);
+    // A half-open trial must prove the dependency healthy: one that ends any other way (the
+    // caller's deadline included) opens the circuit again; cockatiel would close it.
+    const policy: CircuitBreakerPolicy = circuitBreaker(
+      handleWhen((error) => isFailure(error) || policy.state === CircuitState.HalfOpen),
+      { halfOpenAfter: options.halfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5) },
+    );
+    this.policy = policy;
+    this.listener = policy.onStateChange((state) => this.record(nameOf(state)));
     this.record('closed');
   }
 

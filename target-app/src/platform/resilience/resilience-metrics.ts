@@ -8,6 +8,11 @@ function create(metrics: ServiceMetrics) {
     retries: metrics.counter({ name: 'retries_total', help: 'Retried outbound calls, by peer.', labelNames: ['server_address'] }),
     retriesDenied: metrics.counter({ name: 'retries_denied_total', help: 'Retries refused by the retry budget or the deadline, by peer.', labelNames: ['server_address', 'reason'] }),
     shed: metrics.counter({ name: 'shed_requests_total', help: 'Requests refused by load shedding, by reason.', labelNames: ['reason'] }),
+    deadlineExceeded: metrics.counter({
+      name: 'request_deadline_exceeded_total',
+      help: 'Requests whose deadline passed, by where it was noticed (arrival, shed_queue, db_pool, db_statement, redis, cache_wait, http_client).',
+      labelNames: ['stage'],
+    }),
   };
 }
 

@@ -1,15 +1,17 @@
 /**
- * Retries of outbound calls: `none`, `naive` (again at once) or `backoff` (exponential with
- * full jitter, AWS style: sleep = random(0, min(cap, base * 2^attempt))). Every policy but
- * `none` is bounded by a retry budget (retries may add at most `budgetRatio` of the requests
- * in the last 10 s, plus a small floor) and by the request deadline, so retries cannot
- * multiply load during an outage. Retries are counted in retries_total {server_address}.
+ * Retries of outbound calls: `none`, `naive` (again at once), `storm` (again at once with no
+ * retry budget: the unprotected client whose every failure costs maxAttempts calls, so a
+ * retry storm can show) or `backoff` (exponential with full jitter, AWS style:
+ * sleep = random(0, min(cap, base * 2^attempt))). `naive` and `backoff` are bounded by a retry
+ * budget (retries may add at most `budgetRatio` of the requests in the last 10 s, plus a small
+ * floor); every policy stops at the request deadline. Retries are counted in retries_total
+ * {server_address}, refusals in retries_denied_total {server_address, reason}.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceMetrics } from '../metrics.ts';
 import { resilienceMetrics } from './resilience-metrics.ts';
 
-export type RetryPolicyName = 'none' | 'naive' | 'backoff';
+export type RetryPolicyName = 'none' | 'naive' | 'storm' | 'backoff';
 
 export interface RetryOptions {
   /** Which policy; default 'none'. */
@@ -108,7 +110,7 @@ export class Retrier {
           this.metrics.retriesDenied.inc({ server_address: this.peer, reason: 'deadline' });
           throw error;
         }
-        if (!this.budget.tryRetry(budgetRatio, budgetMinPerSecond)) {
+        if (policy !== 'storm' && !this.budget.tryRetry(budgetRatio, budgetMinPerSecond)) {
           this.metrics.retriesDenied.inc({ server_address: this.peer, reason: 'budget' });
           throw error;
         }

@@ -5,26 +5,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseParams, parseQuery, ProblemError, type Service } from '../../platform/index.ts';
+import { productIdParams } from '../../platform/product-id.ts';
 import { ReadThroughCache, type CacheEvents, type CacheResult } from './cache.ts';
 import type { CatalogConfig } from './config.ts';
 
 export type { CatalogConfig };
 import { findProduct, listProducts, productSorts, type Product, type ProductPage, type ProductSort } from './products.ts';
+import { sheddingOptionsOf } from '../../platform/resilience/shedding.ts';
 import { cacheSettingsOf, catalogSwitches } from './switches.ts';
 
-/** Redis key prefixes: `product:<id>` for one product, `product-page:<sort>:<page>:<size>` for a list page. */
-export const PRODUCT_CACHE = { keyPrefix: 'product', label: 'products' } as const;
-export const PAGE_CACHE = { keyPrefix: 'product-page', label: 'product_pages' } as const;
-
-const MAX_PRODUCT_ID = 2_147_483_647;
-
-const productParams = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
-    .transform(Number)
-    .refine((id) => id <= MAX_PRODUCT_ID, `must be at most ${MAX_PRODUCT_ID}`),
-});
+import { PAGE_CACHE, PRODUCT_CACHE } from '../../contracts/catalog-cache.ts';
+import { CACHE_REQUESTS } from '../../contracts/telemetry.ts';
 
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -35,8 +26,8 @@ const listQuery = z.object({
 export type CatalogService = Service<typeof catalogSwitches>;
 
 export function createApp(config: CatalogConfig): CatalogService {
-  const service = createService({ config: config.service, switches: catalogSwitches });
-  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const service = createService({ config: config.service, switches: catalogSwitches, shedding: sheddingOptionsOf });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, maxWaiting: config.dbPoolMaxWaiting, applicationName: config.service.instance });
   // A cache must fail fast: without the offline queue a command on a lost connection fails at once.
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
   const events = cacheEvents(service);
@@ -45,7 +36,7 @@ export function createApp(config: CatalogConfig): CatalogService {
   const pages = new ReadThroughCache<ProductPage>({ name: PAGE_CACHE.keyPrefix, label: PAGE_CACHE.label, redis, settings, events });
 
   service.routes.get('/products/:id', async (req, res) => {
-    const { id } = parseParams(productParams, req);
+    const { id } = parseParams(productIdParams, req);
     const delayMs = service.switches.current.hotPathDelayMs;
     if (delayMs > 0) await sleep(delayMs);
     const { value, result } = await products.get(id, () => findProduct(db, id, service.switches.current.dbQueryCostMs));
@@ -73,7 +64,7 @@ export function createApp(config: CatalogConfig): CatalogService {
 /** cache_requests_total, cache_refreshes_total and cache_errors_total, every series present from the start. */
 function cacheEvents(service: CatalogService): CacheEvents {
   const requests = service.metrics.counter({
-    name: 'cache_requests_total',
+    name: CACHE_REQUESTS,
     help: 'Cache lookups by outcome: hit, miss (this request loads), coalesced (waited for another load), stale (served past its fresh life).',
     labelNames: ['cache', 'result'],
   });

@@ -8,16 +8,22 @@
  *   (a value past its fresh life but inside the stale window is served while one refresh runs),
  *   TTL jitter, and probabilistic early refresh (XFetch: Vattani, Chierichetti, Lowenstein 2015).
  *
- * Storage (what chaos faults and people can rely on):
+ * Storage (published in contracts/catalog-cache.ts, what chaos faults and people can rely on):
  *   key   `<name>:<id>` (e.g. `product:42`)
  *   value JSON envelope `{ "value": <T>, "storedAt": ms, "freshUntil": ms, "computeMs": n }`
  *   TTL   naive: ttlMs; protected: ttlMs ± jitter (that is freshUntil) + staleWindowMs.
  *   lock  `lock:<name>:<id>`, a random token, PX lockTtlMs (protected only).
  * Expiring a key = deleting it (DEL or PEXPIRE 1): the next read is a cold miss in every strategy.
  * A key still present but past freshUntil is stale: protected serves it and refreshes once.
+ *
+ * Deadlines: every Redis call and every wait for another reader's load ends at the request's
+ * deadline (a 504, never a fall-through to the database with no time left); a background
+ * refresh belongs to no request and runs outside any deadline.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { parseEnvelope, type CacheEnvelope } from '../../contracts/catalog-cache.ts';
+import { boundByDeadline, currentDeadline, deadlineExceeded, isDeadlineExceeded, runWithoutDeadline } from '../../platform/resilience/deadline.ts';
 
 export type CacheStrategy = 'none' | 'naive' | 'protected';
 export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale' | 'bypass';
@@ -48,8 +54,6 @@ export type CacheEvents = {
   /** A background refresh failed (the loader threw); the cached value stays until its hard TTL. */
   refreshFailed(cache: string, error: unknown): void;
 };
-
-type Envelope<T> = { value: T; storedAt: number; freshUntil: number; computeMs: number };
 
 const LOCK_POLL_MS = 20;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -98,7 +102,7 @@ export class ReadThroughCache<T> {
       return this.#report({ value: cached.value, result: 'stale' });
     }
     const running = this.#inflight.get(key);
-    if (running) return this.#report({ value: await running, result: 'coalesced' });
+    if (running) return this.#report({ value: await boundByDeadline(running, 'cache_wait'), result: 'coalesced' });
     return this.#report({ value: await this.#singleFlight(key, () => this.#loadOnce(key, load, settings)), result: 'miss' });
   }
 
@@ -115,10 +119,12 @@ export class ReadThroughCache<T> {
 
   #refreshInBackground(key: string, load: () => Promise<T | null>, settings: CacheSettings, reason: RefreshReason): void {
     if (this.#inflight.has(key)) return;
-    const refresh = this.#singleFlight(key, async () => {
+    const refresh = runWithoutDeadline(() => this.#singleFlight(key, async () => {
       const token = await this.#lock(key, settings);
-      // Another instance holds the lock, so it is refreshing: keep serving what is cached.
-      if (token === false) return (await this.#read(key))?.value ?? null;
+      // Another instance holds the lock, so it is refreshing: keep serving what is cached. If the
+      // value vanished meanwhile, a cold reader may have joined this refresh: it must get the
+      // value, so wait for the holder's as a cold miss does (never null for an existing product).
+      if (token === false) return (await this.#read(key))?.value ?? (await this.#loadOnce(key, load, settings));
       try {
         const current = await this.#read(key);
         if (reason === 'stale' && current && Date.now() < current.freshUntil) return current.value;
@@ -126,7 +132,7 @@ export class ReadThroughCache<T> {
       } finally {
         if (token) await this.#unlock(key, token);
       }
-    });
+    }));
     refresh.catch((error: unknown) => this.#events.refreshFailed(this.label, error));
   }
 
@@ -134,8 +140,10 @@ export class ReadThroughCache<T> {
   async #loadOnce(key: string, load: () => Promise<T | null>, settings: CacheSettings): Promise<T | null> {
     const token = await this.#lock(key, settings);
     if (token === false) {
-      const deadline = Date.now() + settings.lockWaitMs;
-      while (Date.now() < deadline) {
+      const waitUntil = Date.now() + settings.lockWaitMs;
+      while (Date.now() < waitUntil) {
+        const scope = currentDeadline();
+        if (scope && scope.deadline <= Date.now()) throw deadlineExceeded('cache_wait', scope);
         await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
         const stored = await this.#read(key);
         if (stored) return stored.value;
@@ -158,23 +166,24 @@ export class ReadThroughCache<T> {
     if (value === null) return null;
     const storedAt = Date.now();
     const ttlMs = settings.strategy === 'protected' ? jittered(settings.ttlMs, settings.jitter) : settings.ttlMs;
-    const envelope: Envelope<T> = { value, storedAt, freshUntil: storedAt + ttlMs, computeMs: storedAt - started };
+    const envelope: CacheEnvelope<T> = { value, storedAt, freshUntil: storedAt + ttlMs, computeMs: storedAt - started };
     const hardTtlMs = settings.strategy === 'protected' ? ttlMs + settings.staleWindowMs : ttlMs;
     try {
-      await this.#redis.set(key, JSON.stringify(envelope), 'PX', Math.max(1, Math.round(hardTtlMs)));
+      await this.#call(this.#redis.set(key, JSON.stringify(envelope), 'PX', Math.max(1, Math.round(hardTtlMs))));
     } catch (error) {
-      this.#events.redisError(this.label, error);
+      // The value is loaded: answer it even when the deadline stopped the write.
+      if (!isDeadlineExceeded(error)) this.#events.redisError(this.label, error);
     }
     return value;
   }
 
-  async #read(key: string): Promise<Envelope<T> | undefined> {
+  async #read(key: string): Promise<CacheEnvelope<T> | undefined> {
     try {
-      const raw = await this.#redis.get(key);
+      const raw = await this.#call(this.#redis.get(key));
       if (raw === null) return undefined;
-      const envelope = JSON.parse(raw) as Envelope<T>;
-      return typeof envelope.freshUntil === 'number' ? envelope : undefined;
+      return parseEnvelope<T>(raw);
     } catch (error) {
+      if (isDeadlineExceeded(error)) throw error;
       this.#events.redisError(this.label, error);
       return undefined;
     }
@@ -184,9 +193,10 @@ export class ReadThroughCache<T> {
   async #lock(key: string, settings: CacheSettings): Promise<string | false | undefined> {
     const token = randomUUID();
     try {
-      const taken = await this.#redis.set(`lock:${key}`, token, 'PX', settings.lockTtlMs, 'NX');
+      const taken = await this.#call(this.#redis.set(`lock:${key}`, token, 'PX', settings.lockTtlMs, 'NX'));
       return taken === 'OK' ? token : false;
     } catch (error) {
+      if (isDeadlineExceeded(error)) throw error;
       this.#events.redisError(this.label, error);
       return undefined;
     }
@@ -194,10 +204,16 @@ export class ReadThroughCache<T> {
 
   async #unlock(key: string, token: string): Promise<void> {
     try {
-      await this.#redis.eval(RELEASE_LOCK, 1, `lock:${key}`, token);
+      await this.#call(this.#redis.eval(RELEASE_LOCK, 1, `lock:${key}`, token));
     } catch (error) {
-      this.#events.redisError(this.label, error);
+      // A lock left behind expires by itself (lockTtlMs).
+      if (!isDeadlineExceeded(error)) this.#events.redisError(this.label, error);
     }
+  }
+
+  /** A Redis call that ends at the request's deadline, if it is shorter than the command timeout. */
+  #call<R>(command: Promise<R>): Promise<R> {
+    return boundByDeadline(command, 'redis');
   }
 }
 

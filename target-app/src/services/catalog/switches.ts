@@ -3,6 +3,7 @@
  * Every field has its default beside it; SWITCHES in the env sets the initial values.
  */
 import { z } from 'zod';
+import { sheddingSwitches } from '../../platform/resilience/shedding.ts';
 import type { CacheSettings } from './cache.ts';
 
 export const catalogSwitches = z.object({
@@ -24,6 +25,8 @@ export const catalogSwitches = z.object({
   dbQueryCostMs: z.number().int().min(0).max(10_000).default(50),
   /** A lab switch, not a feature: a wait added to every GET /products/:id, ms, so the perf gate can prove it catches a slower hot path. */
   hotPathDelayMs: z.number().int().min(0).max(1_000).default(0),
+  /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
+  ...sheddingSwitches,
 });
 
 export type CatalogSwitches = z.infer<typeof catalogSwitches>;

@@ -8,23 +8,23 @@ import { z } from 'zod';
 import { requireBearer } from '../../platform/auth.ts';
 import { requestDeadline } from '../../platform/http-server.ts';
 import { HttpClient } from '../../platform/http-client.ts';
+import { idempotencyKey } from '../../platform/idempotency-key.ts';
 import { ProblemError } from '../../platform/problem.ts';
+import { productIdParams } from '../../platform/product-id.ts';
 import { Breaker } from '../../platform/resilience/breaker.ts';
 import { Retrier } from '../../platform/resilience/retry.ts';
-import { LoadShedder } from '../../platform/resilience/shedding.ts';
+import { sheddingOptionsOf } from '../../platform/resilience/shedding.ts';
 import { createService, type Service } from '../../platform/service.ts';
 import { parseBody, parseParams, parseQuery } from '../../platform/validation.ts';
 import { CatalogClient } from './catalog-client.ts';
 import { CatalogPool } from './catalog-pool.ts';
 import { gatewaySwitches, type GatewayConfig, type GatewaySwitches } from './config.ts';
-import { failOn5xx, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
+import { failOn5xx, isDependencyFailure, isRetryable, sendUpstream, upstreamProblem } from './forward.ts';
 import { PricingClient } from './pricing-client.ts';
+import { rangeOf, upstreamsBody } from './upstream-policy.ts';
 
 export type GatewayService = Service<typeof gatewaySwitches>;
 
-const productId = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number').transform(Number).refine((n) => n <= 2_147_483_647, 'is too large'),
-});
 const orderId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an order id') });
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -33,8 +33,6 @@ const listQuery = z.object({
 });
 /** The gateway checks the shape; orders checks the content (422s come from there). */
 const orderBody = z.record(z.string(), z.unknown());
-const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII');
-const upstreamsBody = z.object({ urls: z.array(z.url()).max(64) });
 
 function retryOptions(s: GatewaySwitches) {
   const options = { maxAttempts: s.retryMaxAttempts, baseDelayMs: s.retryBaseDelayMs, maxDelayMs: s.retryMaxDelayMs, budgetRatio: s.retryBudgetRatio };
@@ -42,7 +40,7 @@ function retryOptions(s: GatewaySwitches) {
 }
 
 export function createApp(config: GatewayConfig): GatewayService {
-  const service = createService({ config: config.service, switches: gatewaySwitches });
+  const service = createService({ config: config.service, switches: gatewaySwitches, shedding: sheddingOptionsOf });
   const { metrics, logger, switches } = service;
   const traced = config.service.telemetry;
   const s0 = switches.current;
@@ -52,7 +50,6 @@ export function createApp(config: GatewayConfig): GatewayService {
   const pricingRetrier = new Retrier('pricing', metrics, retryOptions(s0));
   const ordersRetrier = new Retrier('orders', metrics, retryOptions(s0));
   const breaker = new Breaker('pricing', metrics, breakerOptions(s0));
-  const shedder = new LoadShedder(metrics, sheddingOptions(s0));
   const fallbacks = metrics.counter({ name: 'price_fallbacks_total', help: 'Prices served from the last known value while pricing failed, by why.', labelNames: ['reason'] });
   const catalog = new CatalogClient({ http: new HttpClient({ peer: 'catalog', metrics, traced, connections: 128 }), pool, retrier: catalogRetrier, timeoutMs: () => switches.current.catalogTimeoutMs });
   const pricingHttp = new HttpClient({ peer: 'pricing', metrics, traced });
@@ -71,7 +68,6 @@ export function createApp(config: GatewayConfig): GatewayService {
     catalogRetrier.reconfigure(catalogRetryOptions(next));
     pricingRetrier.reconfigure(retryOptions(next));
     ordersRetrier.reconfigure(retryOptions(next));
-    shedder.reconfigure(sheddingOptions(next));
     const breakerChanged = (['breaker', 'breakerConsecutiveFailures', 'breakerHalfOpenAfterMs'] as const).some((k) => next[k] !== prev[k]);
     if (breakerChanged) breaker.reconfigure(breakerOptions(next));
   });
@@ -86,7 +82,6 @@ export function createApp(config: GatewayConfig): GatewayService {
       handler: (_req, _res, next) => next(new ProblemError('rate-limited', 'slow down', { headers: { 'Retry-After': '1' } })),
     }),
   );
-  service.routes.use(shedder.middleware());
 
   service.routes.get('/products', async (req, res) => {
     const { page, size, sort } = parseQuery(listQuery, req);
@@ -94,12 +89,12 @@ export function createApp(config: GatewayConfig): GatewayService {
   });
 
   service.routes.get('/products/:id', async (req, res) => {
-    const { id } = parseParams(productId, req);
+    const { id } = parseParams(productIdParams, req);
     sendUpstream(res, await catalogCall(`/products/${id}`, requestDeadline(res)));
   });
 
   service.routes.get('/products/:id/price', async (req, res) => {
-    const { id } = parseParams(productId, req);
+    const { id } = parseParams(productIdParams, req);
     const answer = await pricing.price(id, requestDeadline(res));
     res.setHeader('X-Price-Source', answer.source);
     res.status(answer.status).json(answer.body);
@@ -147,7 +142,7 @@ export function createApp(config: GatewayConfig): GatewayService {
     res.json({ urls: pool.urls });
   });
   service.adminRoutes.put('/admin/upstreams/catalog', (req, res) => {
-    const { urls } = parseBody(upstreamsBody, req);
+    const { urls } = parseBody(upstreamsBody(config.catalogUpstreamPorts ?? rangeOf(config.catalogUrls)), req);
     pool.setUpstreams(urls);
     logger.info({ urls }, 'catalog upstreams changed');
     res.json({ urls: pool.urls });
@@ -181,10 +176,7 @@ function catalogRetryOptions(s: GatewaySwitches) {
   return options;
 }
 
+/** The caller's own deadline running out says nothing of pricing's health: it is not a breaker failure. */
 function breakerOptions(s: GatewaySwitches) {
-  return { enabled: s.breaker === 'on', consecutiveFailures: s.breakerConsecutiveFailures, halfOpenAfterMs: s.breakerHalfOpenAfterMs };
-}
-
-function sheddingOptions(s: GatewaySwitches) {
-  return { enabled: s.shedding === 'on', concurrency: s.shedConcurrency, queueTimeoutMs: s.shedQueueTimeoutMs, maxQueue: s.shedMaxQueue };
+  return { enabled: s.breaker === 'on', consecutiveFailures: s.breakerConsecutiveFailures, halfOpenAfterMs: s.breakerHalfOpenAfterMs, isFailure: isDependencyFailure };
 }

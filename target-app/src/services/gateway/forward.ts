@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { HttpResult } from '../../platform/http-client.ts';
 import { isUpstreamError } from '../../platform/http-client.ts';
 import { ProblemError, isProblemError } from '../../platform/problem.ts';
+import { isDeadlineExceeded } from '../../platform/resilience/deadline.ts';
 
 const PASSED_HEADERS = ['content-type', 'x-cache', 'idempotent-replayed', 'location', 'retry-after'];
 
@@ -45,6 +46,11 @@ export class UpstreamStatusError extends Error {
 export function failOn5xx(peer: string, result: HttpResult): HttpResult {
   if (result.status >= 500) throw new UpstreamStatusError(peer, result);
   return result;
+}
+
+/** A failure of the peer itself: anything but the caller's own deadline running out. */
+export function isDependencyFailure(error: unknown): boolean {
+  return !(isUpstreamError(error) && error.errorType === 'deadline') && !isDeadlineExceeded(error);
 }
 
 /** Errors worth another attempt: no answer in time, connection trouble, a 5xx. */

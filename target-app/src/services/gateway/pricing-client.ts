@@ -1,7 +1,9 @@
 /**
  * Calls to pricing. Breaker off: a plain call with a timeout (and the retry policy).
- * Breaker on: the call runs through a circuit breaker; when it fails or the circuit is open,
- * the last price pricing gave for that product is served instead (marked as a fallback).
+ * Breaker on: each attempt runs through a circuit breaker (the retrier outside it, so a
+ * half-open trial is one call and an open circuit stops the retries); when the call fails or
+ * the circuit is open, the last price pricing gave for that product is served instead (marked
+ * as a fallback).
  */
 import type { HttpClient } from '../../platform/http-client.ts';
 import type { Breaker } from '../../platform/resilience/breaker.ts';
@@ -51,14 +53,9 @@ export class PricingClient {
 
   async price(id: number, deadline: number): Promise<PriceAnswer> {
     const { timeoutMs, breaker } = this.settings();
-    const call = () =>
-      this.retrier.run({
-        deadline,
-        retryable: isRetryable,
-        attempt: async () => failOn5xx('pricing', await this.http.request({ origin: this.origin, path: `/prices/${id}`, deadline, timeoutMs })),
-      });
+    const attempt = async () => failOn5xx('pricing', await this.http.request({ origin: this.origin, path: `/prices/${id}`, deadline, timeoutMs }));
     try {
-      const result = await this.breaker.execute(call);
+      const result = await this.retrier.run({ deadline, retryable: isRetryable, attempt: () => this.breaker.execute(attempt) });
       if (result.status === 200) this.remember(id, result.body);
       return { status: result.status, body: result.body, source: 'live' };
     } catch (error) {

@@ -4,23 +4,28 @@
  */
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseBody, parseParams, ProblemError, type Service } from '../../platform/index.ts';
+import { idempotencyKey } from '../../platform/idempotency-key.ts';
+import { productIdValue } from '../../platform/product-id.ts';
 import type { OrdersConfig } from './config.ts';
-import { orderConfirmationKey } from './events.ts';
+import { orderConfirmationKey } from '../../contracts/order-stream.ts';
 import { OrderEventOutbox } from './outbox.ts';
 import { findOrder, placeOrder } from './store.ts';
+import { boundByDeadline } from '../../platform/resilience/deadline.ts';
+import { sheddingOptionsOf, sheddingSwitches } from '../../platform/resilience/shedding.ts';
 
 export const ordersSwitches = z.object({
-  /** on: an Idempotency-Key makes a retried POST replay the first order; off: every POST writes a new order. */
+  /** on: an Idempotency-Key (scoped to the customer) makes a retried POST replay the first order; off: every POST writes a new order. */
   idempotency: z.boolean().default(true),
+  /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
+  ...sheddingSwitches,
 });
 
 /** Header the gateway sets from the bearer token's subject. */
 export const CUSTOMER_HEADER = 'x-customer-id';
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const CUSTOMER_ID = /^[\x21-\x7e]{1,200}$/;
 
 const orderBody = z.strictObject({
-  items: z.array(z.strictObject({ productId: z.number().int().positive().max(2_147_483_647), quantity: z.number().int().min(1).max(100) })).min(1).max(50),
+  items: z.array(z.strictObject({ productId: productIdValue, quantity: z.number().int().min(1).max(100) })).min(1).max(50),
 });
 
 const orderParams = z.object({ id: z.uuid('must be an order id (a UUID)') });
@@ -28,8 +33,8 @@ const orderParams = z.object({ id: z.uuid('must be an order id (a UUID)') });
 export type OrdersService = Service<typeof ordersSwitches>;
 
 export function createApp(config: OrdersConfig): OrdersService {
-  const service = createService({ config: config.service, switches: ordersSwitches });
-  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
+  const service = createService({ config: config.service, switches: ordersSwitches, shedding: sheddingOptionsOf });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, maxWaiting: config.dbPoolMaxWaiting, applicationName: config.service.instance });
   // Fail fast without Redis: the outbox relay publishes what could not go out.
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
   const outbox = new OrderEventOutbox(db, redis, service.metrics, service.logger, config.outbox);
@@ -38,7 +43,7 @@ export function createApp(config: OrdersConfig): OrdersService {
 
   service.routes.post('/orders', async (req, res) => {
     const key = req.get('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    if (key !== undefined && !idempotencyKey.safeParse(key).success) {
       throw new ProblemError('malformed-request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
     }
     const customerId = req.get(CUSTOMER_HEADER) ?? 'anonymous';
@@ -62,7 +67,7 @@ export function createApp(config: OrdersConfig): OrdersService {
     // Someone else's order is answered as missing, so order ids cannot be probed.
     if (!order || (customerId !== undefined && customerId !== order.customerId)) throw new ProblemError('not-found', `order ${id} does not exist`);
     // The worker's confirmation lives in Redis; without Redis the order still answers, as created.
-    const confirmation = await redis.hgetall(orderConfirmationKey(id)).catch(() => ({}) as Record<string, string>);
+    const confirmation = await boundByDeadline(redis.hgetall(orderConfirmationKey(id)), 'redis').catch(() => ({}) as Record<string, string>);
     res.json(confirmation.confirmedAt ? { ...order, status: 'confirmed', confirmedAt: confirmation.confirmedAt } : order);
   });
 

@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { Database, Logger, ServiceMetrics } from '../../platform/index.ts';
-import { encodeOrderEvent, ORDER_STREAM, ORDER_STREAM_MAX_LENGTH } from './events.ts';
+import { runWithoutDeadline } from '../../platform/resilience/deadline.ts';
+import { encodeOrderEvent, ORDER_STREAM, ORDER_STREAM_MAX_LENGTH } from '../../contracts/order-stream.ts';
 import { markPublished, orderCreatedEventOf, unpublishedOrders, type Order } from './store.ts';
 
 export type OutboxOptions = {
@@ -40,9 +41,9 @@ export class OrderEventOutbox {
     for (const path of ['request', 'relay']) this.#published.inc({ path }, 0);
   }
 
-  /** Publishes in the background; a failure is left to the relay. */
+  /** Publishes in the background, outside the request's deadline (it outlives the answer); a failure is left to the relay. */
   publishSoon(order: Order): void {
-    const attempt = this.#publish([order], 'request').catch((error: unknown) => {
+    const attempt = runWithoutDeadline(() => this.#publish([order], 'request')).catch((error: unknown) => {
       this.#failures.inc();
       this.#logger.warn({ err: error, orderId: order.id }, 'order event not published; the relay will retry');
     });

@@ -1,13 +1,13 @@
 /**
- * Orders in PostgreSQL. With an idempotency key, one key is one row: the key has a unique
- * constraint, the order is written in one transaction, and a concurrent request with the same
+ * Orders in PostgreSQL. With an idempotency key, one key of one customer is one row (another
+ * customer's same key is another order): (customer, key) has a unique constraint, the order is written in one transaction, and a concurrent request with the same
  * key waits on that constraint until the first commits, then replays it. The row is never
  * updated after it is written (apart from the outbox marker), so the replayed response, built
  * from the row, is the first response.
  */
 import { createHash } from 'node:crypto';
 import { ProblemError, type Database, type Queryable } from '../../platform/index.ts';
-import type { OrderCreatedEvent } from './events.ts';
+import type { OrderCreatedEvent } from '../../contracts/order-stream.ts';
 
 export type OrderItem = { productId: number; quantity: number; priceCents: number };
 
@@ -63,7 +63,7 @@ export async function placeOrder(db: Database, request: OrderRequest, idempotenc
   const requestHash = idempotencyKey ? requestHashOf(request) : null;
   return await db.transaction(async (tx) => {
     if (idempotencyKey) {
-      const earlier = await findByKey(tx, idempotencyKey);
+      const earlier = await findByKey(tx, request.customerId, idempotencyKey);
       if (earlier) return replay(earlier, requestHash, idempotencyKey);
     }
     const items = await pricedItems(tx, request.items);
@@ -71,7 +71,7 @@ export async function placeOrder(db: Database, request: OrderRequest, idempotenc
     const inserted = await tx.query<OrderRow>(
       `INSERT INTO orders (idempotency_key, request_hash, customer_id, items, total_cents)
        VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (idempotency_key) DO NOTHING
+       ON CONFLICT (customer_id, idempotency_key) DO NOTHING
        RETURNING ${ORDER_COLUMNS}`,
       [idempotencyKey ?? null, requestHash, request.customerId, JSON.stringify(items), total],
       { operation: 'INSERT', collection: 'orders' },
@@ -79,7 +79,7 @@ export async function placeOrder(db: Database, request: OrderRequest, idempotenc
     const row = inserted.rows[0];
     if (row) return { order: orderOf(row), replayed: false };
     // A concurrent request with the same key committed first: the insert waited for it.
-    const winner = await findByKey(tx, idempotencyKey!);
+    const winner = await findByKey(tx, request.customerId, idempotencyKey!);
     if (!winner) throw new ProblemError('idempotency-key-in-flight', 'retry the request');
     return replay(winner, requestHash, idempotencyKey!);
   });
@@ -92,8 +92,11 @@ function replay(row: OrderRow, requestHash: string | null, key: string): { order
   return { order: orderOf(row), replayed: true };
 }
 
-async function findByKey(db: Queryable, key: string): Promise<OrderRow | undefined> {
-  const result = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE idempotency_key = $1`, [key], { operation: 'SELECT', collection: 'orders' });
+async function findByKey(db: Queryable, customerId: string, key: string): Promise<OrderRow | undefined> {
+  const result = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`, [customerId, key], {
+    operation: 'SELECT',
+    collection: 'orders',
+  });
   return result.rows[0];
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseEnv, serviceConfigFromEnv, serviceEnvSchema, type ServiceConfig } from '../../platform/config.ts';
 import { ProblemError } from '../../platform/problem.ts';
 import { createService, type Service } from '../../platform/service.ts';
+import { productIdParams } from '../../platform/product-id.ts';
 import { parseParams } from '../../platform/validation.ts';
 import { priceOf } from './price.ts';
 
@@ -27,12 +28,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PricingConfig 
   return { service: serviceConfigFromEnv(parseEnv(serviceEnvSchema, env)) };
 }
 
-const priceParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number').transform(Number) });
 
 export function createApp(config: PricingConfig): PricingService {
   const service = createService({ config: config.service, switches: pricingSwitches });
   service.routes.get('/prices/:id', async (req, res) => {
-    const { id } = parseParams(priceParams, req);
+    const { id } = parseParams(productIdParams, req);
     const { addedLatencyMs, errorRate } = service.switches.current;
     if (addedLatencyMs > 0) await sleep(addedLatencyMs);
     if (errorRate > 0 && Math.random() < errorRate) throw new ProblemError('internal', 'injected pricing failure (errorRate switch)');

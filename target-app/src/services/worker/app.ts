@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { createRedis, createService, type Service } from '../../platform/index.ts';
-import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM } from '../orders/events.ts';
+import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, PoisonMessageError } from '../../contracts/order-stream.ts';
 import type { WorkerConfig } from './config.ts';
 import { confirmOrder } from './confirmations.ts';
 import { StreamConsumer } from './consumer.ts';
@@ -38,6 +38,8 @@ export function createApp(config: WorkerConfig): WorkerService {
     claimIntervalMs: config.claimIntervalMs,
     settings: () => service.switches.current,
     handle: (fields) => confirmOrder(redis, decodeOrderEvent(fields), config.service.instance),
+    // An entry that does not decode never will: retrying it only delays the dead-letter stream.
+    isPoison: (error) => error instanceof PoisonMessageError,
     metrics: service.metrics,
     logger: service.logger,
   });

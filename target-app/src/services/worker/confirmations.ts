@@ -3,11 +3,11 @@
  * its quantities to per-product sales counters, all in Redis (the worker's only edge), in one
  * script so that a redelivered event changes nothing the second time.
  *
- *   order-confirmation:<orderId>  hash  confirmedAt, consumer, totalCents (see orders/events.ts)
+ *   order-confirmation:<orderId>  hash  confirmedAt, consumer, totalCents (see contracts/order-stream.ts)
  *   product-sales                 hash  <productId> -> units sold
  */
 import type { Redis } from 'ioredis';
-import { orderConfirmationKey, type OrderCreatedEvent } from '../orders/events.ts';
+import { orderConfirmationKey, type OrderCreatedEvent } from '../../contracts/order-stream.ts';
 
 export const PRODUCT_SALES_KEY = 'product-sales';
 

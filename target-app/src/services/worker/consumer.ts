@@ -6,10 +6,13 @@
  * - every claim interval, entries pending longer than claimIdleMs (this consumer's failures, or a
  *   dead consumer's) are claimed with XCLAIM, which counts a delivery, and handled again;
  * - an entry delivered maxDeliveries times without success goes to the dead-letter stream with
- *   its fields, its id, its delivery count and the last error, and is acknowledged.
+ *   its fields, its id, its delivery count and the last error, and is acknowledged;
+ * - a poison entry (one the handler can never process: it does not decode or validate) goes to
+ *   the dead-letter stream at its first failure, instead of being retried like a transient error.
  */
 import type { Redis } from 'ioredis';
 import type { Logger, ServiceMetrics } from '../../platform/index.ts';
+import { fieldMap } from '../../platform/stream-fields.ts';
 
 export type ConsumerSettings = {
   /** Deliveries of one entry before it goes to the dead-letter stream. */
@@ -37,6 +40,8 @@ export type ConsumerOptions = {
   settings: () => ConsumerSettings;
   /** Processes one entry; throws when it cannot (the entry stays pending). Returns an outcome label. */
   handle: (fields: string[]) => Promise<string>;
+  /** Whether a handler error means the entry can never be processed (dead-lettered at once); default never. */
+  isPoison?: (error: unknown) => boolean;
   metrics: ServiceMetrics;
   logger: Logger;
 };
@@ -64,7 +69,7 @@ export class StreamConsumer {
       help: 'Entries the consumer group has not finished: never delivered plus delivered but not acknowledged.',
       labelNames: ['stream', 'group'],
     });
-    this.#deadLetters = metrics.counter({ name: 'dead_letters_total', help: 'Entries moved to the dead-letter stream after their last allowed delivery.', labelNames: ['stream'] });
+    this.#deadLetters = metrics.counter({ name: 'dead_letters_total', help: 'Entries moved to the dead-letter stream: poison at once, others after their last allowed delivery.', labelNames: ['stream'] });
     this.#handled = metrics.counter({ name: 'stream_messages_handled_total', help: 'Deliveries handled, by outcome (the handler\'s label, or failed).', labelNames: ['stream', 'outcome'] });
     this.#claims = metrics.counter({ name: 'stream_redeliveries_total', help: 'Pending entries claimed (XCLAIM) to be tried again.', labelNames: ['stream'] });
     this.#deadLetters.inc({ stream }, 0);
@@ -123,12 +128,13 @@ export class StreamConsumer {
     for (const [, entries] of reply ?? []) {
       for (const entry of entries) {
         if (this.#stopped) return;
-        await this.#handle(entry);
+        await this.#handle(entry, 1);
       }
     }
   }
 
-  async #handle([id, fields]: Entry): Promise<void> {
+  /** Handles one delivery of an entry (`deliveries` counts this one). */
+  async #handle([id, fields]: Entry, deliveries: number): Promise<void> {
     const { stream, group, settings } = this.#o;
     try {
       const cost = settings().processingCostMs;
@@ -140,6 +146,7 @@ export class StreamConsumer {
     } catch (error) {
       this.#lastError.set(id, error instanceof Error ? error.message : String(error));
       this.#handled.inc({ stream, outcome: 'failed' });
+      if (this.#o.isPoison?.(error)) await this.#deadLetter(id, deliveries, fields);
     }
   }
 
@@ -157,18 +164,19 @@ export class StreamConsumer {
       const claimed = (await redis.xclaim(stream, group, consumer, claimIdleMs, id)) as Entry[];
       for (const entry of claimed) {
         this.#claims.inc({ stream });
-        await this.#handle(entry);
+        await this.#handle(entry, deliveries + 1);
       }
     }
   }
 
-  async #deadLetter(id: string, deliveries: number): Promise<void> {
+  /** Moves an entry to the dead-letter stream (its fields read back from the stream unless given) and acknowledges it. */
+  async #deadLetter(id: string, deliveries: number, known?: string[]): Promise<void> {
     const { redis, stream, group, deadLetterStream } = this.#o;
-    const [entry] = (await redis.xrange(stream, id, id)) as Entry[];
+    const fields = known ?? ((await redis.xrange(stream, id, id)) as Entry[])[0]?.[1] ?? [];
     const reason = this.#lastError.get(id) ?? `not processed in ${deliveries} deliveries`;
     await redis
       .multi()
-      .xadd(deadLetterStream, '*', 'sourceStream', stream, 'sourceId', id, 'deliveries', String(deliveries), 'error', reason, ...(entry?.[1] ?? []))
+      .xadd(deadLetterStream, '*', 'sourceStream', stream, 'sourceId', id, 'deliveries', String(deliveries), 'error', reason, ...fields)
       .xack(stream, group, id)
       .exec();
     this.#lastError.delete(id);
@@ -180,8 +188,7 @@ export class StreamConsumer {
     const { redis, stream, group } = this.#o;
     const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
     for (const fields of groups) {
-      const info = new Map<string, string | number | null>();
-      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] ?? null);
+      const info = fieldMap(fields);
       if (info.get('name') !== group) continue;
       const lag = info.get('lag');
       const pending = Number(info.get('pending') ?? 0);

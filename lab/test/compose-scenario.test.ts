@@ -1,0 +1,45 @@
+/**
+ * cache-stampede in the smoke profile on both runtimes, one after the other: the compose stack
+ * must give the verdict the native one gives (and both must pass). It needs the embedded load
+ * engine (load/), and a Docker engine as compose-real.test.ts does; without either it is skipped,
+ * saying which.
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../paths.ts';
+import { runScenario } from '../runner/run.ts';
+import { stopStack } from '../stack/index.ts';
+import { reachableEngine } from '../stack/compose/engine.ts';
+import { testEnv } from './lab-env.ts';
+
+const loadEngine = existsSync(join(PROJECT_ROOT, 'load'));
+let compose = false;
+try {
+  execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+  compose = (await reachableEngine(process.env)) !== null || process.getuid?.() === 0;
+} catch {
+  compose = false;
+}
+if (!loadEngine) console.warn('compose-scenario: skipped: the embedded load engine (load/) is not in this tree');
+else if (!compose) console.warn('compose-scenario: skipped: no Docker engine or compose plugin (LAB_RUNTIME=compose make setup)');
+
+const out = createWriteStream('/dev/null') as unknown as NodeJS.WriteStream;
+
+describe.runIf(loadEngine && compose)('cache-stampede on compose', () => {
+  const native = testEnv('stampede-native', { LAB_RUNTIME: 'native', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-native') });
+  const composed = testEnv('stampede-compose', { LAB_RUNTIME: 'compose', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-compose') });
+
+  afterAll(async () => {
+    await stopStack(native);
+    await stopStack(composed);
+  }, 120_000);
+
+  it('passes in the smoke profile with the same verdict as native', async () => {
+    const onNative = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: native, out });
+    const onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out });
+    expect(onCompose.verdict).toBe(onNative.verdict);
+    expect(onCompose.verdict).toBe('passed');
+  }, 1_800_000);
+});

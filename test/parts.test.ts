@@ -1,0 +1,109 @@
+/**
+ * DESIGN.md's parts and their nevers, checked on every import of every source file, so a
+ * crossing fails CI. Tests are exempt (they start real stacks and may reach across parts);
+ * bench/ and test/ are not parts. Written by hand rather than with dependency-cruiser: its
+ * TypeScript parsing needs the `typescript` JS API, which TypeScript 7 no longer ships, and the
+ * rules fit in a table of path prefixes.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../lab/paths.ts';
+
+interface Rule {
+  /** The part: every source file under this folder. */
+  part: string;
+  /** Project folders or files (prefixes) the part may import; its own folder is always allowed. */
+  mayImport: string[];
+  /** npm packages it may import (prefixes), when it may not import any. */
+  packages?: string[];
+}
+
+/** The app's published contracts: what the lab and chaos may know of the app. */
+const APP_CONTRACTS = 'target-app/src/contracts/';
+
+const RULES: Rule[] = [
+  // the system under test knows nothing of the lab
+  { part: 'target-app/', mayImport: [] },
+  // below every part: errors and bad-input lines several parts use
+  { part: 'errors/', mayImport: [] },
+  // fault types act through Toxiproxy, processes, datastores and what the app publishes, never through the runner
+  { part: 'chaos/', mayImport: ['errors/', APP_CONTRACTS] },
+  // the embedded load engine runs k6 scripts and knows nothing of the lab, the faults or the app
+  { part: 'load/', mayImport: ['errors/'] },
+  // scenarios: the scenario types, k6 modules and the shared k6 skeleton only
+  { part: 'scenarios/', mayImport: ['lab/runner/schema.ts', 'scenarios/k6/'], packages: ['k6'] },
+  // the orchestrator may drive chaos/ and the load engine, and knows the app only by its contracts
+  { part: 'lab/', mayImport: ['errors/', 'chaos/', 'load/', APP_CONTRACTS] },
+];
+
+function isTest(path: string): boolean {
+  return path.endsWith('.test.ts') || path.split('/').includes('test');
+}
+
+function sourceFiles(): string[] {
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  return listed.split('\n').filter((path) => path !== '' && !isTest(path));
+}
+
+/** Every module specifier of static imports and re-exports, dynamic import() and side-effect imports. */
+export function importsOf(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: string[] = [];
+  const patterns = [/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s*['"]([^'"]+)['"]/gm];
+  for (const pattern of patterns) for (const match of code.matchAll(pattern)) found.push(match[1]!);
+  return found;
+}
+
+/** The crossings of one file: "<file> imports <target>" for each import its part forbids. */
+export function crossings(file: string, source: string, rules: Rule[] = RULES): string[] {
+  const rule = rules.find((r) => file.startsWith(r.part));
+  if (!rule) return [];
+  const out: string[] = [];
+  for (const specifier of importsOf(source)) {
+    if (specifier.startsWith('node:')) continue;
+    if (!specifier.startsWith('.')) {
+      if (rule.packages && !rule.packages.some((p) => specifier === p || specifier.startsWith(`${p}/`))) out.push(`${file} imports the package ${specifier}`);
+      continue;
+    }
+    const target = relative(PROJECT_ROOT, resolve(PROJECT_ROOT, dirname(file), specifier));
+    const allowed = [rule.part, ...rule.mayImport].some((prefix) => target === prefix || target.startsWith(prefix));
+    if (!allowed) out.push(`${file} imports ${target}`);
+  }
+  return out;
+}
+
+/** Scenario folder names a runner file spells out: the runner must find scenarios, never name them. */
+function scenarioNamesIn(source: string, scenarios: string[]): string[] {
+  return scenarios.filter((name) => new RegExp(`\\b${name}\\b`).test(source));
+}
+
+describe('the parts of DESIGN.md and their nevers', () => {
+  const files = sourceFiles();
+
+  it('no source file imports across a forbidden boundary', () => {
+    const found = files.flatMap((file) => crossings(file, readFileSync(join(PROJECT_ROOT, file), 'utf8')));
+    expect(found).toEqual([]);
+  });
+
+  it('the runner names no scenario', () => {
+    const scenarios = [...new Set(files.filter((f) => /^scenarios\/[^/]+\/scenario\.ts$/.test(f)).map((f) => f.split('/')[1]!))];
+    expect(scenarios.length).toBeGreaterThan(0);
+    const named = files.filter((f) => f.startsWith('lab/')).flatMap((file) => scenarioNamesIn(readFileSync(join(PROJECT_ROOT, file), 'utf8'), scenarios).map((name) => `${file} names ${name}`));
+    expect(named).toEqual([]);
+  });
+
+  it('the check sees each kind of crossing (a forbidden import in each part is reported)', () => {
+    expect(crossings('target-app/src/topology.ts', "import { resolvePorts } from '../../lab/ports.ts';")).toEqual(['target-app/src/topology.ts imports lab/ports.ts']);
+    expect(crossings('chaos/registry.ts', "import { describeIssues } from '../lab/runner/validation.ts';")).toEqual(['chaos/registry.ts imports lab/runner/validation.ts']);
+    expect(crossings('chaos/edges.ts', "import { x } from '../target-app/src/platform/metrics.ts';")).toEqual(['chaos/edges.ts imports target-app/src/platform/metrics.ts']);
+    expect(crossings('scenarios/a/load.ts', "import { Redis } from 'ioredis';\nexport { run } from '../../lab/runner/run.ts';")).toEqual([
+      'scenarios/a/load.ts imports the package ioredis',
+      'scenarios/a/load.ts imports lab/runner/run.ts',
+    ]);
+    expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
+    expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
+    expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
+  });
+});
