@@ -5,6 +5,8 @@ SHELL := /bin/bash
 NODE := node_modules/.bin/node
 LAB := $(NODE) lab/cli.ts
 NPM_STAMP := node_modules/.faultline-installed
+# The benchmark scenario the performance gate repeats.
+GATE_BENCHMARK := perf-gate
 
 .PHONY: help setup tools up down status scenario scenarios report compare test typecheck token bench images dashboards dashboard-links gate gate-baseline
 
@@ -57,10 +59,10 @@ token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))
 
 gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.05] [VARIANT=slowed]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
-	@$(NODE) lab/gate/cli.ts $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT))
+	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT))
 
 gate-baseline: setup ## write bench/baseline.json from ROUNDS (default 5) benchmark runs of this checkout
-	@$(NODE) lab/gate/cli.ts --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS))
+	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS))
 
 dashboards: $(NPM_STAMP) ## regenerate the Grafana dashboards (dashboards/json/) from their TypeScript source
 	@$(NODE) dashboards/generate.ts

@@ -35,7 +35,8 @@ const RULES: Rule[] = [
   // scenarios: the scenario types, k6 modules and the shared k6 skeleton only
   { part: 'scenarios/', mayImport: ['lab/runner/schema.ts', 'scenarios/k6/'], packages: ['k6'] },
   // the orchestrator may drive chaos/ and the load engine, and knows the app only by its contracts
-  { part: 'lab/', mayImport: ['errors/', 'chaos/', 'load/', APP_CONTRACTS] },
+  { part: 'dashboards/', mayImport: ['errors/', 'lab/runner/summary.ts'] },
+  { part: 'lab/', mayImport: ['errors/', 'chaos/', 'load/', 'dashboards/', APP_CONTRACTS] },
 ];
 
 function isTest(path: string): boolean {

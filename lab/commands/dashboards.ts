@@ -14,7 +14,7 @@ import { resultsRoot } from '../runner/run.ts';
 export function dashboardLinks(env: NodeJS.ProcessEnv): string[] {
   const root = resultsRoot(env);
   const run = newestRun(root);
-  if (!run) throw new LabError('LAB_ERR_NO_RUN', `no run found under ${root}: run one first (make scenario NAME=cache-stampede PROFILE=smoke)`);
+  if (!run) throw new LabError('LAB_ERR_NO_RUN', `no run found under ${root}: run one first (make scenario NAME=<name> PROFILE=smoke)`);
   const ports: Partial<Record<string, number>> = resolvePorts(env);
   const prometheus = `http://127.0.0.1:${ports.prometheus}`;
   const lines = [`last run: ${run.dir} (${run.start.toISOString()} .. ${run.end.toISOString()})`];

@@ -18,9 +18,10 @@ import { writeGateOutputs } from './output.ts';
 import { runRounds, type Side } from './rounds.ts';
 import { decideGate } from './verdict.ts';
 
-const BENCHMARK = 'perf-gate';
 
 interface GateOptions {
+  /** The benchmark scenario's folder name under scenarios/. */
+  benchmark: string;
   against?: string;
   writeBaseline: boolean;
   baseline: string;
@@ -49,7 +50,7 @@ async function gate(o: GateOptions): Promise<number> {
   const note = (line: string) => process.stdout.write(`gate: ${line}\n`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
   const outDir = join(resultsRoot(env), 'gate', stamp);
-  const benchmark = benchmarkIdentity(join(PROJECT_ROOT, 'scenarios', BENCHMARK), BENCHMARK, o.profile, o.baselineVariant);
+  const benchmark = benchmarkIdentity(join(PROJECT_ROOT, 'scenarios', o.benchmark), o.benchmark, o.profile, o.baselineVariant);
   const baselinePath = resolve(PROJECT_ROOT, o.baseline);
   const warnings: string[] = [];
   const here = currentBuild();
@@ -67,8 +68,8 @@ async function gate(o: GateOptions): Promise<number> {
   for (const w of warnings) note(`warning: ${w}`);
   mkdirSync(outDir, { recursive: true });
   const candidateVariant = o.writeBaseline ? o.baselineVariant : o.variant;
-  note(`${o.rounds} rounds of ${BENCHMARK} (${o.profile})${baselineSide ? `, interleaved with ${baselineSide.build.label}` : ''}; results in ${relative(PROJECT_ROOT, outDir)}`);
-  const runs = await runRounds({ benchmark: BENCHMARK, profile: o.profile, rounds: o.rounds, ...(baselineSide ? { baseline: baselineSide } : {}), candidate: { build: here, variant: candidateVariant }, outDir, env, note });
+  note(`${o.rounds} rounds of ${o.benchmark} (${o.profile})${baselineSide ? `, interleaved with ${baselineSide.build.label}` : ''}; results in ${relative(PROJECT_ROOT, outDir)}`);
+  const runs = await runRounds({ benchmark: o.benchmark, profile: o.profile, rounds: o.rounds, ...(baselineSide ? { baseline: baselineSide } : {}), candidate: { build: here, variant: candidateVariant }, outDir, env, note });
 
   if (o.writeBaseline) {
     writeBaseline(baselinePath, { gitCommit: here.commit, benchmark, runs: runs.candidate });
@@ -94,6 +95,7 @@ async function gate(o: GateOptions): Promise<number> {
 const program = new Command()
   .name('gate')
   .description('the performance regression gate: exit 0 pass, 1 regression, 2 broken run, 3 inconclusive')
+  .requiredOption('--benchmark <scenario>', 'the benchmark scenario the gate repeats (make gate names it)')
   .option('--against <ref>', 'compare with this git ref run interleaved in the same job (. = this checkout)')
   .option('--write-baseline', 'take the baseline runs and write the baseline file', false)
   .option('--baseline <file>', 'the stored baseline', 'bench/baseline.json')

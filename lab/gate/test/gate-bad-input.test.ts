@@ -11,7 +11,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'faultline-gate-'));
 
 /** The gate's CLI with a scratch results and lab dir; nothing it could start may outlive the test. */
 function gate(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(NODE, [join(PROJECT_ROOT, 'lab', 'gate', 'cli.ts'), ...args], {
+  const r = spawnSync(NODE, [join(PROJECT_ROOT, 'lab', 'gate', 'cli.ts'), '--benchmark', 'perf-gate', ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, FAULTLINE_RESULTS_DIR: join(scratch, 'results'), LAB_DIR: join(scratch, 'lab'), ...env },
