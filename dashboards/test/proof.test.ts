@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isLabError } from '../../lab/errors.ts';
+import { isLabError } from '../../errors/lab-error.ts';
 import { resolvePorts } from '../../lab/ports.ts';
 import { resultsRoot, runScenario } from '../../lab/runner/run.ts';
 import { startStack, stopStack } from '../../lab/stack/index.ts';
