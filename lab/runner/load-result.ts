@@ -14,13 +14,14 @@ export type EngineResult = EngineResultSummary;
 export const MAX_DROPPED_RATIO = 0.01;
 
 /**
- * The start lag's p99 (an iteration's actual start minus its due time) above which the engine is
- * judged behind its schedule. Measured on the project's 2-core machine with the embedded engine at
- * 400/s: idle p99 about 1–3 ms; with a CPU hog on both cores beside it, still under 5 ms at nice -5;
- * with a script whose iterations busy-loop past the rate's budget, hundreds of ms within seconds
- * (bench/ and lab/runner/test/guards.test.ts). 20 ms sits far above the first and far below the last.
+ * The start lag's p99 (an iteration's actual start minus its due time, after the profile's warmup)
+ * above which the engine is judged behind its schedule. Measured on the project's 2-core machine
+ * at 400/s (bench/start-lag.bench.ts): about 3 ms idle, 12 ms with a CPU hog on both cores beside
+ * it; with the whole lab stack under cache-stampede's load, up to about 30 ms; a script that
+ * busy-loops past the rate's budget reaches hundreds of ms within seconds (lab/runner/test/guards.test.ts).
+ * 50 ms lets a busy but working machine pass and still catches an engine that lost its schedule.
  */
-export const MAX_START_LAG_P99_MS = 20;
+export const MAX_START_LAG_P99_MS = 50;
 
 export interface EngineRunFacts {
   exitCode: number | null;

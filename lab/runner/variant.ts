@@ -15,6 +15,7 @@ import type { K6SummaryMetrics } from './hypotheses.ts';
 import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
 import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
 import type { EngineResult } from './load-result.ts';
+import { judgedStartLag } from './start-lag.ts';
 import { phaseAt, phaseWindows, type PhaseWindows } from './phases.ts';
 import type { PrometheusClient } from './prometheus.ts';
 import { ProgressLine } from './progress.ts';
@@ -161,7 +162,9 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
       faults.filter((f) => f.appliedAt !== undefined).map((f) => ({ start: f.appliedAt! / 1000, end: (f.revertedAt ?? loadEnd) / 1000 })),
       plan.settings,
     );
-    return { name: variant, loadStart, loadEnd, phases, faults, engine: result, autoscaler: autoscaler ? [...autoscaler.decisions] : null };
+    const judged = { start: loadStart + plan.settings.warmup * 1000, end: loadEnd };
+    const engine = { ...result, startLag: judgedStartLag(result, v.resultsDir, judged) };
+    return { name: variant, loadStart, loadEnd, phases, faults, engine, autoscaler: autoscaler ? [...autoscaler.decisions] : null };
   } catch (error) {
     load?.stop();
     await autoscaler?.stop();
