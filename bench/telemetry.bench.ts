@@ -1,6 +1,6 @@
 /**
  * What telemetry costs: cached GET /products/:id through the gateway (gateway -> catalog ->
- * Redis, every edge through Toxiproxy) with k6 at fixed arrival rates. Variants: telemetry off
+ * Redis, every edge through Toxiproxy) with the embedded load engine (a k6 script) at fixed arrival rates. Variants: telemetry off
  * (TELEMETRY=off), on with every trace sampled, and on at the lab's sampling ratio (traces to
  * Jaeger over OTLP, RED metrics with exemplars either way), rounds interleaved so that machine
  * noise falls on every side. The stack runs the infrastructure (Jaeger included); the bench
@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToxiproxyClient } from '../chaos/toxiproxy.ts';
-import { labDir, TOOLS_BIN } from '../lab/paths.ts';
+import { labDir, PROJECT_ROOT } from '../lab/paths.ts';
 import { startStack, type StackHandle } from '../lab/stack/index.ts';
 import { proxySpecs, serviceSpecs } from '../target-app/src/topology.ts';
 import { median } from './median.ts';
@@ -65,13 +65,11 @@ function cpuMs(pid: number | undefined): number {
   return pid ? (procCpuSeconds(pid) ?? 0) * 1000 : 0;
 }
 
-function runK6(baseUrl: string, rate: number, vus: number, name: string): Phase {
+function runLoad(baseUrl: string, rate: number, vus: number, name: string): Phase {
   const summaryFile = join(outDir, `${name}.json`);
-  const run = spawnSync(join(TOOLS_BIN, 'k6'), ['run', '--quiet', '--no-color', join(import.meta.dirname, 'telemetry.k6.js')], {
+  const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'load', 'cli.ts'), 'run', '--quiet', '--no-color', join(import.meta.dirname, 'telemetry.k6.js')], {
     env: {
       ...process.env,
-      K6_AUTO_EXTENSION_RESOLUTION: 'false',
-      K6_NO_USAGE_REPORT: 'true',
       BASE_URL: baseUrl,
       RATE: String(rate),
       VUS: String(vus),
@@ -81,7 +79,7 @@ function runK6(baseUrl: string, rate: number, vus: number, name: string): Phase 
     },
     encoding: 'utf8',
   });
-  if (run.status !== 0) throw new Error(`k6 failed (${run.status}): ${run.stderr.slice(-500)}`);
+  if (run.status !== 0) throw new Error(`the load engine failed (${run.status}): ${run.stderr.slice(-500)}`);
   const { metrics } = JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
   const duration = metrics.http_req_duration!.values;
   return { rps: metrics.http_reqs!.values.count! / seconds, p50: duration.med!, p99: duration['p(99)']!, failed: metrics.http_req_failed?.values.rate ?? 0 };
@@ -127,11 +125,11 @@ async function round(stack: StackHandle, variant: Variant, index: number): Promi
       if (res.status !== 200) throw new Error(`warm-up: GET /products/${id} answered ${res.status}`);
     }
     const tag = `${variant.name.replace(/\W+/g, '-')}-${index}`;
-    runK6(baseUrl, 200, 50, `warmup-${tag}`);
-    const overload = runK6(baseUrl, overloadRate, 300, `overload-${tag}`);
+    runLoad(baseUrl, 200, 50, `warmup-${tag}`);
+    const overload = runLoad(baseUrl, overloadRate, 300, `overload-${tag}`);
     const pids: Record<string, number | undefined> = Object.fromEntries([...APP.map((name, i) => [name, children[i]!.pid]), ...INFRA.map((name) => [name, stack.pidOf(name)])]);
     const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
-    const steady = runK6(baseUrl, latencyRate, 100, `steady-${tag}`);
+    const steady = runLoad(baseUrl, latencyRate, 100, `steady-${tag}`);
     const requests = steady.rps * seconds;
     const cpuPerKiloRequest = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ((cpuMs(pid) - before[name]!) * 1000) / requests]));
     return { variant: variant.name, overload, steady, cpuPerKiloRequest };
@@ -162,7 +160,7 @@ const of = (v: string) => rounds.filter((r) => r.variant === v);
 const processes = [...APP, ...INFRA];
 const cpu = (v: string, name: string) => median(of(v).map((r) => r.cpuPerKiloRequest[name] ?? 0));
 const totalCpu = (v: string) => processes.reduce((sum, name) => sum + cpu(v, name), 0);
-const k6Version = spawnSync(join(TOOLS_BIN, 'k6'), ['version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+const k6Version = 'the embedded load engine';
 const off = VARIANTS[0]!.name;
 process.stdout.write(`\ntelemetry cost, ${roundsPerVariant} rounds per variant (medians), Node ${process.version}, ${k6Version}\n`);
 process.stdout.write(`| telemetry | throughput (req/s) | vs off | p50 at ${latencyRate}/s (ms) | p99 at ${latencyRate}/s (ms) | CPU ms per 1000 req (all processes) | vs off |\n|---|---|---|---|---|---|---|\n`);

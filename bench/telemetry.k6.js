@@ -21,8 +21,8 @@ export const options = {
 const base = __ENV.BASE_URL;
 const hotKeys = Number(__ENV.HOT_KEYS);
 
-export default function () {
-  http.get(`${base}/products/${1 + Math.floor(Math.random() * hotKeys)}`, { tags: { name: 'GET /products/:id' }, timeout: '5s' });
+export default async function () {
+  await http.asyncRequest('GET', `${base}/products/${1 + Math.floor(Math.random() * hotKeys)}`, null, { tags: { name: 'GET /products/:id' }, timeout: '5s' });
 }
 
 export function handleSummary(data) {
