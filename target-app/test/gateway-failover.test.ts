@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProducts } from './product-reads.ts';
-import { metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
+import { counterValue, metricValue, patchSwitches, startGatewayLab, type GatewayLab } from './gateway-lab.ts';
 
 /** Load balancing over two real catalog instances (real Postgres and Redis), each behind its Toxiproxy edge. */
 describe('gateway -> catalog: round robin, failover', () => {
@@ -15,7 +15,7 @@ describe('gateway -> catalog: round robin, failover', () => {
   const read = (total: number, concurrency?: number, during?: (i: number) => Promise<void> | void) => readProducts(lab.url, total, concurrency, during);
 
   it('spreads requests over every instance in round robin', async () => {
-    const before = await Promise.all(lab.catalogs.map((c) => metricValue(`http://127.0.0.1:${c.port}`, 'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/products/:id",http_response_status_code="200"}')));
+    const before = await Promise.all(lab.catalogs.map((c) => counterValue(`http://127.0.0.1:${c.port}`, 'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/products/:id",http_response_status_code="200"}')));
     const statuses = await read(40, 1);
     expect(statuses.every((s) => s === 200)).toBe(true);
     const after = await Promise.all(lab.catalogs.map((c) => metricValue(`http://127.0.0.1:${c.port}`, 'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/products/:id",http_response_status_code="200"}')));
