@@ -17,7 +17,7 @@ export const MAX_DROPPED_RATIO = 0.01;
  * The start lag's p99 (an iteration's actual start minus its due time, after the profile's warmup)
  * above which the engine is judged behind its schedule. Measured on the project's 2-core machine
  * at 400/s (bench/start-lag.bench.ts): about 3 ms idle, 12 ms with a CPU hog on both cores beside
- * it; with the whole lab stack under cache-stampede's load, up to about 30 ms; a script that
+ * it; with the whole lab stack under a scenario's 400/s, up to about 30 ms; a script that
  * busy-loops past the rate's budget reaches hundreds of ms within seconds (lab/runner/test/guards.test.ts).
  * 50 ms lets a busy but working machine pass and still catches an engine that lost its schedule.
  */
