@@ -80,7 +80,7 @@ export const resilience = {
 
 /** Catalog replicas against the metric that drives them. */
 export const autoscaling = {
-  desired: promql('desired catalog replicas (autoscaler)', 'max(autoscaler_desired_replicas{target="catalog"})', 'short', 'desired'),
+  desired: promql('desired catalog replicas (autoscaler)', 'max(faultline_autoscaler_desired_replicas)', 'short', 'desired'),
   current: promql("catalog replicas in the gateway's view", 'max(catalog_replicas{job="gateway"})', 'short', 'current'),
   scraped: promql('catalog instances up', 'count(up{job="catalog"} == 1)', 'short', 'up'),
   utilisation: promql('mean event-loop utilisation of the catalog instances', 'avg(nodejs_eventloop_utilization_ratio{job="catalog"})', 'percentunit', 'mean utilisation'),

@@ -27,14 +27,14 @@ const APP_QUIET: [string, string][] = [
   [resilience.shed.expr, 'nothing was shed: the gateway stays under its concurrency limit at this load'],
   [resilience.deadlineResponses.expr, 'no request waited past its deadline: the outage refuses connections at once'],
   [resilience.deadlineCalls.expr, 'calls to the refused edge fail at once; one times out only when the outage begins mid-connection'],
-  [autoscaling.desired.expr, 'the autoscaler does not exist yet (autoscaler_desired_replicas)'],
+  [autoscaling.desired.expr, 'no autoscaler runs here: only a variant with an autoscaler feeds faultline_autoscaler_desired_replicas'],
 ];
 /** What cache-stampede cannot feed: its gateway runs without retries or failover, and it fails no request. */
 const SCENARIO_QUIET: [string, string][] = [
   ...[resilience.retries, resilience.retriesDenied, resilience.retryShare].map((q): [string, string] => [q.expr, 'cache-stampede turns retries off']),
   ...[resilience.breakerTransitions, resilience.priceFallbacks, resilience.deadlineCalls, resilience.deadlineResponses, resilience.shed].map((q): [string, string] => [q.expr, 'cache-stampede faults only the cache: no call fails, times out or is shed']),
   ...Object.values(logs).map((q): [string, string] => [q.expr, 'cache-stampede fails no request: no warning is logged']),
-  [autoscaling.desired.expr, 'the autoscaler does not exist yet (autoscaler_desired_replicas)'],
+  [autoscaling.desired.expr, 'no autoscaler runs here: only a variant with an autoscaler feeds faultline_autoscaler_desired_replicas'],
 ];
 const ENGINE: [string, string][] = [...Object.values(load), { expr: labelValuesQuery(variables.run.query)! }].map((q) => [q.expr, "the load engine's series (k6_*) arrive with the embedded engine"]);
 
