@@ -94,7 +94,7 @@ describe('every panel query of every dashboard, against the real stores', () => 
     const stack = await startStack({ env: appEnv, withApp: true, catalogReplicas: 1, seed: { products: 1000 } });
     // an instance the autoscaler would add: scraped through file_sd without editing a file
     await stack.addCatalogInstance();
-    const traffic = await driveTraffic(stack.ports);
+    const traffic = await driveTraffic(stack.ports, stack.secrets.jwtSecret);
     process.stdout.write(`traffic: ${traffic.requests} requests, statuses ${JSON.stringify(traffic.statuses)}\n`);
     const values = { scenario: [PROOF_SCENARIO], variant: [PROOF_VARIANT] };
     const results = await executeAll(endpoints(stack.ports as unknown as Record<string, number>), { start: traffic.start, end: traffic.end, values });

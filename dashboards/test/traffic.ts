@@ -8,7 +8,7 @@ import { LabMetrics } from '../../chaos/metrics.ts';
 import { faultType } from '../../chaos/registry.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import type { PortMap } from '../../lab/ports.ts';
-import { LAB_JWT_SECRET, mintToken } from '../../target-app/src/platform/auth.ts';
+import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
 
 export const PROOF_SCENARIO = 'dashboards-proof';
 export const PROOF_VARIANT = 'app';
@@ -28,11 +28,11 @@ export interface TrafficReport {
   statuses: Record<string, number>;
 }
 
-export async function driveTraffic(ports: PortMap): Promise<TrafficReport> {
+export async function driveTraffic(ports: PortMap, jwtSecret: string): Promise<TrafficReport> {
   const metrics = new LabMetrics();
   await metrics.listen(ports.labMetrics);
   const toxiproxy = new ToxiproxyClient(ports.toxiproxy);
-  const token = await mintToken({ secret: LAB_JWT_SECRET, subject: 'dashboards-proof', ttlSeconds: 600 });
+  const token = await mintToken({ secret: jwtSecret, subject: 'dashboards-proof', ttlSeconds: 600 });
   const gateway = `http://127.0.0.1:${ports.gateway}`;
   const statuses: Record<string, number> = {};
   const inFlight = new Set<Promise<void>>();
