@@ -35,6 +35,7 @@ const SCENARIO_QUIET: [string, string][] = [
   ...[resilience.breakerTransitions, resilience.priceFallbacks, resilience.deadlineCalls, resilience.deadlineResponses, resilience.shed].map((q): [string, string] => [q.expr, 'cache-stampede faults only the cache: no call fails, times out or is shed']),
   ...Object.values(logs).map((q): [string, string] => [q.expr, 'cache-stampede fails no request: no warning is logged']),
   [autoscaling.desired.expr, 'no autoscaler runs here: only a variant with an autoscaler feeds faultline_autoscaler_desired_replicas'],
+  [load.dropped.expr, 'the engine dropped no iteration: it counts drops only when there are some, as k6 does'],
 ];
 const ENGINE: [string, string][] = [...Object.values(load), { expr: labelValuesQuery(variables.run.query)! }].map((q) => [q.expr, "the load engine's series (k6_*) arrive with the embedded engine"]);
 

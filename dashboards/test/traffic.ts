@@ -38,11 +38,14 @@ export async function driveTraffic(ports: PortMap, jwtSecret: string): Promise<T
   const inFlight = new Set<Promise<void>>();
   const fault = { fault: 'proxy_down', target: 'gateway-pricing', scenario: PROOF_SCENARIO, variant: PROOF_VARIANT };
   let n = 0;
-  const request = (i: number): Promise<void> => {
+  // during the outage, prices of products never asked before: no last known price to fall back on,
+  // so the gateway fails them and logs it (the log panels' data)
+  const request = (i: number, faulted: boolean): Promise<void> => {
     const order = i % 10 === 0;
+    const priced = faulted ? 500 + i : 1 + (i % 50);
     const call = order
       ? fetch(`${gateway}/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `proof-${Date.now()}-${i}` }, body: JSON.stringify({ items: [{ productId: 1 + (i % 20), quantity: 1 }] }) })
-      : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : i % 3 === 0 ? `${gateway}/products/${1 + (i % 50)}/price` : `${gateway}/products/${1 + (i % 50)}`);
+      : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : i % 3 === 0 ? `${gateway}/products/${priced}/price` : `${gateway}/products/${1 + (i % 50)}`);
     return call
       .then(async (res) => {
         await res.arrayBuffer();
@@ -61,7 +64,7 @@ export async function driveTraffic(ports: PortMap, jwtSecret: string): Promise<T
       try {
         const until = Date.now() + step.seconds * 1000;
         while (Date.now() < until) {
-          const p = request(n++).finally(() => inFlight.delete(p));
+          const p = request(n++, applied !== undefined).finally(() => inFlight.delete(p));
           inFlight.add(p);
           await sleep(1000 / RATE);
         }

@@ -14,7 +14,8 @@ import { resolvePorts } from '../../ports.ts';
 import type { ReportVariant } from '../summary-reader.ts';
 import { collectSlowestTraces } from '../traces.ts';
 
-const ports = resolvePorts({ ...process.env, LAB_PORT_OFFSET: process.env.LAB_PORT_OFFSET ?? '34000' });
+// a lane of its own below the ephemeral port range (32768+), where a busy machine's outgoing sockets would take ports
+const ports = resolvePorts({ ...process.env, LAB_PORT_OFFSET: String(Number(process.env.LAB_PORT_OFFSET ?? 0) + 700) });
 let jaeger: ChildProcess | undefined;
 
 function jaegerBinary(): string {
