@@ -177,8 +177,8 @@ describe('orders', () => {
     await expect
       .poll(async () => (await redis.xrange(ORDER_STREAM, '-', '+')).some(([, fields]) => decodeOrderEvent(fields).orderId === id), { timeout: 5_000 })
       .toBe(true);
-    const marked = await db.query('SELECT 1 FROM orders WHERE id = $1 AND event_published_at IS NOT NULL', [id]);
-    expect(marked.rowCount).toBe(1);
+    // the relay adds the event, then marks the row: wait for the mark too, not only for the event
+    await expect.poll(async () => (await db.query('SELECT 1 FROM orders WHERE id = $1 AND event_published_at IS NOT NULL', [id])).rowCount, { timeout: 5_000 }).toBe(1);
   });
 
   it('GET /orders/:id answers the order, confirmed once a real worker consumed its event', async () => {
