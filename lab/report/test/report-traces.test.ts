@@ -4,28 +4,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { JAEGER_CONFIG } from '../../stack/components/jaeger.ts';
-import { TOOLS_BIN, toolCacheDir } from '../../paths.ts';
+import { jaeger as jaegerComponent } from '../../stack/components/jaeger.ts';
+import { stackContext } from '../../stack/context.ts';
 import { resolvePorts } from '../../ports.ts';
 import type { ReportVariant } from '../summary-reader.ts';
 import { collectSlowestTraces } from '../traces.ts';
 
 // a lane of its own below the ephemeral port range (32768+), where a busy machine's outgoing sockets would take ports
-const ports = resolvePorts({ ...process.env, LAB_PORT_OFFSET: String(Number(process.env.LAB_PORT_OFFSET ?? 0) + 700) });
+const laneEnv = { ...process.env, LAB_PORT_OFFSET: String(Number(process.env.LAB_PORT_OFFSET ?? 0) + 700) };
+const ports = resolvePorts(laneEnv);
 let jaeger: ChildProcess | undefined;
 
-function jaegerBinary(): string {
-  const linked = join(TOOLS_BIN, 'jaeger');
-  if (existsSync(linked)) return linked;
-  const cache = join(toolCacheDir(), 'tools', 'jaeger');
-  const built = existsSync(cache) ? readdirSync(cache).map((v) => join(cache, v, 'bin', 'jaeger')).find(existsSync) : undefined;
-  if (!built) throw new Error('jaeger is not built: run tools/build.sh jaeger');
-  return built;
-}
 
 const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
 const nanos = (ms: number) => String(BigInt(Math.round(ms * 1000)) * 1000n);
@@ -42,20 +33,9 @@ function request(start: number, totalMs: number, catalogMs: number, failed: bool
 }
 
 beforeAll(async () => {
-  jaeger = spawn(jaegerBinary(), ['--config', JAEGER_CONFIG], {
-    stdio: 'ignore',
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      JAEGER_LISTEN_HOST: '127.0.0.1',
-      JAEGER_QUERY_PORT: String(ports.jaegerQuery),
-      JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
-      JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
-      JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
-      OTLP_GRPC_PORT: String(ports.otlpGrpc),
-      OTLP_HTTP_PORT: String(ports.otlpHttp),
-    },
-  });
+  // the lab's own Jaeger launch (command, config, env), in this test's lane
+  const launch = await jaegerComponent.prepare(stackContext(laneEnv));
+  jaeger = spawn(launch.command, launch.args, { stdio: 'ignore', env: launch.env });
   for (let i = 0; i < 100; i++) {
     if (await fetch(`http://127.0.0.1:${ports.jaegerQuery}/api/services`).then((r) => r.ok, () => false)) return;
     await sleep(200);
