@@ -31,13 +31,19 @@ it('make scenario NAME=cache-stampede PROFILE=smoke passes, writes its results a
   expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
   expect(summary.hypotheses.length).toBeGreaterThanOrEqual(5);
   for (const v of summary.variants) {
-    expect(v.faults.map((f) => [f.fault, f.state, f.visibility?.visible])).toEqual([['cache_expire', 'reverted', true]]);
+    expect(v.faults.map((f) => [f.fault, f.attributes.mode, f.state, f.visibility?.visible])).toEqual([
+      ['cache_expire', 'ttl', 'reverted', true],
+      ['cache_expire', 'evict', 'reverted', true],
+    ]);
     expect(Object.keys(v.phases).sort()).toEqual(['fault', 'recovery', 'run', 'steady']);
     expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
     expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
   }
   const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
   expect(queries('protected') * 3).toBeLessThanOrEqual(queries('unprotected'));
+  // the eviction is a cold miss: the protected cache made the other readers wait for one query
+  const coalesced = summary.hypotheses.find((h) => h.variant === 'protected' && /coalesced/.test(h.name))!.observed!;
+  expect(coalesced).toBeGreaterThan(0);
 
   for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
