@@ -6,8 +6,12 @@ import http from 'k6/http';
 import type { Options } from 'k6/options';
 
 const RATE = Number(__ENV.RATE);
-/** Enough VUs for every request in flight at the server's latency, with room for stalls. */
-const VUS = Math.ceil(RATE * (Number(__ENV.LATENCY_MS) + 20) / 1000) * 2 + 20;
+/**
+ * Enough VUs for every request in flight at the server's latency, with a quarter second of room
+ * for stalls: a generator is judged on its schedule, not on a VU pool sized too small (vegeta's
+ * workers grow without a cap).
+ */
+const VUS = Math.ceil(RATE * (Number(__ENV.LATENCY_MS) + 250) / 1000) + 20;
 /** Up to a second's worth of requests in flight: vegeta's workers are not capped either. */
 const MAX_VUS = Math.max(VUS * 2, RATE);
 

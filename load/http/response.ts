@@ -4,9 +4,18 @@ import { outOfSubset } from '../run/errors.ts';
 
 export type ResponseType = 'text' | 'binary' | 'none';
 
+/** Header names seen so far and their canonical form: a server sends the same few on every response. */
+const canonicalNames = new Map<string, string>();
+const MAX_CANONICAL_NAMES = 1_000;
+
 /** Go's CanonicalMIMEHeaderKey: "content-type" → "Content-Type". */
 export function canonicalHeader(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    canonical = name.toLowerCase().replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
+    if (canonicalNames.size < MAX_CANONICAL_NAMES) canonicalNames.set(name, canonical);
+  }
+  return canonical;
 }
 
 export interface K6Response {
