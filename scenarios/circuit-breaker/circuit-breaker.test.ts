@@ -43,7 +43,7 @@ it('make scenario NAME=circuit-breaker PROFILE=smoke passes, writes its results 
   expect(observed('protected', /reads fail during the fault/)).toBeLessThanOrEqual(0.01);
   expect(observed('unprotected', /reads fail during the fault/)).toBeGreaterThanOrEqual(0.75);
   expect(observed('protected', /requests in flight/) * 4).toBeLessThanOrEqual(observed('unprotected', /reads pile up/));
-  expect(observed('protected', /closes the breaker within/)).toBeLessThanOrEqual(5);
+  expect(observed('protected', /closes the breaker within/)).toBeLessThanOrEqual(4);
 
   for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
   expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="circuit-breaker \(smoke\)" tests="\d+" failures="0" errors="0"/);
