@@ -53,6 +53,28 @@ describe('gateway: breaker per attempt, deadlines, storm retries', () => {
     expect(await breakerState()).toBe(2);
   });
 
+  it('while a half-open trial waits on a slow pricing, other reads get the last known price at once', async () => {
+    await patchSwitches(lab.gateway, { breaker: 'on', breakerConsecutiveFailures: 2, breakerHalfOpenAfterMs: 300, pricingTimeoutMs: 2_000 });
+    expect((await fetch(`${lab.url}/products/250/price`)).headers.get('x-price-source')).toBe('live');
+    await patchSwitches(lab.pricing, { errorRate: 1 });
+    for (let i = 0; i < 10 && (await breakerState()) !== 2; i++) await fetch(`${lab.url}/products/250/price`);
+    expect(await breakerState()).toBe(2);
+    await patchSwitches(lab.pricing, { addedLatencyMs: 800 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const before = await pricingCalls();
+    const trial = fetch(`${lab.url}/products/250/price`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await breakerState()).toBe(1);
+    const started = performance.now();
+    const other = await fetch(`${lab.url}/products/250/price`);
+    const waited = performance.now() - started;
+    expect([other.status, other.headers.get('x-price-source')]).toEqual([200, 'fallback']);
+    // the trial has 700 ms to go: a read that waited for it would take that long
+    expect(waited).toBeLessThan(300);
+    expect((await trial).headers.get('x-price-source')).toBe('fallback');
+    expect((await pricingCalls()) - before).toBe(1);
+  });
+
   it('after a reconfigure, a call still running on the old breaker does not write breaker_state', async () => {
     await patchSwitches(lab.gateway, { breaker: 'on', breakerConsecutiveFailures: 1, breakerHalfOpenAfterMs: 60_000, pricingTimeoutMs: 2_000 });
     await patchSwitches(lab.pricing, { addedLatencyMs: 400, errorRate: 1 });

@@ -1,0 +1,52 @@
+/**
+ * circuit-breaker end to end, the way a person runs it: `make scenario NAME=circuit-breaker
+ * PROFILE=smoke` against the real stack, the load engine, Toxiproxy and Prometheus. It must pass,
+ * write every result file, show that the breaker spares the readers what the slow pricing costs
+ * the unprotected gateway, and leave nothing behind.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { stopStack } from '../../lab/stack/index.ts';
+import { summarySchema } from '../../lab/runner/summary.ts';
+import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { leftovers } from '../../lab/runner/test/leftovers.ts';
+
+const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
+
+afterAll(async () => {
+  await stopStack(process.env);
+});
+
+it('make scenario NAME=circuit-breaker PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
+  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=circuit-breaker', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
+  const [run] = readdirSync(join(results, 'circuit-breaker'));
+  const dir = join(results, 'circuit-breaker', run!);
+  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+  // the reasons say why, when it did not pass
+  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/circuit-breaker \(smoke\): PASSED \(exit 0\)/);
+
+  expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
+  for (const v of summary.variants) {
+    expect(v.faults.map((f) => [f.fault, f.state, f.visibility?.visible])).toEqual([
+      ['latency', 'reverted', true],
+      ['reset_peer', 'reverted', true],
+    ]);
+    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
+  }
+  const observed = (variant: string, name: RegExp) => summary.hypotheses.find((h) => h.variant === variant && name.test(h.name))!.observed!;
+  // the key difference: reads kept being answered, fast, while pricing was slow and then down
+  expect(observed('protected', /reads fail during the fault/)).toBeLessThanOrEqual(0.01);
+  expect(observed('unprotected', /reads fail during the fault/)).toBeGreaterThanOrEqual(0.75);
+  expect(observed('protected', /requests in flight/) * 4).toBeLessThanOrEqual(observed('unprotected', /reads pile up/));
+  expect(observed('protected', /closes the breaker within/)).toBeLessThanOrEqual(4);
+
+  for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
+  expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="circuit-breaker \(smoke\)" tests="\d+" failures="0" errors="0"/);
+
+  expect(await leftovers(process.env)).toEqual([]);
+});

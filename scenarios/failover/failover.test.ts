@@ -1,0 +1,51 @@
+/**
+ * failover end to end, the way a person runs it: `make scenario NAME=failover PROFILE=smoke`
+ * against the real stack with three catalog instances, the load engine, Toxiproxy and Prometheus.
+ * It must pass, write every result file, show that round robin fails the bad instances' share of
+ * reads while failover fails almost none, and leave nothing behind (the killed instance included).
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { stopStack } from '../../lab/stack/index.ts';
+import { summarySchema } from '../../lab/runner/summary.ts';
+import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { leftovers } from '../../lab/runner/test/leftovers.ts';
+
+const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
+
+afterAll(async () => {
+  await stopStack(process.env);
+});
+
+it('make scenario NAME=failover PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
+  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=failover', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
+  const [run] = readdirSync(join(results, 'failover'));
+  const dir = join(results, 'failover', run!);
+  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+  // the reasons say why, when it did not pass
+  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/failover \(smoke\): PASSED \(exit 0\)/);
+
+  expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
+  for (const v of summary.variants) {
+    expect(v.faults.map((f) => [f.fault, f.target, f.state, f.visibility?.visible])).toEqual([
+      ['process_kill', 'catalog-1', 'reverted', true],
+      ['timeout', 'gateway-catalog-2', 'reverted', true],
+    ]);
+    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
+  }
+  const observed = (variant: string, name: RegExp) => summary.hypotheses.find((h) => h.variant === variant && name.test(h.name))!.observed!;
+  // the key difference: round robin fails a large share of the reads during the fault, failover almost none
+  expect(observed('protected', /reads fail during the fault/)).toBeLessThanOrEqual(0.01);
+  expect(observed('unprotected', /in proportion to the bad instances/)).toBeGreaterThanOrEqual(0.25);
+  expect(observed('protected', /all 3 instances are in rotation/)).toBe(3);
+
+  for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
+  expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="failover \(smoke\)" tests="\d+" failures="0" errors="0"/);
+
+  expect(await leftovers(process.env)).toEqual([]);
+});
