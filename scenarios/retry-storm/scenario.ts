@@ -21,8 +21,8 @@ const RATE = 20;
 /** The protected gateway's retry budget: retries may add this share of its requests, plus 5 a second (the gateway's floor). */
 const BUDGET_RATIO = 0.1;
 const BUDGET_FLOOR_PER_SECOND = 5;
-/** The clients (load.ts) are as persistent (8 attempts an order): unprotected tries again at once, protected backs off with full jitter. */
-const CLIENTS = { CLIENT_RETRY_unprotected: 'immediate', CLIENT_ATTEMPTS_unprotected: 8, CLIENT_RETRY_protected: 'backoff', CLIENT_ATTEMPTS_protected: 8 };
+/** The clients (load.ts) are as persistent (12 attempts an order, within 12 s): unprotected tries again at once, protected backs off with full jitter. */
+const CLIENTS = { CLIENT_RETRY_unprotected: 'immediate', CLIENT_ATTEMPTS_unprotected: 12, CLIENT_RETRY_protected: 'backoff', CLIENT_ATTEMPTS_protected: 12 };
 
 /** The variant's orders: its customer's rows created since its load began. */
 const variantOrders = "FROM orders WHERE customer_id = 'load-' || $variant AND created_at >= $from";

@@ -92,7 +92,7 @@ describe("against the lab's PostgreSQL", () => {
   it('a read returns its one number; a write hidden in a WITH is refused by the READ ONLY transaction', async () => {
     expect((await observeSql({ sql: 'SELECT $k6.acked.count - 2' }, binding, datastores, 'h')).value).toBe(3);
     await expect(observeSql({ sql: "WITH gone AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM gone" }, binding, datastores, 'h')).rejects.toThrow(
-      /h: PostgreSQL refused the SQL measure: cannot execute DELETE in a read-only transaction/,
+      /h: PostgreSQL refused the SQL measure: cannot execute \w+ in a read-only transaction/,
     );
     await expect(observeSql({ sql: 'SELECT 1, 2' }, binding, datastores, 'h')).rejects.toThrow(/returns one row with one column/);
   });
