@@ -24,7 +24,7 @@ export interface ReportSources {
   jaeger?: string;
   logs?: { url: string; api: LogStoreApi };
   /** The scenario as defined: its lesson, and its PromQL measures drawn over time. */
-  scenario?: { teaches: string; hypotheses: readonly { name: string; measure: { promql: string } | { k6: string } }[] };
+  scenario?: { teaches: string; hypotheses: readonly { name: string; measure: { promql: string } | { k6: string } | { sql: string } }[] };
 }
 
 function storedScenario(scenario: NonNullable<ReportSources['scenario']>): StoredScenario {

@@ -1,12 +1,14 @@
 /**
  * Judges hypotheses: each measure is taken in a variant's phase window (PromQL at the window's
- * end over `$window`, or a k6 summary metric), compared with a constant or with the same measure
- * in another variant or phase. A measure with no data is neither held nor failed: `no-data`.
+ * end over `$window`, a k6 summary metric, or read-only SQL on the lab's PostgreSQL), compared
+ * with a constant or with the same measure in another variant or phase. A measure with no data
+ * is neither held nor failed: `no-data`.
  */
 import type { Op } from '../../chaos/fault.ts';
 import type { PrometheusClient } from './prometheus.ts';
 import { length, type PhaseWindows, type Window } from './phases.ts';
 import type { Hypothesis, Measure, PhaseName } from './schema.ts';
+import { observeSql, type Datastores } from './sql-measure.ts';
 
 export type K6SummaryMetrics = Record<string, Record<string, number>>;
 
@@ -40,6 +42,8 @@ export interface Observation {
 export interface MeasureContext {
   prometheus: PrometheusClient;
   scenario: string;
+  /** The lab's PostgreSQL and Redis, for SQL measures. */
+  datastores?: Datastores;
 }
 
 /** Prometheus scrapes every second: one more second of lookback anchors a counter on its last sample before the window. */
@@ -57,6 +61,10 @@ export async function observe(measure: Measure, run: VariantWindows, phase: Phas
     return { value: value === undefined || Number.isNaN(value) ? null : value, text: `k6 ${measure.k6} ${measure.stat}` };
   }
   const window = run.phases[phase];
+  if ('sql' in measure) {
+    if (!window) return { value: null, text: `sql (no ${phase} phase)` };
+    return await observeSql(measure, { variant: run.variant, scenario: ctx.scenario, window, ...(run.k6 ? { k6: run.k6 } : {}) }, ctx.datastores, what);
+  }
   if (!window) return { value: null, text: `${measure.promql} (no ${phase} phase)` };
   const text = expandPromql(measure.promql, window, { variant: run.variant, scenario: ctx.scenario });
   return { value: await ctx.prometheus.value(text, window.end, what), text };

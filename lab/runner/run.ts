@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
-import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
+import { databaseUrl, startStack, stopStack, type StackHandle } from '../stack/index.ts';
+import { stackContext } from '../stack/context.ts';
 import { LabMetrics } from '../../chaos/metrics.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { describeEnvironment } from './environment.ts';
@@ -135,7 +136,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
       ...(await judgeHypotheses(
         scenario.hypotheses,
         outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.engine.summary })),
-        { prometheus, scenario: loaded.name },
+        { prometheus, scenario: loaded.name, datastores: { postgresUrl: databaseUrl(stackContext(stack.env)), redisUrl: `redis://127.0.0.1:${ports.redis}` } },
       )),
       ...variantSummaries.flatMap(thresholdHypotheses),
     ];

@@ -4,6 +4,7 @@
  * `defineScenario({...})`; the runner validates it with this schema before anything starts.
  */
 import { z } from 'zod';
+import { SQL_COUNTS, sqlRefusal, usesK6 } from './sql-statement.ts';
 
 export const PHASES = ['steady', 'fault', 'recovery', 'run'] as const;
 export type PhaseName = (typeof PHASES)[number];
@@ -42,6 +43,16 @@ const measure = z.union([
   z.strictObject({ promql: z.string().min(1) }),
   /** A metric of k6's end-of-test summary, judged over the whole run of a variant. */
   z.strictObject({ k6: z.string().min(1), stat: z.enum(K6_STATS) }),
+  /** Read-only SQL on the lab's PostgreSQL once the variants have run (lab/runner/sql-measure.ts). */
+  z.strictObject({
+    /** One SELECT or WITH; placeholders $variant, $scenario, $from, $to (the phase's window) and $k6.<metric>.<stat> are bound as parameters. */
+    sql: z.string().min(1).superRefine((sql, ctx) => {
+      const refusal = sqlRefusal(sql);
+      if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+    }),
+    /** Default: the statement's one number. 'orders-without-event-outcome': it lists order ids, and the measure counts those neither confirmed by the worker nor dead-lettered. */
+    count: z.enum(SQL_COUNTS).optional(),
+  }),
 ]);
 
 const expectation = z.union([
@@ -65,7 +76,8 @@ const hypothesis = z
     variants: z.array(z.string()).min(1).optional(),
     expect: expectation,
   })
-  .refine((h) => !('k6' in h.measure) || h.phase === 'run', { message: 'k6 summary metrics cover the whole run: use phase "run" or a promql measure', path: ['phase'] });
+  .refine((h) => !('k6' in h.measure) || h.phase === 'run', { message: 'k6 summary metrics cover the whole run: use phase "run" or a promql measure', path: ['phase'] })
+  .refine((h) => !('sql' in h.measure) || !usesK6(h.measure.sql) || h.phase === 'run', { message: 'a SQL measure with $k6 placeholders covers the whole run: use phase "run"', path: ['phase'] });
 
 /** The lab's autoscaler for catalog instances (lab/autoscaler): the HPA algorithm on a per-instance PromQL metric. */
 const autoscaler = z.strictObject({
@@ -117,7 +129,7 @@ export const scenarioSchema = z.strictObject({
   /** The k6 script, relative to the scenario's folder (default load.ts). */
   load: z.string().default('load.ts'),
   profiles: z.strictObject({ smoke: profile, full: profile }),
-  /** Flush the lab's Redis before each variant so each starts from the same cold state (default true). */
+  /** Flush the lab's Redis before each variant so each starts from the same cold state (default true; false when a measure reads what a variant left in Redis). */
   resetCacheBetweenVariants: z.boolean().default(true),
   timeline: z.array(faultEntry).default([]),
   hypotheses: z.array(hypothesis).min(1),
@@ -134,6 +146,9 @@ export const scenarioSchema = z.strictObject({
       eventLoopP99Ms: z.number().positive().optional(),
     })
     .optional(),
+}).refine((s) => !s.resetCacheBetweenVariants || !s.hypotheses.some((h) => 'sql' in h.measure && h.measure.count === 'orders-without-event-outcome'), {
+  message: "a measure counting orders without an event outcome reads the worker's confirmations in Redis after every variant ran: set resetCacheBetweenVariants: false",
+  path: ['resetCacheBetweenVariants'],
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { migrate, seed } from '../src/db/index.ts';
+import { createDatabase } from '../src/platform/index.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 
 /**
@@ -76,5 +77,23 @@ describe('database schema and seed', () => {
 
   it('rejects a seed size out of range with a message naming the fix', async () => {
     await expect(seed(stores.databaseUrl, { products: 0 })).rejects.toThrow(/products=0 is out of range/);
+  });
+
+  it('a connection reset while a transaction holds it fails that transaction, not the process', async () => {
+    const db = createDatabase(stores.edges.orders.databaseUrl, undefined, { max: 2 });
+    try {
+      const held = db.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        // reset every connection of the edge at once, between two statements of the transaction
+        await stores.toxiproxy.addToxic('orders-postgres', { name: 'reset', type: 'reset_peer', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return await tx.query('SELECT 2');
+      });
+      await expect(held).rejects.toThrow();
+    } finally {
+      await stores.toxiproxy.removeToxic('orders-postgres', 'reset').catch(() => {});
+    }
+    expect((await db.query<{ n: number }>('SELECT 3 AS n')).rows[0]!.n).toBe(3);
+    await db.close();
   });
 });

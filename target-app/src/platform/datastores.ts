@@ -291,6 +291,9 @@ export function createDatabase(connectionString: string, metrics?: ServiceMetric
   });
   // An idle client losing its connection (a fault on the proxy) must not crash the process.
   pool.on('error', () => {});
+  // Nor may a checked-out one: pg-pool listens only while a client is idle, and a connection reset
+  // mid-transaction is emitted on the client too (its queries reject; release() discards it).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Database(pool, metrics, { max, maxWaiting: options.maxWaiting, statementTimeoutMs: options.statementTimeoutMs });
 }
 

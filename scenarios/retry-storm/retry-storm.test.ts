@@ -1,0 +1,56 @@
+/**
+ * retry-storm end to end, the way a person runs it: `make scenario NAME=retry-storm PROFILE=smoke`
+ * against the real stack, the load engine, Toxiproxy, Prometheus and the runner's read-only SQL
+ * on PostgreSQL. It must pass, write every result file, show the difference between the variants
+ * (duplicated orders and the storm of calls), and leave nothing behind.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { stopStack } from '../../lab/stack/index.ts';
+import { summarySchema } from '../../lab/runner/summary.ts';
+import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { leftovers } from '../../lab/runner/test/leftovers.ts';
+
+const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
+
+afterAll(async () => {
+  await stopStack(process.env);
+});
+
+it('make scenario NAME=retry-storm PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
+  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=retry-storm', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
+  const [run] = readdirSync(join(results, 'retry-storm'));
+  const dir = join(results, 'retry-storm', run!);
+  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+  // the reasons say why, when it did not pass
+  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/retry-storm \(smoke\): PASSED \(exit 0\)/);
+
+  expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
+  for (const v of summary.variants) {
+    expect(v.faults.map((f) => [f.fault, f.target, f.state, f.visibility?.visible])).toEqual([
+      ['timeout', 'gateway-orders', 'reverted', true],
+      ['reset_peer', 'orders-postgres', 'reverted', true],
+    ]);
+    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
+  }
+  const observed = (variant: string, name: RegExp) => summary.hypotheses.find((h) => h.variant === variant && name.test(h.name))!.observed!;
+  // the finding: unprotected writes orders more than once, protected exactly once, and the storm of calls per request is the unprotected one
+  expect(observed('unprotected', /writes orders twice/)).toBeGreaterThanOrEqual(10);
+  expect(observed('protected', /no order written twice/)).toBe(0);
+  expect(observed('protected', /no acknowledged order lost/)).toBe(0);
+  const storm = summary.hypotheses.find((h) => /orders calls per request unprotected sends/.test(h.name))!;
+  expect(storm.bound).toBeGreaterThan(0);
+  expect(storm.observed).toBeLessThanOrEqual(storm.bound!);
+  // the SQL measures show the statement they ran, with its bound values
+  expect(summary.hypotheses.find((h) => /no order written twice/.test(h.name))!.measure).toMatch(/^sql: SELECT count\(\*\) - count\(DISTINCT items\) .*\$variant=protected/);
+
+  for (const file of ['summary.json', 'junit.xml', 'report.html', 'load-summary-unprotected.json', 'load-seconds-protected.ndjson']) expect(existsSync(join(dir, file)), file).toBe(true);
+  expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="retry-storm \(smoke\)" tests="\d+" failures="0" errors="0"/);
+
+  expect(await leftovers(process.env)).toEqual([]);
+});
