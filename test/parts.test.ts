@@ -76,8 +76,13 @@ export function crossings(file: string, source: string, rules: Rule[] = RULES): 
 }
 
 /** Scenario folder names a runner file spells out: the runner must find scenarios, never name them. */
+/**
+ * Scenarios the source names as a scenario: in a string or a path ('cache-stampede',
+ * scenarios/autoscaling/, NAME=failover). A pattern's own name in prose (the autoscaler, the
+ * faultline-autoscaling dashboard) is not a scenario's.
+ */
 function scenarioNamesIn(source: string, scenarios: string[]): string[] {
-  return scenarios.filter((name) => new RegExp(`\\b${name}\\b`).test(source));
+  return scenarios.filter((name) => new RegExp(`(?<=['"\`/=])${name}(?![\\w-])`).test(source));
 }
 
 describe('the parts of DESIGN.md and their nevers', () => {
@@ -106,5 +111,7 @@ describe('the parts of DESIGN.md and their nevers', () => {
     expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
     expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
     expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
+    expect(scenarioNamesIn('const dir = `scenarios/autoscaling/load.ts`;', ['autoscaling'])).toEqual(['autoscaling']);
+    expect(scenarioNamesIn("// the lab's autoscaling controller; uid 'faultline-autoscaling'", ['autoscaling'])).toEqual([]);
   });
 });
