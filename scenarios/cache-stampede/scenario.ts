@@ -46,8 +46,8 @@ export default defineScenario({
     protected: { description: 'single flight, lock, stale-while-revalidate, TTL jitter, early refresh', switches: { catalog: { cacheStrategy: 'protected' } } },
   },
   profiles: {
-    // each variant starts on a flushed cache, so naive cache-aside begins with a stampede of its
-    // own (a few seconds on 2 cores, longer on compose): the warmup outlasts it, and steady is steady
+    // each variant starts on a flushed cache that load.ts's setup() fills with the hot set before
+    // the load begins; the warmup leaves out the engine's and the services' first seconds
     smoke: { duration: 30, warmup: 6, settle: 2, vars: { RATE: 400, HOT_KEYS } },
     full: { duration: 60, warmup: 8, settle: 3, vars: { RATE: 400, HOT_KEYS } },
   },
