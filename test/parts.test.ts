@@ -32,8 +32,8 @@ const RULES: Rule[] = [
   { part: 'chaos/', mayImport: ['errors/', APP_CONTRACTS] },
   // the embedded load engine runs k6 scripts and knows nothing of the lab, the faults or the app
   { part: 'load/', mayImport: ['errors/'] },
-  // scenarios: the scenario types, k6 modules and the shared k6 skeleton only
-  { part: 'scenarios/', mayImport: ['lab/runner/schema.ts', 'scenarios/k6/'], packages: ['k6'] },
+  // scenarios: the scenario types, the PromQL vocabulary of their hypotheses, k6 modules and the shared k6 skeleton only
+  { part: 'scenarios/', mayImport: ['lab/runner/schema.ts', 'lab/runner/promql.ts', 'scenarios/k6/'], packages: ['k6'] },
   // the orchestrator may drive chaos/ and the load engine, and knows the app only by its contracts
   { part: 'dashboards/', mayImport: ['errors/', 'lab/runner/summary.ts'] },
   { part: 'lab/', mayImport: ['errors/', 'chaos/', 'load/', 'dashboards/', APP_CONTRACTS] },

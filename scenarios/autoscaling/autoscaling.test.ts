@@ -4,30 +4,19 @@
  * must pass, write every result file, show that one fixed instance fails the peak while the
  * autoscaled catalog scales out and back in without a failed read, and leave nothing behind.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { stopStack } from '../../lab/stack/index.ts';
-import { summarySchema } from '../../lab/runner/summary.ts';
-import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { runScenarioSmoke } from '../../lab/runner/test/fixtures.ts';
 import { leftovers } from '../../lab/runner/test/leftovers.ts';
-
-const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
 
 afterAll(async () => {
   await stopStack(process.env);
 });
 
 it('make scenario NAME=autoscaling PROFILE=smoke passes, scales out and back in, writes its results and leaves nothing behind', { timeout: 240_000 }, async () => {
-  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=autoscaling', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 210_000);
-  const [run] = readdirSync(join(results, 'autoscaling'));
-  const dir = join(results, 'autoscaling', run!);
-  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
-  // the reasons say why, when it did not pass
-  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/autoscaling \(smoke\): PASSED \(exit 0\)/);
+  const { dir, summary } = await runScenarioSmoke('autoscaling', { timeoutMs: 210_000 });
 
   expect(summary.variants.map((v) => v.name)).toEqual(['fixed', 'autoscaled']);
   for (const v of summary.variants) {

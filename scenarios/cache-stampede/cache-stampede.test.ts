@@ -3,30 +3,19 @@
  * PROFILE=smoke` against the real stack, the load engine, Toxiproxy and Prometheus. It must pass, write every
  * result file, show the difference between the variants, and leave nothing behind.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { stopStack } from '../../lab/stack/index.ts';
-import { summarySchema } from '../../lab/runner/summary.ts';
-import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { runScenarioSmoke } from '../../lab/runner/test/fixtures.ts';
 import { leftovers } from '../../lab/runner/test/leftovers.ts';
-
-const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
 
 afterAll(async () => {
   await stopStack(process.env);
 });
 
 it('make scenario NAME=cache-stampede PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
-  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=cache-stampede', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
-  const [run] = readdirSync(join(results, 'cache-stampede'));
-  const dir = join(results, 'cache-stampede', run!);
-  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
-  // the reasons say why, when it did not pass
-  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/cache-stampede \(smoke\): PASSED \(exit 0\)/);
+  const { dir, summary } = await runScenarioSmoke('cache-stampede');
 
   expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
   expect(summary.hypotheses.length).toBeGreaterThanOrEqual(5);

@@ -4,6 +4,7 @@
  * waits out the timeout and fails; with one the circuit opens at once, reads are answered from
  * the last known price, and a half-open probe closes it soon after pricing is back.
  */
+import { grew } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** The gateway's per-call timeout on pricing, ms; the slow edge adds far more than that. */
@@ -14,14 +15,6 @@ const CONSECUTIVE_FAILURES = 5;
 const HALF_OPEN_MS = 2_000;
 /** Reads per second; every one of PRODUCTS has a last known price long before the fault. */
 const LOAD = { RATE: 100, PRODUCTS: 50 };
-
-/**
- * How much a counter grew over the window, summed over its series: the last sample at the window's
- * end minus the last at its start, a series born inside the window counting from 0 (increase()
- * would miss its first value: the first time the breaker opens, say). Samples older than 5 s are
- * left out, so a past run's series never count.
- */
-const grew = (series: string) => `((sum(last_over_time(${series}[5s])) or vector(0)) - (sum(last_over_time(${series}[5s] offset $window)) or vector(0)))`;
 
 /** The pricing breaker's state gauge (0 closed, 1 half-open, 2 open). */
 const state = 'max(breaker_state{job="gateway",breaker="pricing"})';

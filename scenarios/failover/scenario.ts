@@ -4,6 +4,7 @@
  * without health keeps sending a third of the reads to each bad instance; health checks, outlier
  * ejection and a retry on another instance keep the failures near zero and readmit the instances.
  */
+import { grew } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 const REPLICAS = 3;
@@ -24,13 +25,6 @@ const BAD_SHARE = (KILL.duration + BLACKHOLE.duration) / REPLICAS / FAULT_WINDOW
 const share = (x: number) => Math.round(x * 100) / 100;
 // a few products: every read is a cache hit once warm, and the load engine's per-URL series stay few
 const LOAD = { RATE: 100, PRODUCTS: 30 };
-
-/**
- * How much a counter grew over the window, summed over its series: the last sample at the window's
- * end minus the last at its start, a series born inside the window counting from 0 (increase()
- * would miss its first value). Samples older than 5 s are left out, so a past run's series never count.
- */
-const grew = (series: string) => `((sum(last_over_time(${series}[5s])) or vector(0)) - (sum(last_over_time(${series}[5s] offset $window)) or vector(0)))`;
 
 /** Share of reads that did not get a 200, as the load engine counted them. */
 const failedShare = `${grew('k6_http_reqs_total{variant="$variant",expected_response="false"}')} / ${grew('k6_http_reqs_total{variant="$variant"}')}`;

@@ -4,30 +4,19 @@
  * on PostgreSQL. It must pass, write every result file, show the difference between the variants
  * (duplicated orders and the storm of calls), and leave nothing behind.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { stopStack } from '../../lab/stack/index.ts';
-import { summarySchema } from '../../lab/runner/summary.ts';
-import { runCommand } from '../../lab/runner/test/fixtures.ts';
+import { runScenarioSmoke } from '../../lab/runner/test/fixtures.ts';
 import { leftovers } from '../../lab/runner/test/leftovers.ts';
-
-const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
 
 afterAll(async () => {
   await stopStack(process.env);
 });
 
 it('make scenario NAME=retry-storm PROFILE=smoke passes, writes its results and leaves nothing behind', { timeout: 200_000 }, async () => {
-  const r = await runCommand('make', ['--no-print-directory', 'scenario', 'NAME=retry-storm', 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, 170_000);
-  const [run] = readdirSync(join(results, 'retry-storm'));
-  const dir = join(results, 'retry-storm', run!);
-  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
-  // the reasons say why, when it did not pass
-  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/retry-storm \(smoke\): PASSED \(exit 0\)/);
+  const { dir, summary } = await runScenarioSmoke('retry-storm');
 
   expect(summary.variants.map((v) => v.name)).toEqual(['unprotected', 'protected']);
   for (const v of summary.variants) {

@@ -1,9 +1,11 @@
-/** Scenario folders written for a test, and the CLI run on them the way a person runs it. */
+/** Scenario folders written for a test, the CLI run on them the way a person runs it, and a scenario's smoke run through make. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.ts';
+import { summarySchema, type Summary } from '../summary.ts';
 
 const SKELETON = join(PROJECT_ROOT, 'scenarios', 'k6', 'lab.ts');
 
@@ -64,6 +66,31 @@ export function runCommand(command: string, args: string[], env: NodeJS.ProcessE
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+export interface SmokeRun {
+  result: CliResult;
+  /** The run's folder: results/<name>/<timestamp>/. */
+  dir: string;
+  summary: Summary;
+}
+
+/**
+ * `make scenario NAME=<name> PROFILE=smoke` as a person runs it, into a fresh results folder,
+ * held to what every smoke run must show: verdict passed, exit 0 and the PASSED line.
+ */
+export async function runScenarioSmoke(name: string, opts: { timeoutMs?: number } = {}): Promise<SmokeRun> {
+  const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
+  const result = await runCommand('make', ['--no-print-directory', 'scenario', `NAME=${name}`, 'PROFILE=smoke'], { ...process.env, FAULTLINE_RESULTS_DIR: results }, opts.timeoutMs ?? 170_000);
+  // run folders are named by their start time, so the last in order is the newest
+  const run = readdirSync(join(results, name)).sort().at(-1);
+  const dir = join(results, name, run!);
+  const summary = summarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+  // the reasons say why, when it did not pass
+  expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(new RegExp(`${name} \\(smoke\\): PASSED \\(exit 0\\)`));
+  return { result, dir, summary };
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {
