@@ -6,7 +6,8 @@
 import { relative } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { RunColumn } from './chart-data.ts';
-import { esc, formatNumber } from './html-text.ts';
+import { escapeMarkup as esc } from '../escape-markup.ts';
+import { formatNumber } from './number-text.ts';
 import { mergedLatency, phasePercentiles, type PhasePercentiles } from './load-series.ts';
 import type { ResultsRun } from './results-dir.ts';
 
