@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { labDir } from '../lab/paths.ts';
+import { procParentPid } from '../lab/proc-stat.ts';
 import { startStack, stopStack, type StackHandle } from '../lab/stack/index.ts';
 import { projectContainers, projectName } from '../lab/stack/compose/project.ts';
 import { stackContext } from '../lab/stack/context.ts';
@@ -23,12 +24,8 @@ const LOG_STORES = new Set(['loki', 'victoria-logs']);
 function parents(): Map<number, number> {
   const map = new Map<number, number>();
   for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      map.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
+    const parent = procParentPid(Number(e));
+    if (parent !== undefined) map.set(Number(e), parent);
   }
   return map;
 }

@@ -16,9 +16,10 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { median } from 'simple-statistics';
 import { labDir } from '../lab/paths.ts';
 import { ENGINE_CLI, runEngine } from './load-engine/embedded.ts';
-import { median, type Point, type RoundResult } from './load-engine/round.ts';
+import type { Point, RoundResult } from './load-engine/round.ts';
 import { ensureVegeta, runVegeta, VEGETA_VERSION } from './load-engine/vegeta.ts';
 
 const RATES = [400, 2000, 5000];

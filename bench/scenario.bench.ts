@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { median } from './median.ts';
 
 const GOALS = { smoke: 60, full: 240 } as const;
 type Profile = keyof typeof GOALS;

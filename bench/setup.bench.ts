@@ -6,8 +6,8 @@
  *   node_modules/.bin/node bench/setup.bench.ts [runs]
  */
 import { spawnSync } from 'node:child_process';
+import { median } from 'simple-statistics';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { median } from './median.ts';
 
 const GOAL_SECONDS = 5;
 const runs = Number(process.argv[2] ?? 5);

@@ -7,10 +7,10 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { labDir } from '../lab/paths.ts';
 import { startStack, stopStack } from '../lab/stack/index.ts';
 import { appAvailable } from '../lab/stack/topology.ts';
-import { median } from './median.ts';
 
 const GOAL_SECONDS = 15;
 const runs = Number(process.argv[2] ?? 5);

@@ -16,11 +16,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { ToxiproxyClient } from '../chaos/toxiproxy.ts';
 import { labDir, PROJECT_ROOT } from '../lab/paths.ts';
 import { startStack, type StackHandle } from '../lab/stack/index.ts';
 import { proxySpecs, serviceSpecs } from '../target-app/src/topology.ts';
-import { median } from './median.ts';
 import { procCpuSeconds } from '../lab/proc-stat.ts';
 
 const GOAL_COST = 0.15;

@@ -2,8 +2,14 @@
  * Links that open a dashboard's main queries in the native UIs, for a user without Grafana:
  * Prometheus' graph page (one graph per query, g0..gN) and VictoriaLogs' web UI for LogsQL.
  */
-import { fillVariables, type QueryDefinition } from './queries.ts';
-import type { RunRange } from './run-range.ts';
+import { fillVariables, type QueryDefinition, type VariableName } from './queries.ts';
+
+/** The run a link opens: its time range and the values of the dashboards' variables. */
+export interface RunWindow {
+  start: Date;
+  end: Date;
+  values: Partial<Record<VariableName, readonly string[]>>;
+}
 
 /** Prometheus' graph page wants the end as "YYYY-MM-DD HH:MM:SS" in UTC. */
 function graphTime(date: Date): string {
@@ -15,7 +21,7 @@ function rateWindow(seconds: number): string {
   return `${Math.max(5, Math.min(60, Math.round(seconds / 60)))}s`;
 }
 
-export function prometheusGraphLink(baseUrl: string, queries: readonly QueryDefinition[], run: Pick<RunRange, 'start' | 'end' | 'values'>): string {
+export function prometheusGraphLink(baseUrl: string, queries: readonly QueryDefinition[], run: RunWindow): string {
   const seconds = Math.max(1, Math.ceil((run.end.getTime() - run.start.getTime()) / 1000));
   const params = new URLSearchParams();
   queries.forEach((q, i) => {
@@ -29,7 +35,7 @@ export function prometheusGraphLink(baseUrl: string, queries: readonly QueryDefi
   return `${baseUrl}/graph?${params.toString()}`;
 }
 
-export function victoriaLogsLink(baseUrl: string, query: QueryDefinition, run: Pick<RunRange, 'start' | 'end' | 'values'>): string {
+export function victoriaLogsLink(baseUrl: string, query: QueryDefinition, run: RunWindow): string {
   const params = new URLSearchParams({ query: fillVariables(query.expr, run.values), 'g0.start_input': run.start.toISOString(), 'g0.end_input': run.end.toISOString() });
   return `${baseUrl}/select/vmui/#/?${params.toString()}`;
 }

@@ -61,6 +61,11 @@ export const cache = {
   dbP99: promql('p99 database operation latency by table', quantile(0.99, 'db_client_operation_duration_seconds', 'job, db_collection_name'), 's', '{{job}} {{db_collection_name}}', true),
 } as const;
 
+/** The worker's consumer group on the order event stream. */
+export const worker = {
+  streamLag: promql('order stream lag (entries not yet handled)', 'max by (stream) (stream_lag_messages)', 'short', '{{stream}}'),
+} as const;
+
 /** Circuit breaker, retries, shedding, deadlines, failover and pools. */
 export const resilience = {
   breakerState: promql('breaker state (0 closed, 1 half-open, 2 open)', 'max by (job, breaker) (breaker_state)', 'short', '{{breaker}}'),

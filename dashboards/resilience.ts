@@ -1,12 +1,12 @@
-/** Resilience: breaker, retries and their budget, shedding, deadlines, ejections, pool waits. */
+/** Resilience: breaker, retries and their budget, shedding, deadlines, ejections, pool waits, the order stream's lag. */
 import { defineDashboard } from './frame.ts';
 import { graph, states } from './panels.ts';
-import { resilience as q } from './queries.ts';
+import { resilience as q, worker } from './queries.ts';
 
 export default defineDashboard({
   uid: 'faultline-resilience',
   title: 'Faultline / Resilience',
-  description: 'How the gateway and services defend themselves while a dependency fails: the circuit breaker, retries within a budget, load shedding, deadlines, outlier ejection and connection pools.',
+  description: "How the gateway and services defend themselves while a dependency fails: the circuit breaker, retries within a budget, load shedding, deadlines, outlier ejection, connection pools and the worker's backlog on the order stream.",
   main: [q.breakerState, q.retries, q.shed, q.deadlineResponses],
   rows: [
     {
@@ -35,10 +35,11 @@ export default defineDashboard({
       ],
     },
     {
-      title: 'Failover and pools',
+      title: 'Failover, pools and the order stream',
       panels: [
         graph({ title: 'Catalog instances ejected', healthy: 'zero; one while an instance is faulted, back to zero after.', broken: 'an instance stays ejected after recovery, or a failing one is never ejected.', queries: [q.ejected, q.ejections] }),
         graph({ title: 'Database pool: in use and waiting', healthy: 'connections in use below the pool size, nobody waiting.', broken: 'the pool is full and checkouts queue: the database is the bottleneck.', queries: [q.poolUsed, q.poolPending] }),
+        graph({ title: 'Order stream lag (entries not yet handled)', healthy: 'near zero: the worker confirms orders as fast as they are placed, and catches up after a fault.', broken: 'grows during a fault and does not come back down: the worker is stuck or too slow.', queries: [worker.streamLag], width: 24 }),
       ],
     },
   ],

@@ -4,18 +4,14 @@
  * a run can be read afterwards, free of start-up and shut-down cost.
  */
 import { readFileSync } from 'node:fs';
+import { procCpuSeconds } from '../../lab/proc-stat.ts';
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const SAMPLE_EVERY_MS = 50;
 
 /** utime + stime of one process in ms, or undefined once it is gone. */
 function ownCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+  const seconds = procCpuSeconds(pid);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 function childPids(pid: number): number[] {

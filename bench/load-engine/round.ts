@@ -39,9 +39,3 @@ export function steadyWindow(startMs: number, seconds: number): { fromS: number;
   if (toS - fromS < 3) throw new Error(`a ${seconds} s round leaves under 3 s to measure: give at least ${SKIP_SECONDS + 5} s rounds`);
   return { fromS, toS };
 }
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}

@@ -7,8 +7,9 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { CpuSampler } from './process-cpu.ts';
-import { median, steadyWindow, type Point, type RoundResult } from './round.ts';
+import { steadyWindow, type Point, type RoundResult } from './round.ts';
 
 export const VEGETA_VERSION = 'v12.13.0';
 const BIN_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'faultline', 'bench-bin');

@@ -9,13 +9,13 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../lab/ports.ts';
+import { newestRun } from '../../lab/runner/run-range.ts';
 import { resultsRoot, runScenario } from '../../lab/runner/run.ts';
 import { startStack, stopStack } from '../../lab/stack/index.ts';
 import { testEnv } from '../../lab/test/lab-env.ts';
 import { executeDashboardQueries, executeDashboards, labelValuesQuery, type Endpoints, type Execution, type QueryRun } from '../execute.ts';
 import { renderDashboards } from '../generate.ts';
 import { autoscaling, load, logs, resilience, variables } from '../queries.ts';
-import { newestRun } from '../run-range.ts';
 import { panelsOf } from '../walk.ts';
 import { driveTraffic, PROOF_SCENARIO, PROOF_VARIANT } from './traffic.ts';
 

@@ -6,9 +6,9 @@
 import type { Command } from 'commander';
 import { DASHBOARDS } from '../../dashboards/index.ts';
 import { prometheusGraphLink, victoriaLogsLink } from '../../dashboards/links.ts';
-import { newestRun } from '../../dashboards/run-range.ts';
 import { LabError } from '../../errors/lab-error.ts';
 import { resolvePorts } from '../ports.ts';
+import { newestRun } from '../runner/run-range.ts';
 import { resultsRoot } from '../runner/run.ts';
 
 export function dashboardLinks(env: NodeJS.ProcessEnv): string[] {

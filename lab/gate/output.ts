@@ -5,6 +5,7 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeMarkup } from '../escape-markup.ts';
 import type { BenchmarkRun, FigureName } from './figures.ts';
 import { FIGURE_RULES, type FigureResult, type GateDecision } from './verdict.ts';
 
@@ -53,19 +54,18 @@ export function markdownTable(r: GateReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function junitXml(r: GateReport): string {
   const cases = r.decision.figures.map((f) => {
-    const name = escapeXml(FIGURE_RULES[f.figure].label);
-    const detail = escapeXml(`baseline ${value(f.figure, f.baseline)}, candidate ${value(f.figure, f.candidate)}, ratio ${ratio(f)}, floor ${r.floor}`);
+    const name = escapeMarkup(FIGURE_RULES[f.figure].label);
+    const detail = escapeMarkup(`baseline ${value(f.figure, f.baseline)}, candidate ${value(f.figure, f.candidate)}, ratio ${ratio(f)}, floor ${r.floor}`);
     if (f.verdict === 'regression' && f.gating) return `    <testcase classname="gate" name="${name}"><failure message="regression">${detail}</failure></testcase>`;
     if (f.verdict !== 'pass') return `    <testcase classname="gate" name="${name}"><skipped message="${f.verdict}${f.gating ? '' : ' (informative)'}">${detail}</skipped></testcase>`;
     return `    <testcase classname="gate" name="${name}"><system-out>${detail}</system-out></testcase>`;
   });
   const failures = r.decision.figures.filter((f) => f.gating && f.verdict === 'regression').length;
   const skipped = r.decision.figures.filter((f) => f.verdict !== 'pass' && !(f.gating && f.verdict === 'regression')).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(r.title)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${r.wallSeconds.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeMarkup(r.title)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${r.wallSeconds.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }
 
 /** Writes summary.md (also appended to $GITHUB_STEP_SUMMARY when set), junit.xml and gate.json; returns the table. */

@@ -4,7 +4,7 @@
  * problem-lines query; it turns the shipped JSON lines into fields at ingestion) or Loki (LogQL,
  * /loki/api/v1/query_range).
  */
-import { logs as logQueries } from './panel-queries.ts';
+import { logs as logQueries } from '../../dashboards/queries.ts';
 import type { StoredLogs } from './stored-data.ts';
 import type { ReportVariant } from './summary-reader.ts';
 

@@ -4,7 +4,8 @@
  * chart), and the warning and error log lines written during the fault, each with its trace id.
  */
 import type { RunColumn } from './chart-data.ts';
-import { esc, formatNumber } from './html-text.ts';
+import { escapeMarkup as esc } from '../escape-markup.ts';
+import { formatNumber } from './number-text.ts';
 import type { StoredTrace } from './stored-data.ts';
 import { columnTitle } from './summary-sections.ts';
 

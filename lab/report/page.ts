@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { ChartData, RunColumn } from './chart-data.ts';
 import { evidenceSections } from './evidence-sections.ts';
-import { esc } from './html-text.ts';
+import { escapeMarkup as esc } from '../escape-markup.ts';
 import type { ResultsRun } from './results-dir.ts';
 import { checksTable, columnTitle, costTable, environmentList, hypothesesTable, loadTable, runHeader, servicesTable } from './summary-sections.ts';
 

@@ -6,7 +6,8 @@
 import { relative } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { RunColumn } from './chart-data.ts';
-import { esc, formatNumber } from './html-text.ts';
+import { escapeMarkup as esc } from '../escape-markup.ts';
+import { formatNumber } from './number-text.ts';
 import { mergedLatency, phasePercentiles, type PhasePercentiles } from './load-series.ts';
 import type { ResultsRun } from './results-dir.ts';
 
@@ -44,7 +45,7 @@ export function hypothesesTable(columns: RunColumn[]): string {
       const cells = columns.map((c) => {
         const h = c.run.summary.hypotheses.find((x) => x.name === row.name && x.phase === row.phase && x.variant === c.variant.summary.name);
         if (!h) return '<td class="not-judged">not judged here</td>';
-        return `<td class="outcome-${h.outcome}" data-hypothesis="${esc(h.name)}" data-variant="${esc(h.variant)}" data-observed="${h.observed ?? ''}" data-outcome="${h.outcome}" title="${esc(h.measure)}"><span class="observed">${formatNumber(h.observed)}</span> <span class="expected">(${esc(h.expected)})</span> <strong>${h.outcome}</strong></td>`;
+        return `<td class="outcome-${h.outcome}" data-hypothesis="${esc(h.name)}" data-variant="${esc(h.variant)}" data-observed="${h.observed ?? ''}" data-bound="${h.bound ?? ''}" data-expected="${esc(h.expected)}" data-outcome="${h.outcome}" title="${esc(h.measure)}"><span class="observed">${formatNumber(h.observed)}</span> <span class="expected">(${esc(h.expected)})</span> <strong>${h.outcome}</strong></td>`;
       });
       return `<tr><th scope="row">${esc(row.name)}</th><td>${esc(row.phase)}</td>${cells.join('')}</tr>`;
     })

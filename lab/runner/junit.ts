@@ -1,5 +1,5 @@
 /** junit.xml: one test case per hypothesis and variant, plus one per inconclusive-run check. */
-import { escapeMarkup as escape } from './escape-markup.ts';
+import { escapeMarkup as escape } from '../escape-markup.ts';
 import { format } from './hypotheses.ts';
 import type { Summary } from './summary.ts';
 

@@ -18,6 +18,7 @@ import { PrometheusClient } from '../../runner/prometheus.ts';
 import type { Hypothesis } from '../../runner/schema.ts';
 import { labDir } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';
+import { RULES_DIR } from '../../stack/rules.ts';
 import { writeReport } from '../index.ts';
 import { loadSecondsFile, logsFile, tracesFile, writeStored } from '../stored-data.ts';
 import { recordLoad, type LoadRecord } from './fixture-load.ts';
@@ -73,7 +74,7 @@ async function main(out: string): Promise<void> {
       shops[name] = { child, port: (JSON.parse(line) as { port: number }).port };
     }
     const config = join(work, 'prometheus.yml');
-    writeFileSync(config, `global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: catalog\n    static_configs: [{targets: [${Object.values(shops).map((s) => `'127.0.0.1:${s.port}'`).join(', ')}]}]\n`);
+    writeFileSync(config, `global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: ['${RULES_DIR}/*.yml']\nscrape_configs:\n  - job_name: catalog\n    static_configs: [{targets: [${Object.values(shops).map((s) => `'127.0.0.1:${s.port}'`).join(', ')}]}]\n`);
     const prom = await startChild('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`], (l) => l.includes('Server is ready to receive web requests'));
     children.push(prom.child);
     const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;

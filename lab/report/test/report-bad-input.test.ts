@@ -1,6 +1,7 @@
 /**
  * `faultline report` on a results directory it cannot read (missing, partial, cut short, or of
  * another schema version): one line naming the problem and the fix, exit 2, no report written.
+ * `faultline compare` reads runs through the same reader and fails the same way.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
@@ -20,10 +21,12 @@ function fixtureCopy(name: string, damage: (dir: string) => void): string {
   return dir;
 }
 
-function report(dir: string): { status: number | null; lines: string[] } {
-  const run = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/node'), [join(PROJECT_ROOT, 'lab/cli.ts'), 'report', '--offline', dir], { encoding: 'utf8', env: { ...process.env, LAB_PORT_OFFSET: process.env.LAB_PORT_OFFSET ?? '34000' }, timeout: 60_000 });
+function faultline(...args: string[]): { status: number | null; lines: string[] } {
+  const run = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/node'), [join(PROJECT_ROOT, 'lab/cli.ts'), ...args], { encoding: 'utf8', env: { ...process.env, LAB_PORT_OFFSET: process.env.LAB_PORT_OFFSET ?? '34000' }, timeout: 60_000 });
   return { status: run.status, lines: run.stderr.split('\n').filter(Boolean) };
 }
+
+const report = (dir: string) => faultline('report', '--offline', dir);
 
 const editSummary = (edit: (s: Record<string, unknown>) => void) => (dir: string) => {
   const path = join(dir, 'summary.json');
@@ -53,6 +56,18 @@ describe('faultline report on bad input', () => {
     expect(lines[0]).toMatch(message);
     expect(status).toBe(2);
     expect(existsSync(join(dir, 'report.html'))).toBe(false);
+  });
+
+  test('compare with run B from an older schema version: one line, exit 2, no page', () => {
+    const a = fixtureCopy('compare-a', () => {});
+    const b = fixtureCopy('compare-b-older', editSummary((s) => (s.schema = 'faultline.summary/v0')));
+    const out = join(WORK, 'compare.html');
+    rmSync(out, { force: true });
+    const { status, lines } = faultline('compare', '--out', out, a, b);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^faultline: .*compare-b-older.* is from an older schema \("faultline\.summary\/v0"\)/);
+    expect(status).toBe(2);
+    expect(existsSync(out)).toBe(false);
   });
 
   test('the recorded directory itself renders (exit 0)', () => {

@@ -17,7 +17,7 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 
 interface Summary {
   variants: { name: string }[];
-  hypotheses: { name: string; variant: string; observed: number | null; outcome: string }[];
+  hypotheses: { name: string; variant: string; observed: number | null; bound: number | null; expected: string; outcome: string }[];
 }
 
 let browser: Browser;
@@ -69,11 +69,14 @@ describe('report.html of a recorded run', () => {
     expect(await page.locator('.fault-band span').first().textContent()).toBe('cache_expire on catalog');
 
     const cells = await page.$$eval('td[data-hypothesis]', (els) => els.map((el) => {
-      const observed = el.getAttribute('data-observed');
-      return { name: el.getAttribute('data-hypothesis'), variant: el.getAttribute('data-variant'), observed: observed === '' ? null : Number(observed), outcome: el.getAttribute('data-outcome'), text: el.textContent };
+      const number = (name: string) => (el.getAttribute(name) === '' ? null : Number(el.getAttribute(name)));
+      return { name: el.getAttribute('data-hypothesis'), variant: el.getAttribute('data-variant'), observed: number('data-observed'), bound: number('data-bound'), expected: el.getAttribute('data-expected'), outcome: el.getAttribute('data-outcome'), text: el.textContent };
     }));
-    expect(cells.map(({ text: _text, ...cell }) => cell)).toEqual(summary.hypotheses.map((h) => ({ name: h.name, variant: h.variant, observed: h.observed, outcome: h.outcome })));
-    for (const cell of cells) expect(cell.text).toContain(cell.outcome);
+    expect(cells.map(({ text: _text, ...cell }) => cell)).toEqual(summary.hypotheses.map((h) => ({ name: h.name, variant: h.variant, observed: h.observed, bound: h.bound, expected: h.expected, outcome: h.outcome })));
+    for (const cell of cells) {
+      expect(cell.text).toContain(cell.outcome);
+      expect(cell.text).toContain(`(${cell.expected})`);
+    }
 
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     expect(problems).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * What writeReport stores at the end of a run, collected from real components: the app panels
- * from a real Prometheus scraping a prom-client server, the fault's warning lines from a real
+ * from a real Prometheus scraping a prom-client server and evaluating the lab's recording rules, the fault's warning lines from a real
  * VictoriaLogs fed over Loki's push protocol as the app ships them (labels service, instance,
  * level; msg as the message), and a Jaeger that does not answer named in the traces file and on
  * the page.
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PrometheusClient } from '../../runner/prometheus.ts';
 import { TOOLS_BIN, labDir, toolCacheDir } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';
+import { RULES_DIR } from '../../stack/rules.ts';
 import { writeReport } from '../index.ts';
 import { logsFile, seriesFile, tracesFile } from '../stored-data.ts';
 
@@ -66,7 +67,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const appPort = (app.address() as { port: number }).port;
 
-  writeFileSync(join(WORK, 'prometheus.yml'), `global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: catalog\n    static_configs: [{targets: ['127.0.0.1:${appPort}']}]\n`);
+  // the lab's recording rules: the report's panels read the series they record, as the dashboards do
+  writeFileSync(join(WORK, 'prometheus.yml'), `global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: ['${RULES_DIR}/*.yml']\nscrape_configs:\n  - job_name: catalog\n    static_configs: [{targets: ['127.0.0.1:${appPort}']}]\n`);
   children.push(spawn('prometheus', [`--config.file=${join(WORK, 'prometheus.yml')}`, `--storage.tsdb.path=${join(WORK, 'tsdb')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`], { stdio: 'ignore' }));
   vlPort = await freePort();
   children.push(spawn(victoriaLogsBinary(), [`-httpListenAddr=127.0.0.1:${vlPort}`, `-storageDataPath=${join(WORK, 'victoria-logs')}`], { stdio: 'ignore' }));

@@ -1,13 +1,12 @@
 /** The last run a user made, as the dashboards need it: time range, scenario, variants, run id (results/<scenario>/<run id>/summary.json). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Summary } from '../lab/runner/summary.ts';
-import type { VariableName } from './queries.ts';
+import type { RunWindow } from '../../dashboards/links.ts';
+import type { VariableName } from '../../dashboards/queries.ts';
+import type { Summary } from './summary.ts';
 
-export interface RunRange {
+export interface RunRange extends RunWindow {
   dir: string;
-  start: Date;
-  end: Date;
   values: Record<VariableName, string[]>;
 }
 

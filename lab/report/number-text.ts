@@ -1,8 +1,4 @@
-/** Text into the page: HTML escaping and the one way the report writes numbers. */
-
-export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+/** The one way the report writes numbers into the page. */
 
 /** Three significant digits, whole numbers as they are; '–' for a missing value. */
 export function formatNumber(value: number | null | undefined, unit = ''): string {
