@@ -7,12 +7,10 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
+import type { RequestTimings } from '../metrics/sample.ts';
 import { connectionAgent, DIALED, type DialTimes } from './connections.ts';
 
-export interface Timings {
-  blocked: number; connecting: number; tls_handshaking: number;
-  sending: number; waiting: number; receiving: number; duration: number;
-}
+export type Timings = RequestTimings;
 
 export interface Exchange {
   status: number;
