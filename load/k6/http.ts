@@ -58,6 +58,20 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Bu
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
+/** Parsed request URLs by their text: a script sends the same few URLs again and again. */
+const parsedUrls = new Map<string, URL>();
+const MAX_PARSED_URLS = 1_000;
+
+/** The URL of a request; never modified by the engine, so one parsed object serves every request to it. */
+function parseUrl(text: string): URL {
+  let url = parsedUrls.get(text);
+  if (url === undefined) {
+    url = new URL(text);
+    if (parsedUrls.size < MAX_PARSED_URLS) parsedUrls.set(text, url);
+  }
+  return url;
+}
+
 export async function asyncRequest(method: string, url: string | URL, body?: unknown, params?: Params | null): Promise<K6Response> {
   // the one AsyncLocalStorage read of the request: every hop's samples take their iteration and group from it
   const context = currentContext();
@@ -70,7 +84,7 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
   const responseType: ResponseType = options.responseType ?? (engine.discardResponseBodies ? 'none' : 'text');
   const callback = options.responseCallback === undefined ? defaultCallback : options.responseCallback;
   let redirectsLeft = options.redirects ?? 10;
-  let target = new URL(String(url));
+  let target = typeof url === 'string' ? parseUrl(url) : new URL(String(url));
   let hopMethod = method;
   let hopBody = payload;
   for (;;) {
