@@ -90,7 +90,8 @@ export function exchange(request: Outgoing): Promise<Exchange> {
     let bytesReceived = 0;
     let abort: ((error?: Error) => void) | undefined;
     let settled = false;
-    const headerBytes = Object.entries(request.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    let headerBytes = 0;
+    for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length + 4;
     const bytesSent = request.method.length + request.url.pathname.length + request.url.search.length + 12 + headerBytes + 2 + (request.body?.length ?? 0);
 
     const finish = (error?: { error: string; errorCode: number }): void => {
