@@ -7,12 +7,10 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
+import type { RequestTimings } from '../metrics/sample.ts';
 import { connectionAgent, DIALED, type DialTimes } from './connections.ts';
 
-export interface Timings {
-  blocked: number; connecting: number; tls_handshaking: number;
-  sending: number; waiting: number; receiving: number; duration: number;
-}
+export type Timings = RequestTimings;
 
 export interface Exchange {
   status: number;
@@ -92,7 +90,8 @@ export function exchange(request: Outgoing): Promise<Exchange> {
     let bytesReceived = 0;
     let abort: ((error?: Error) => void) | undefined;
     let settled = false;
-    const headerBytes = Object.entries(request.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    let headerBytes = 0;
+    for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length + 4;
     const bytesSent = request.method.length + request.url.pathname.length + request.url.search.length + 12 + headerBytes + 2 + (request.body?.length ?? 0);
 
     const finish = (error?: { error: string; errorCode: number }): void => {

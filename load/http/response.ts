@@ -38,6 +38,11 @@ export interface K6Response {
   submitForm(): never;
 }
 
+// one function each for every response, rather than three new closures per response
+const refuseHtml = (): never => { throw outOfSubset('Response.html()', 'parse the body yourself from response.body'); };
+const refuseClickLink = (): never => { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); };
+const refuseSubmitForm = (): never => { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); };
+
 export function buildResponse(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType): K6Response {
   const headers: Record<string, string> = {};
   for (const [name, value] of exchange.headers) {
@@ -49,6 +54,7 @@ export function buildResponse(exchange: Exchange, method: string, url: URL, requ
     body = responseType === 'binary' ? exchange.body.buffer.slice(exchange.body.byteOffset, exchange.body.byteOffset + exchange.body.byteLength) as ArrayBuffer : exchange.body.toString('utf8');
   }
   const text = typeof body === 'string' ? body : null;
+  let request: K6Response['request'] | undefined;
   return {
     status: exchange.status,
     status_text: exchange.status === 0 ? '' : `${exchange.status} ${exchange.statusText}`,
@@ -62,7 +68,11 @@ export function buildResponse(exchange: Exchange, method: string, url: URL, requ
     remote_ip: exchange.status === 0 ? '' : url.hostname,
     remote_port: exchange.status === 0 ? 0 : Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     cookies: {},
-    request: { method, url: url.href, headers: Object.fromEntries(Object.entries(requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])), body: requestBody },
+    // built when a script first reads it: most never do, and it costs a copy of every header
+    get request() {
+      request ??= { method, url: url.href, headers: Object.fromEntries(Object.entries(requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])), body: requestBody };
+      return request;
+    },
     json(selector?: string) {
       if (text === null) throw new Error('the response has no text body to parse as JSON (responseType none or discardResponseBodies)');
       const parsed: unknown = JSON.parse(text);
@@ -70,8 +80,8 @@ export function buildResponse(exchange: Exchange, method: string, url: URL, requ
       // a dotted path (a.b.0); k6's full gjson syntax is not offered
       return selector.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), parsed);
     },
-    html() { throw outOfSubset('Response.html()', 'parse the body yourself from response.body'); },
-    clickLink() { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); },
-    submitForm() { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); },
+    html: refuseHtml,
+    clickLink: refuseClickLink,
+    submitForm: refuseSubmitForm,
   };
 }

@@ -3,11 +3,11 @@
  * its own, as in k6), the response callback behind http_req_failed, and every built-in HTTP metric.
  * The synchronous forms cannot run on a shared event loop and refuse with one line.
  */
-import { exchange } from '../http/client.ts';
+import { exchange, type Exchange } from '../http/client.ts';
 import { buildResponse, type K6Response, type ResponseType } from '../http/response.ts';
 import { parseDurationMs } from '../options/duration.ts';
 import { EngineError, outOfSubset } from '../run/errors.ts';
-import { contextTags, currentContext, emit, engine } from '../run/context.ts';
+import { contextTags, currentContext, emitRequest, engine, type CodeContext } from '../run/context.ts';
 import type { Tags } from '../metrics/sample.ts';
 
 const EXPECTED = Symbol('faultline.expectedStatuses');
@@ -58,8 +58,24 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Bu
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
+/** Parsed request URLs by their text: a script sends the same few URLs again and again. */
+const parsedUrls = new Map<string, URL>();
+const MAX_PARSED_URLS = 1_000;
+
+/** The URL of a request; never modified by the engine, so one parsed object serves every request to it. */
+function parseUrl(text: string): URL {
+  let url = parsedUrls.get(text);
+  if (url === undefined) {
+    url = new URL(text);
+    if (parsedUrls.size < MAX_PARSED_URLS) parsedUrls.set(text, url);
+  }
+  return url;
+}
+
 export async function asyncRequest(method: string, url: string | URL, body?: unknown, params?: Params | null): Promise<K6Response> {
-  if (engine.initContext && currentContext() === undefined) throw new EngineError('script', 'http.asyncRequest() called in the init context; make requests in setup() or the default function');
+  // the one AsyncLocalStorage read of the request: every hop's samples take their iteration and group from it
+  const context = currentContext();
+  if (engine.initContext && context === undefined) throw new EngineError('script', 'http.asyncRequest() called in the init context; make requests in setup() or the default function');
   if (typeof method !== 'string' || method !== method.toUpperCase()) throw new EngineError('script', `http.asyncRequest("${String(method)}", ...): the method must be upper case, e.g. "GET"`);
   const options = params ?? {};
   const headers: Record<string, string> = { 'User-Agent': 'k6/2.2 (faultline embedded engine)', ...(options.headers ?? {}) };
@@ -68,16 +84,15 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
   const responseType: ResponseType = options.responseType ?? (engine.discardResponseBodies ? 'none' : 'text');
   const callback = options.responseCallback === undefined ? defaultCallback : options.responseCallback;
   let redirectsLeft = options.redirects ?? 10;
-  let target = new URL(String(url));
+  let target = typeof url === 'string' ? parseUrl(url) : new URL(String(url));
   let hopMethod = method;
   let hopBody = payload;
-  const due = currentContext()?.iteration?.dueMs;
   for (;;) {
     const outgoing = { method: hopMethod, url: target, headers, body: typeof hopBody === 'string' ? Buffer.from(hopBody) : hopBody, timeoutMs, keepBody: responseType !== 'none' };
     const result = await exchange(outgoing);
     const response = buildResponse(result, hopMethod, target, headers, typeof hopBody === 'string' ? hopBody : '', responseType);
     const failed = callback === null ? undefined : !isExpected(callback, result.status);
-    recordHop(response, hopMethod, target, options.tags, failed, result.bytesSent, result.bytesReceived, performance.timeOrigin + result.endedAt, due);
+    recordHop(context, response, hopMethod, target, options.tags, failed, result);
     const location = response.headers.Location;
     if (REDIRECT.has(result.status) && location !== undefined && redirectsLeft > 0) {
       redirectsLeft -= 1;
@@ -93,30 +108,28 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
   }
 }
 
-function recordHop(response: K6Response, method: string, url: URL, requestTags: Tags | undefined, failed: boolean | undefined, sent: number, received: number, endMs: number, dueMs: number | undefined): void {
-  const tags: Tags = { ...contextTags(), method, url: url.href, name: url.href, status: String(response.status) };
+/** One record per hop, its tags built once: k6's http_* samples of the hop are what the outputs expand it to. */
+function recordHop(context: CodeContext | undefined, response: K6Response, method: string, url: URL, requestTags: Tags | undefined, failed: boolean | undefined, result: Exchange): void {
+  const tags = contextTags(context);
+  tags.method = method;
+  tags.url = url.href;
+  tags.name = url.href;
+  tags.status = String(response.status);
   if (response.proto !== '') tags.proto = response.proto;
   if (response.error_code !== 0) tags.error_code = String(response.error_code);
   else if (response.status >= 400) tags.error_code = String(1000 + response.status);
   if (failed !== undefined) tags.expected_response = String(!failed);
-  Object.assign(tags, requestTags);
+  if (requestTags !== undefined) Object.assign(tags, requestTags);
   if (response.status >= 400 && response.error_code === 0) {
     response.error_code = 1000 + response.status;
     response.error = response.status_text;
   }
-  const t = response.timings;
-  emit('http_reqs', tags, 1, endMs);
-  emit('http_req_duration', tags, t.duration, endMs);
-  emit('http_req_blocked', tags, t.blocked, endMs);
-  emit('http_req_connecting', tags, t.connecting, endMs);
-  emit('http_req_tls_handshaking', tags, t.tls_handshaking, endMs);
-  emit('http_req_sending', tags, t.sending, endMs);
-  emit('http_req_waiting', tags, t.waiting, endMs);
-  emit('http_req_receiving', tags, t.receiving, endMs);
-  if (failed !== undefined) emit('http_req_failed', tags, failed ? 1 : 0, endMs);
-  emit('data_sent', tags, sent, endMs);
-  emit('data_received', tags, received, endMs);
-  if (dueMs !== undefined) emit('http_req_latency_from_due', tags, endMs - dueMs, endMs);
+  const endMs = performance.timeOrigin + result.endedAt;
+  const dueMs = context?.iteration?.dueMs;
+  emitRequest(context?.iteration, {
+    tags, time: endMs, timings: result.timings, failed, bytesSent: result.bytesSent, bytesReceived: result.bytesReceived,
+    fromDueMs: dueMs === undefined ? undefined : endMs - dueMs,
+  });
 }
 
 const refuseSync = (name: string, method: string) => (): never => {

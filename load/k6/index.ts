@@ -1,12 +1,13 @@
 /** `k6` for the engine: check, group, sleep (an awaited promise only) and fail. */
 import { EngineError } from '../run/errors.ts';
-import { contextTags, currentContext, emit, runInContext } from '../run/context.ts';
+import { contextTags, currentContext, emit, runInContext, type CodeContext } from '../run/context.ts';
 import type { Tags } from '../metrics/sample.ts';
 
 type Condition = ((value: never) => unknown) | unknown;
 
 export function check<T>(value: T, conditions: Record<string, Condition>, tags?: Tags): boolean {
-  const base = { ...contextTags(), ...(tags ?? {}) };
+  const context = currentContext();
+  const base = tags === undefined ? contextTags(context) : { ...contextTags(context), ...tags };
   const now = performance.timeOrigin + performance.now();
   let all = true;
   for (const [name, condition] of Object.entries(conditions)) {
@@ -22,7 +23,7 @@ export function check<T>(value: T, conditions: Record<string, Condition>, tags?:
     if (outcome instanceof Promise) throw new EngineError('script', `check "${name}" returned a promise; k6 checks must return a value`);
     const passed = Boolean(outcome);
     all &&= passed;
-    emit('checks', { ...base, check: name }, passed ? 1 : 0, now);
+    emit(context?.iteration, 'checks', { ...base, check: name }, passed ? 1 : 0, now);
   }
   return all;
 }
@@ -33,9 +34,10 @@ export function group<T>(name: string, fn: () => T): T {
   const context = currentContext();
   const groupPath = `${context?.groupPath ?? ''}::${name}`;
   const start = performance.now();
-  const result = runInContext({ iteration: context?.iteration, groupPath }, fn);
-  const tags = { ...contextTags(), group: groupPath };
-  const record = (): void => emit('group_duration', tags, performance.now() - start, performance.timeOrigin + performance.now());
+  const inner: CodeContext = { iteration: context?.iteration, groupPath };
+  const result = runInContext(inner, fn);
+  const tags = contextTags(inner);
+  const record = (): void => emit(inner.iteration, 'group_duration', tags, performance.now() - start, performance.timeOrigin + performance.now());
   if (result instanceof Promise) return result.finally(record) as T;
   record();
   return result;

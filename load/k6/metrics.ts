@@ -1,7 +1,7 @@
 /** `k6/metrics`: Counter, Gauge, Rate, Trend, created in the init context and fed with add(value, tags). */
 import { defineCustomMetric } from '../metrics/definitions.ts';
 import type { MetricType, Tags } from '../metrics/sample.ts';
-import { contextTags, emit } from '../run/context.ts';
+import { contextTags, currentContext, emit } from '../run/context.ts';
 import { EngineError } from '../run/errors.ts';
 
 class CustomMetric {
@@ -13,7 +13,8 @@ class CustomMetric {
   add(value: number | boolean, tags?: Tags): boolean {
     const number = typeof value === 'boolean' ? Number(value) : Number(value);
     if (!Number.isFinite(number)) throw new EngineError('script', `${this.name}.add(${String(value)}): the value must be a finite number or a boolean`);
-    emit(this.name, { ...contextTags(), ...(tags ?? {}) }, number, performance.timeOrigin + performance.now());
+    const context = currentContext();
+    emit(context?.iteration, this.name, tags === undefined ? contextTags(context) : { ...contextTags(context), ...tags }, number, performance.timeOrigin + performance.now());
     return true;
   }
 }

@@ -1,5 +1,5 @@
-/** Hands every sample to each output (summary, thresholds, per-second file, remote write). */
-import type { Sample, SampleSink } from './sample.ts';
+/** Hands every sample and request record to each output (summary, thresholds, per-second file, remote write). */
+import type { RequestSample, Sample, SampleSink } from './sample.ts';
 
 export class FanOut implements SampleSink {
   private readonly sinks: SampleSink[] = [];
@@ -10,5 +10,9 @@ export class FanOut implements SampleSink {
 
   add(sample: Sample): void {
     for (const sink of this.sinks) sink.add(sample);
+  }
+
+  addRequest(request: RequestSample): void {
+    for (const sink of this.sinks) sink.addRequest(request);
   }
 }

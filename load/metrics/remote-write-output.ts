@@ -8,7 +8,7 @@ import { NativeHistogramBuilder, RemoteWriter, STALE_NAN, type Series } from '..
 import { parseDurationMs } from '../options/duration.ts';
 import { EngineError } from '../run/errors.ts';
 import { metricDefinition } from './definitions.ts';
-import type { MetricDefinition, Sample, SampleSink, Tags } from './sample.ts';
+import { forEachRequestSample, type MetricDefinition, type RequestSample, type Sample, type SampleSink, type Tags } from './sample.ts';
 
 interface SeriesState {
   name: string;
@@ -36,6 +36,8 @@ export class RemoteWriteOutput implements SampleSink {
   private readonly writer: RemoteWriter;
   private readonly series = new Map<string, SeriesState>();
   private readonly keys = new WeakMap<Tags, string>();
+  /** Hidden or unknown metrics: never a series. */
+  private readonly skipped = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private pushing: Promise<void> | undefined;
   private readonly staleMarkers: boolean;
@@ -50,27 +52,44 @@ export class RemoteWriteOutput implements SampleSink {
   }
 
   add(sample: Sample): void {
-    let key = this.keys.get(sample.tags);
+    this.observe(sample.metric, sample.tags, this.tagKey(sample.tags), sample.value);
+  }
+
+  addRequest(request: RequestSample): void {
+    const key = this.tagKey(request.tags);
+    forEachRequestSample(request, (metric, value) => this.observe(metric, request.tags, key, value));
+  }
+
+  private tagKey(tags: Tags): string {
+    let key = this.keys.get(tags);
     if (key === undefined) {
-      key = JSON.stringify(sample.tags);
-      this.keys.set(sample.tags, key);
+      key = JSON.stringify(tags);
+      this.keys.set(tags, key);
     }
-    const seriesKey = `${sample.metric}\u0000${key}`;
+    return key;
+  }
+
+  private observe(metric: string, tags: Tags, tagKey: string, value: number): void {
+    if (this.skipped.has(metric)) return;
+    const seriesKey = `${metric}\u0000${tagKey}`;
     let state = this.series.get(seriesKey);
     if (state === undefined) {
-      const definition = metricDefinition(sample.metric);
-      if (definition === undefined || definition.hidden) return;
+      const definition = metricDefinition(metric);
+      if (definition === undefined || definition.hidden) {
+        this.skipped.add(metric);
+        return;
+      }
       state = {
-        name: promName(definition), labels: sample.tags, definition, sum: 0, count: 0, passes: 0, last: 0,
+        name: promName(definition), labels: tags, definition, sum: 0, count: 0, passes: 0, last: 0,
         histogram: definition.type === 'trend' ? new NativeHistogramBuilder() : undefined,
       };
       this.series.set(seriesKey, state);
     }
     state.count += 1;
-    state.sum += sample.value;
-    state.last = sample.value;
-    if (sample.value !== 0) state.passes += 1;
-    state.histogram?.observe(Math.max(0, state.definition.isTime ? sample.value / 1000 : sample.value));
+    state.sum += value;
+    state.last = value;
+    if (value !== 0) state.passes += 1;
+    state.histogram?.observe(Math.max(0, state.definition.isTime ? value / 1000 : value));
   }
 
   private snapshot(timestampMs: number): Series[] {

@@ -5,7 +5,7 @@
  */
 import { openSync, writeSync, closeSync } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
-import type { Sample, SampleSink, Tags } from './sample.ts';
+import type { RequestSample, Sample, SampleSink, Tags } from './sample.ts';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
@@ -60,26 +60,26 @@ export class SecondsFile implements SampleSink {
       case 'dropped_iterations': this.second(sample.time).dropped += sample.value; break;
       case 'iterations': this.second(sample.time).completed += sample.value; break;
       case 'iterations_interrupted': this.second(sample.time).interrupted += sample.value; break;
-      case 'http_reqs': {
-        const second = this.second(sample.time);
-        second.requests += sample.value;
-        const status = sample.tags.status ?? '0';
-        second.statuses[status] = (second.statuses[status] ?? 0) + sample.value;
-        break;
-      }
-      case 'http_req_failed': if (sample.value !== 0) this.second(sample.time).failed += 1; break;
       case 'checks': {
         const second = this.second(sample.time);
         if (sample.value !== 0) second.checksPassed += 1;
         else second.checksFailed += 1;
         break;
       }
-      case 'http_req_duration': this.second(sample.time).latency.recordValue(microseconds(sample.value)); break;
-      case 'http_req_latency_from_due': this.second(sample.time).latencyFromDue.recordValue(microseconds(sample.value)); break;
       case 'vus': this.second(sample.time).vus = sample.value; break;
       case 'vus_max': this.second(sample.time).vusMax = sample.value; break;
       default: break;
     }
+  }
+
+  addRequest(request: RequestSample): void {
+    const second = this.second(request.time);
+    second.requests += 1;
+    const status = request.tags.status ?? '0';
+    second.statuses[status] = (second.statuses[status] ?? 0) + 1;
+    if (request.failed === true) second.failed += 1;
+    second.latency.recordValue(microseconds(request.timings.duration));
+    if (request.fromDueMs !== undefined) second.latencyFromDue.recordValue(microseconds(request.fromDueMs));
   }
 
   /** Write every second that ended at least SETTLE_SECONDS before `nowMs` (all of them when `final`). */

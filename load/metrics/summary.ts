@@ -3,9 +3,9 @@
  * --summary-export JSON (the legacy {root_group, metrics} shape) and as handleSummary's data.
  */
 import { createHash } from 'node:crypto';
-import { allMetricDefinitions } from './definitions.ts';
+import { allMetricDefinitions, metricDefinition } from './definitions.ts';
 import { MetricSink } from './metric-sink.ts';
-import type { Sample, SampleSink } from './sample.ts';
+import { forEachRequestSample, type RequestSample, type Sample, type SampleSink } from './sample.ts';
 import type { ThresholdResult, Thresholds } from './thresholds.ts';
 
 export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
@@ -17,18 +17,34 @@ const id = (path: string): string => createHash('md5').update(path).digest('hex'
 
 export class Summary implements SampleSink {
   private readonly sinks = new Map<string, MetricSink>();
+  private readonly skipped = new Set<string>();
   private readonly root: GroupNode = { name: '', path: '', groups: new Map(), checks: new Map() };
 
   add(sample: Sample): void {
-    let sink = this.sinks.get(sample.metric);
-    if (sink === undefined) {
-      const definition = allMetricDefinitions().find((d) => d.name === sample.metric);
-      if (definition === undefined || definition.hidden) return;
-      sink = new MetricSink(definition.type);
-      this.sinks.set(sample.metric, sink);
-    }
-    sink.add(sample.value);
+    this.sinkFor(sample.metric)?.add(sample.value);
     if (sample.metric === 'checks') this.countCheck(sample);
+  }
+
+  addRequest(request: RequestSample): void {
+    forEachRequestSample(request, this.addValue);
+  }
+
+  private readonly addValue = (metric: string, value: number): void => {
+    this.sinkFor(metric)?.add(value);
+  };
+
+  /** The metric's sink, made on its first sample; none for hidden or unknown metrics. */
+  private sinkFor(metric: string): MetricSink | undefined {
+    const sink = this.sinks.get(metric);
+    if (sink !== undefined || this.skipped.has(metric)) return sink;
+    const definition = metricDefinition(metric);
+    if (definition === undefined || definition.hidden) {
+      this.skipped.add(metric);
+      return undefined;
+    }
+    const created = new MetricSink(definition.type);
+    this.sinks.set(metric, created);
+    return created;
   }
 
   /** Groups and checks seen, in order of first appearance (k6 keeps the script's order). */

@@ -6,7 +6,7 @@ import { EngineError } from '../run/errors.ts';
 import { parseDurationMs } from '../options/duration.ts';
 import { metricDefinition } from './definitions.ts';
 import { MetricSink } from './metric-sink.ts';
-import type { MetricType, Sample, SampleSink, Tags } from './sample.ts';
+import { forEachRequestSample, REQUEST_METRICS, type MetricType, type RequestSample, type Sample, type SampleSink, type Tags } from './sample.ts';
 
 const ALLOWED: Record<MetricType, RegExp> = {
   counter: /^(count|rate)$/,
@@ -67,6 +67,8 @@ function parseKey(key: string): { metric: string; filter: [string, string][] } {
 export class Thresholds implements SampleSink {
   private readonly list: Threshold[] = [];
   private readonly byMetric = new Map<string, Threshold[]>();
+  /** Whether any threshold is on a metric that request records stand for. */
+  private readonly watchesRequests: boolean;
 
   constructor(config: Record<string, unknown> | undefined) {
     for (const [key, raw] of Object.entries(config ?? {})) {
@@ -92,6 +94,7 @@ export class Thresholds implements SampleSink {
       this.list.push(threshold);
       this.byMetric.set(metric, [...(this.byMetric.get(metric) ?? []), threshold]);
     }
+    this.watchesRequests = [...this.byMetric.keys()].some((metric) => REQUEST_METRICS.has(metric));
   }
 
   get size(): number {
@@ -99,9 +102,18 @@ export class Thresholds implements SampleSink {
   }
 
   add(sample: Sample): void {
-    const thresholds = this.byMetric.get(sample.metric);
+    this.addValue(sample.metric, sample.tags, sample.value);
+  }
+
+  addRequest(request: RequestSample): void {
+    if (!this.watchesRequests) return;
+    forEachRequestSample(request, (metric, value) => this.addValue(metric, request.tags, value));
+  }
+
+  private addValue(metric: string, tags: Tags, value: number): void {
+    const thresholds = this.byMetric.get(metric);
     if (thresholds === undefined) return;
-    for (const threshold of thresholds) if (matches(threshold.filter, sample.tags)) threshold.sink.add(sample.value);
+    for (const threshold of thresholds) if (matches(threshold.filter, tags)) threshold.sink.add(value);
   }
 
   /** Judge every expression now; `abort` names the first failed abortOnFail expression past its delay. */

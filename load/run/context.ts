@@ -4,7 +4,7 @@
  * rather than from per-VU runtimes as in k6.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SampleSink, Tags } from '../metrics/sample.ts';
+import type { RequestSample, SampleSink, Tags } from '../metrics/sample.ts';
 
 export interface IterationState {
   vu: number;
@@ -31,7 +31,7 @@ const storage = new AsyncLocalStorage<CodeContext>();
 
 /** Engine-wide settings the k6 modules read. */
 export const engine = {
-  sink: { add() {} } as SampleSink,
+  sink: { add() {}, addRequest() {} } as SampleSink,
   testTags: {} as Tags,
   env: {} as Record<string, string>,
   discardResponseBodies: false,
@@ -47,17 +47,24 @@ export function runInContext<T>(context: CodeContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
-/** Record a sample unless it belongs to an interrupted iteration. */
-export function emit(metric: string, tags: Tags, value: number, time: number): void {
-  if (storage.getStore()?.iteration?.interrupted) return;
+/**
+ * Record a sample unless it belongs to an interrupted iteration. Callers pass the iteration they
+ * already hold, so a sample costs no AsyncLocalStorage read of its own.
+ */
+export function emit(iteration: IterationState | undefined, metric: string, tags: Tags, value: number, time: number): void {
+  if (iteration?.interrupted) return;
   engine.sink.add({ metric, tags, value, time });
 }
 
-/** Tags every sample of the current code carries: test-wide, scenario, group. */
-export function contextTags(): Tags {
-  const context = storage.getStore();
-  const base = context?.iteration?.tags ?? engine.testTags;
-  return context && context.groupPath !== '' ? { ...base, group: context.groupPath } : { ...base, group: '' };
+/** Record one response hop (its http_* samples in one record) unless its iteration was interrupted. */
+export function emitRequest(iteration: IterationState | undefined, request: RequestSample): void {
+  if (iteration?.interrupted) return;
+  engine.sink.addRequest(request);
+}
+
+/** Tags every sample of the given code carries: test-wide, scenario, group. */
+export function contextTags(context: CodeContext | undefined): Tags {
+  return { ...(context?.iteration?.tags ?? engine.testTags), group: context?.groupPath ?? '' };
 }
 
 Object.defineProperty(globalThis, '__VU', { get: () => storage.getStore()?.iteration?.vu ?? 0, configurable: true });

@@ -34,7 +34,7 @@ export function interruptIteration(id: number): void {
   const state = running.get(id);
   if (state === undefined) return;
   const now = performance.timeOrigin + performance.now();
-  emit('iterations_interrupted', state.tags, 1, now);
+  emit(undefined, 'iterations_interrupted', state.tags, 1, now);
   state.interrupted = true;
   running.delete(id);
 }
@@ -46,7 +46,7 @@ export async function runIteration(script: ScriptModule, order: IterationOrder, 
     tags: order.tags, env: order.env, dueMs: order.dueMs, interrupted: false,
   };
   running.set(order.id, state);
-  emit('iteration_start_lag', order.tags, startedMs - order.dueMs, startedMs);
+  emit(state, 'iteration_start_lag', order.tags, startedMs - order.dueMs, startedMs);
   const fn = script[order.exec] as (data: unknown) => unknown;
   let outcome: IterationOutcome = {};
   try {
@@ -55,11 +55,9 @@ export async function runIteration(script: ScriptModule, order: IterationOrder, 
     outcome = classify(error);
   }
   running.delete(order.id);
-  if (!state.interrupted) {
-    const endMs = performance.timeOrigin + performance.now();
-    emit('iterations', order.tags, 1, endMs);
-    emit('iteration_duration', order.tags, endMs - startedMs, endMs);
-  }
+  const endMs = performance.timeOrigin + performance.now();
+  emit(state, 'iterations', order.tags, 1, endMs);
+  emit(state, 'iteration_duration', order.tags, endMs - startedMs, endMs);
   return outcome;
 }
 

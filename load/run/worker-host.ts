@@ -17,8 +17,10 @@ export class WorkerHost implements IterationHost {
     this.workers = workers;
     for (const worker of workers) {
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'samples') for (const sample of message.samples) sink.add(sample);
-        else if (message.type === 'done') {
+        if (message.type === 'samples') {
+          for (const sample of message.samples) sink.add(sample);
+          for (const request of message.requests) sink.addRequest(request);
+        } else if (message.type === 'done') {
           this.pending.get(message.id)?.(message.outcome);
           this.pending.delete(message.id);
         }

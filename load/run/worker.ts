@@ -3,7 +3,7 @@
  * runs the iterations the main thread hands it, and sends its samples back in small batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Sample } from '../metrics/sample.ts';
+import type { RequestSample, Sample } from '../metrics/sample.ts';
 import { engine } from './context.ts';
 import { interruptIteration, runIteration, classify, type IterationOrder } from './iteration.ts';
 import { loadScript } from './script.ts';
@@ -20,23 +20,29 @@ export type ToWorker = { type: 'run'; order: IterationOrder } | { type: 'interru
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string; exitCode: number }
-  | { type: 'samples'; samples: Sample[] }
+  | { type: 'samples'; samples: Sample[]; requests: RequestSample[] }
   | { type: 'done'; id: number; outcome: ReturnType<typeof classify> };
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const post = (message: FromWorker): void => port.postMessage(message);
 
-let batch: Sample[] = [];
+let samples: Sample[] = [];
+let requests: RequestSample[] = [];
 const flush = (): void => {
-  if (batch.length === 0) return;
-  post({ type: 'samples', samples: batch });
-  batch = [];
+  if (samples.length === 0 && requests.length === 0) return;
+  post({ type: 'samples', samples, requests });
+  samples = [];
+  requests = [];
 };
 setInterval(flush, 20).unref();
 
 engine.env = setup.env;
-engine.sink = { add: (sample) => void batch.push(sample) };
+engine.sink = {
+  add: (sample) => void samples.push(sample),
+  // the timings object is also the script's response.timings: copied before the script can change it
+  addRequest: (request) => void requests.push({ ...request, timings: { ...request.timings } }),
+};
 
 try {
   const script = await loadScript(setup.script);
