@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES, type BenchmarkRun, type RunFigures } from '../figures.ts';
 import { pairedRatio, seededRandom, unpairedRatio } from '../statistics.ts';
 import { decideGate, judgeRatio } from '../verdict.ts';
-
-/** Runs whose figures are all `base` times the given factors (the error rate stays at 0). */
-function runs(build: 'A' | 'B', factors: number[], over: Partial<RunFigures> = {}): BenchmarkRun[] {
-  return factors.map((f, k) => {
-    const figures = Object.fromEntries(FIGURES.map((name) => [name, 10 * f])) as RunFigures;
-    return { build, round: k + 1, variant: 'baseline', dir: '', exitCode: 0, figures: { ...figures, errorRate: 0, throughput: 100, ...over } };
-  });
-}
-
-const NOISE = [1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97];
+import { NOISE, runs } from './fixture-runs.ts';
 
 describe('gate verdict', () => {
   it('the seeded bootstrap gives the same interval every time and another with another seed', () => {
