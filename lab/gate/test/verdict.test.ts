@@ -40,6 +40,19 @@ describe('gate verdict', () => {
     expect(decision.exitCode).toBe(3);
   });
 
+  it('one run against one is inconclusive whatever its ratio: its interval is a single point', () => {
+    for (const paired of [true, false]) {
+      const decision = decideGate(runs('A', [1]), runs('B', [1.2]), { floor: 0.05, paired });
+      const p95 = decision.figures.find((f) => f.figure === 'p95')!;
+      expect(p95.estimate!.ratio).toBeCloseTo(1.2, 9);
+      expect([p95.estimate!.low, p95.estimate!.high]).toEqual([p95.estimate!.ratio, p95.estimate!.ratio]);
+      expect(p95.verdict).toBe('inconclusive');
+      expect(decision.exitCode).toBe(3);
+    }
+    const againstOne = decideGate(runs('A', NOISE), runs('B', [1.2]), { floor: 0.05, paired: false });
+    expect(againstOne.figures.find((f) => f.figure === 'p95')!.verdict).toBe('inconclusive');
+  });
+
   it('less throughput is a regression (the ratio is turned over), more is not', () => {
     expect(judgeRatio({ ratio: 0.8, low: 0.78, high: 0.82 }, 0.05, true)).toBe('regression');
     expect(judgeRatio({ ratio: 1.2, low: 1.18, high: 1.22 }, 0.05, true)).toBe('pass');
