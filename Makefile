@@ -58,11 +58,11 @@ compare: $(NPM_STAMP) ## render two runs side by side: make compare A=results/<s
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))
 
-gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.05] [VARIANT=slowed]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
-	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT))
+gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.05] [VARIANT=slowed] [BASELINE=bench/baseline.json]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
+	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(BASELINE),--baseline $(BASELINE))
 
-gate-baseline: setup ## write bench/baseline.json from ROUNDS (default 5) benchmark runs of this checkout
-	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS))
+gate-baseline: setup ## write bench/baseline.json (or BASELINE=file) from ROUNDS (default 5) benchmark runs of this checkout
+	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) --write-baseline $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(BASELINE),--baseline $(BASELINE))
 
 dashboards: $(NPM_STAMP) ## regenerate the Grafana dashboards (dashboards/json/) from their TypeScript source
 	@$(NODE) dashboards/generate.ts

@@ -6,6 +6,8 @@
  *   inconclusive the interval still holds both 1 and 1 + 2·floor: the runs can neither show a
  *                change nor rule out one of twice the floor, the size the gate promises to catch;
  *   pass         otherwise.
+ * One run on either side (one round, or a baseline of one run) is inconclusive whatever its ratio:
+ * its bootstrap interval is a single point, which looks certain and rules nothing out.
  * The error rate is judged on its difference in points, since a baseline of 0 has no ratio.
  * Only gating figures set the exit code; the others are reported to read beside them.
  */
@@ -78,7 +80,7 @@ export function decideGate(baseline: BenchmarkRun[], candidate: BenchmarkRun[], 
       if (result.baseline !== null && result.candidate !== null) result.verdict = result.candidate - result.baseline > ERROR_RATE_STEP ? 'regression' : 'pass';
     } else if (a.length > 0 && b.length > 0 && median(a) > 0) {
       result.estimate = o.paired ? pairedRatio(a, b, o.bootstrap) : unpairedRatio(a, b, o.bootstrap);
-      result.verdict = judgeRatio(result.estimate, o.floor, rule.higherIsBetter);
+      result.verdict = a.length < 2 || b.length < 2 ? 'inconclusive' : judgeRatio(result.estimate, o.floor, rule.higherIsBetter);
     }
     figures.push(result);
   }

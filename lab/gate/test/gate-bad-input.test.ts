@@ -68,9 +68,9 @@ describe('gate bad input: one line, exit 2, nothing started', () => {
   });
 
   it('options out of range', () => {
-    const r = gate(['--rounds', '1']);
+    const r = gate(['--rounds', '0']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--rounds.*whole number from 2 to 50/);
+    expect(r.stderr).toMatch(/--rounds.*whole number from 1 to 50/);
   });
 
   it('a baseline from another benchmark or machine is a warning, not a refusal', () => {

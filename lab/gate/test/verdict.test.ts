@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES, type BenchmarkRun, type RunFigures } from '../figures.ts';
 import { pairedRatio, seededRandom, unpairedRatio } from '../statistics.ts';
 import { decideGate, judgeRatio } from '../verdict.ts';
-
-/** Runs whose figures are all `base` times the given factors (the error rate stays at 0). */
-function runs(build: 'A' | 'B', factors: number[], over: Partial<RunFigures> = {}): BenchmarkRun[] {
-  return factors.map((f, k) => {
-    const figures = Object.fromEntries(FIGURES.map((name) => [name, 10 * f])) as RunFigures;
-    return { build, round: k + 1, variant: 'baseline', dir: '', exitCode: 0, figures: { ...figures, errorRate: 0, throughput: 100, ...over } };
-  });
-}
-
-const NOISE = [1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97];
+import { NOISE, runs } from './fixture-runs.ts';
 
 describe('gate verdict', () => {
   it('the seeded bootstrap gives the same interval every time and another with another seed', () => {
@@ -48,6 +38,19 @@ describe('gate verdict', () => {
     const wild = [1, 1.4, 0.7, 1.3, 0.8];
     const decision = decideGate(runs('A', wild), runs('B', [0.75, 1.35, 1, 0.8, 1.3]), { floor: 0.05, paired: true });
     expect(decision.exitCode).toBe(3);
+  });
+
+  it('one run against one is inconclusive whatever its ratio: its interval is a single point', () => {
+    for (const paired of [true, false]) {
+      const decision = decideGate(runs('A', [1]), runs('B', [1.2]), { floor: 0.05, paired });
+      const p95 = decision.figures.find((f) => f.figure === 'p95')!;
+      expect(p95.estimate!.ratio).toBeCloseTo(1.2, 9);
+      expect([p95.estimate!.low, p95.estimate!.high]).toEqual([p95.estimate!.ratio, p95.estimate!.ratio]);
+      expect(p95.verdict).toBe('inconclusive');
+      expect(decision.exitCode).toBe(3);
+    }
+    const againstOne = decideGate(runs('A', NOISE), runs('B', [1.2]), { floor: 0.05, paired: false });
+    expect(againstOne.figures.find((f) => f.figure === 'p95')!.verdict).toBe('inconclusive');
   });
 
   it('less throughput is a regression (the ratio is turned over), more is not', () => {
