@@ -90,6 +90,9 @@ export const autoscaling = {
   scraped: promql('catalog instances up', 'count(up{job="catalog"} == 1)', 'short', 'up'),
   utilisation: promql('mean event-loop utilisation of the catalog instances', 'avg(nodejs_eventloop_utilization_ratio{job="catalog"})', 'percentunit', 'mean utilisation'),
   ratePerInstance: promql('requests per second per catalog instance', `sum by (instance) (rate(http_server_request_duration_seconds_count{job="catalog"}[${RATE}]))`, 'reqps', '{{instance}}'),
+  // the metric the autoscaler is driven by is the scenario's own query (any per-instance figure): its gauges carry it, unit-free
+  metricAverage: promql("the autoscaler's driving metric, averaged over the instances", 'max by (scenario, variant) (faultline_autoscaler_metric_average{scenario=~"$scenario",variant=~"$variant"})', 'short', 'average {{variant}}'),
+  metricTarget: promql("the autoscaler's target for that average", 'max by (scenario, variant) (faultline_autoscaler_metric_target{scenario=~"$scenario",variant=~"$variant"})', 'short', 'target {{variant}}'),
 } as const;
 
 /** The load engine's own series (remote write, native histograms). */
