@@ -45,7 +45,7 @@ export const red = {
   p99ByRoute: promql('p99 latency by route', quantile(0.99, 'http_server_request_duration_seconds', 'job, http_route'), 's', '{{job}} {{http_route}}', true),
   p50ByService: promql('p50 latency by service', quantile(0.5, 'http_server_request_duration_seconds', 'job'), 's', 'p50 {{job}}', true),
   p95ByService: promql('p95 latency by service', quantile(0.95, 'http_server_request_duration_seconds', 'job'), 's', 'p95 {{job}}', true),
-  inFlight: promql('requests in flight by instance', 'sum by (job, instance) (http_server_active_requests)', 'short', '{{instance}}'),
+  inFlight: promql('requests in flight by instance', 'job_instance:http_server_active_requests:sum', 'short', '{{instance}}'),
   clientP99ByPeer: promql('p99 of outbound calls by peer', quantile(0.99, 'http_client_request_duration_seconds', 'job, server_address'), 's', '{{job}} → {{server_address}}', true),
   eventLoop: promql('event-loop utilisation by instance', 'max by (job, instance) (nodejs_eventloop_utilization_ratio)', 'percentunit', '{{instance}}'),
 } as const;
@@ -72,7 +72,7 @@ export const resilience = {
   breakerTransitions: promql('breaker transitions by state entered', `sum by (breaker, to) (increase(breaker_transitions_total[${RATE}]))`, 'short', '{{breaker}} → {{to}}'),
   retries: promql('retries per second by peer', `sum by (server_address) (rate(retries_total[${RATE}]))`, 'ops', 'retried → {{server_address}}'),
   retriesDenied: promql('retries refused per second (budget, deadline)', `sum by (server_address, reason) (rate(retries_denied_total[${RATE}]))`, 'ops', 'refused → {{server_address}} ({{reason}})'),
-  retryShare: promql('retries as a share of outbound calls', `sum by (server_address) (rate(retries_total[${RATE}])) / sum by (server_address) (rate(http_client_request_duration_seconds_count[${RATE}]))`, 'percentunit', '{{server_address}}'),
+  retryShare: promql("retries as a share of the gateway's outbound calls", 'server_address:retries:ratio_rate5s', 'percentunit', '{{server_address}}'),
   shed: promql('requests shed per second by reason', `sum by (job, reason) (rate(shed_requests_total[${RATE}]))`, 'reqps', '{{job}} {{reason}}'),
   deadlineResponses: promql('504 deadline-exceeded responses per second', `sum by (job, http_route) (rate(http_server_request_duration_seconds_count{http_response_status_code="504"}[${RATE}]))`, 'reqps', '{{job}} {{http_route}}'),
   deadlineCalls: promql('outbound calls cut by deadline or timeout per second', `sum by (job, server_address, error_type) (rate(http_client_request_duration_seconds_count{error_type=~"deadline|timeout"}[${RATE}]))`, 'ops', '{{job}} → {{server_address}} {{error_type}}'),
@@ -90,6 +90,9 @@ export const autoscaling = {
   scraped: promql('catalog instances up', 'count(up{job="catalog"} == 1)', 'short', 'up'),
   utilisation: promql('mean event-loop utilisation of the catalog instances', 'avg(nodejs_eventloop_utilization_ratio{job="catalog"})', 'percentunit', 'mean utilisation'),
   ratePerInstance: promql('requests per second per catalog instance', `sum by (instance) (rate(http_server_request_duration_seconds_count{job="catalog"}[${RATE}]))`, 'reqps', '{{instance}}'),
+  // the metric the autoscaler is driven by is the scenario's own query (any per-instance figure): its gauges carry it, unit-free
+  metricAverage: promql("the autoscaler's driving metric, averaged over the instances", 'max by (scenario, variant) (faultline_autoscaler_metric_average{scenario=~"$scenario",variant=~"$variant"})', 'short', 'average {{variant}}'),
+  metricTarget: promql("the autoscaler's target for that average", 'max by (scenario, variant) (faultline_autoscaler_metric_target{scenario=~"$scenario",variant=~"$variant"})', 'short', 'target {{variant}}'),
 } as const;
 
 /** The load engine's own series (remote write, native histograms). */

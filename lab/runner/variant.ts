@@ -8,7 +8,7 @@ import { adminAuthorization } from '../secrets.ts';
 import { LabError } from '../../errors/lab-error.ts';
 import type { StackHandle } from '../stack/index.ts';
 import { playTimeline, type FaultRecord, type Timeline } from '../../chaos/timeline.ts';
-import { startAutoscaler, type Decision, type RunningAutoscaler } from '../autoscaler/controller.ts';
+import { startAutoscaler, type Decision, type RunningAutoscaler, type ScaleTarget } from '../autoscaler/controller.ts';
 import type { FaultContext } from '../../chaos/fault.ts';
 import type { LabMetrics } from '../../chaos/metrics.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
@@ -131,11 +131,7 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
       autoscaler = startAutoscaler({
         spec: spec.autoscaler,
         source: v.prometheus,
-        target: {
-          instances: () => stack.instances().filter((i) => i.service === 'catalog').map((i) => i.instance),
-          add: () => stack.addCatalogInstance(),
-          remove: () => stack.removeCatalogInstance(),
-        },
+        target: catalogScaleTarget(stack),
         registry: v.metrics.registry,
         labels: { scenario: loaded.name, variant },
         onChange: (line) => progress?.note(`  ${line}`),
@@ -178,6 +174,15 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
     progress?.stop();
     v.metrics.setPhase(loaded.name, variant, undefined);
   }
+}
+
+/** The stack's catalog instances as the autoscaler scales them. */
+export function catalogScaleTarget(stack: StackHandle): ScaleTarget {
+  return {
+    instances: () => stack.instances().filter((i) => i.service === 'catalog').map((i) => i.instance),
+    add: () => stack.addCatalogInstance(),
+    remove: () => stack.removeCatalogInstance(),
+  };
 }
 
 /** Brings the catalog back to the topology's instance count, so the next variant starts where this one did. */

@@ -31,7 +31,7 @@ const slowShare = `1 - ${grew(`http_server_request_duration_seconds_bucket{${rea
 /** Share of reads that did not get a 200, as the load engine counted them. */
 const failedShare = `${grew('k6_http_reqs_total{variant="$variant",expected_response="false"}')} / ${grew('k6_http_reqs_total{variant="$variant"}')}`;
 /** Requests the gateway holds at once, on average over the window (scraped each second). */
-const inFlight = 'avg_over_time(http_server_active_requests{job="gateway"}[$window])';
+const inFlight = 'avg_over_time(job_instance:http_server_active_requests:sum{job="gateway"}[$window])';
 
 export default defineScenario({
   title: 'pricing turns slow, then fails, then recovers: without a breaker every read waits and fails, with one the circuit opens and serves the last price',
