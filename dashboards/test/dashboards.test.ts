@@ -14,7 +14,7 @@ import * as queries from '../queries.ts';
 import { panelsOf } from '../walk.ts';
 
 const defined = new Set(
-  Object.values(queries)
+  (Object.values(queries) as unknown[])
     .filter((v): v is Record<string, queries.QueryDefinition> => typeof v === 'object' && v !== null && !('expr' in v))
     .flatMap((group) => Object.values(group).map((q) => q.expr))
     .filter((expr) => typeof expr === 'string'),
