@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { stopStack } from '../../lab/stack/index.ts';
-import { runScenarioSmoke } from '../../lab/runner/test/fixtures.ts';
+import { observedOf, runScenarioSmoke } from '../../lab/runner/test/fixtures.ts';
 import { leftovers } from '../../lab/runner/test/leftovers.ts';
 
 afterAll(async () => {
@@ -22,8 +22,6 @@ it('make scenario NAME=autoscaling PROFILE=smoke passes, scales out and back in,
   for (const v of summary.variants) {
     // the peak marker: the offered load rose past one instance's capacity in both variants
     expect(v.faults.map((f) => [f.fault, f.state, f.visibility?.visible])).toEqual([['latency', 'reverted', true]]);
-    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
-    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
   }
   const [fixed, autoscaled] = summary.variants;
   expect(fixed!.autoscaler).toBeNull();
@@ -32,7 +30,7 @@ it('make scenario NAME=autoscaling PROFILE=smoke passes, scales out and back in,
   expect(Math.max(...counts)).toBeGreaterThanOrEqual(3);
   expect(counts.at(-1)).toBe(1);
 
-  const observed = (variant: string, name: RegExp) => summary.hypotheses.find((h) => h.variant === variant && name.test(h.name))!.observed!;
+  const observed = (variant: string, name: RegExp) => observedOf(summary, variant, name);
   // one fixed instance fails a good share of the peak's reads; the autoscaled catalog at most 1 %
   expect(observed('fixed', /fails at least 5 %/)).toBeGreaterThan(10 * Math.max(observed('autoscaled', /at most 1 % of the reads fail/), 0.001));
   expect(observed('autoscaled', /no read fails after the peak/)).toBe(0);

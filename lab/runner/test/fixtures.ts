@@ -77,7 +77,9 @@ export interface SmokeRun {
 
 /**
  * `make scenario NAME=<name> PROFILE=smoke` as a person runs it, into a fresh results folder,
- * held to what every smoke run must show: verdict passed, exit 0 and the PASSED line.
+ * held to what every smoke run must show: verdict passed, exit 0 and the PASSED line, and in
+ * every variant a load engine that kept its schedule (at most 1% dropped, start lag p99 within
+ * its bound).
  */
 export async function runScenarioSmoke(name: string, opts: { timeoutMs?: number } = {}): Promise<SmokeRun> {
   const results = mkdtempSync(join(tmpdir(), 'faultline-results-'));
@@ -90,7 +92,16 @@ export async function runScenarioSmoke(name: string, opts: { timeoutMs?: number 
   expect({ verdict: summary.verdict, reasons: summary.reasons }).toEqual({ verdict: 'passed', reasons: [] });
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`${name} \\(smoke\\): PASSED \\(exit 0\\)`));
+  for (const v of summary.variants) {
+    expect(v.engine?.arrival.droppedRatio).toBeLessThanOrEqual(0.01);
+    expect(v.engine?.startLag?.p99Ms).toBeLessThanOrEqual(v.engine!.startLag!.boundMs);
+  }
   return { result, dir, summary };
+}
+
+/** The observed figure of the hypothesis of `variant` whose name matches `name`. */
+export function observedOf(summary: Summary, variant: string, name: RegExp): number {
+  return summary.hypotheses.find((h) => h.variant === variant && name.test(h.name))!.observed!;
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {
