@@ -42,7 +42,7 @@ async function readRows(postgresUrl: string, text: string, values: (string | num
   const client = new pg.Client({
     connectionString: postgresUrl,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // belt and braces: the session itself refuses writes, whatever the transaction says
+    // the session itself refuses writes, whatever the transaction says, and bounds every statement
     options: `-c default_transaction_read_only=on -c statement_timeout=${STATEMENT_TIMEOUT_MS}`,
     application_name: 'faultline-sql-measure',
   });
@@ -53,7 +53,6 @@ async function readRows(postgresUrl: string, text: string, values: (string | num
   }
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
     const result = await client.query({ text, values, rowMode: 'array' });
     await client.query('ROLLBACK');
     return result.rows as unknown[][];
