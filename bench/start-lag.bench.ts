@@ -2,14 +2,16 @@
  * What the "behind schedule" guard's bound rests on: the embedded engine's start lag (actual start
  * minus due time, per iteration) at 400 iterations/s against a plain node:http server, side by
  * side in one run: on an otherwise idle machine, and with a CPU hog on every core beside it at
- * normal priority (the engine at nice -5, as the runner starts it). Interleaved rounds.
+ * normal priority (the engine prioritized as the runner does it: real-time as root, else nice -5).
+ * Interleaved rounds.
  *
  *   node_modules/.bin/node bench/start-lag.bench.ts [seconds=10] [rounds=2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, setPriority, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prioritizeEngine } from '../lab/runner/load-engine.ts';
 import { MAX_START_LAG_P99_MS } from '../lab/runner/load-result.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
 
@@ -39,11 +41,7 @@ export default async function () { await http.asyncRequest('GET', 'http://127.0.
   );
   const summary = join(work, `${name}.json`);
   const child = spawn(NODE, ['--max-semi-space-size=64', join(PROJECT_ROOT, 'load/cli.ts'), 'run', '--quiet', '--summary-export', summary, script], { stdio: 'ignore' });
-  try {
-    setPriority(child.pid!, -5);
-  } catch {
-    // not root: normal priority
-  }
+  prioritizeEngine(child.pid!);
   await new Promise((resolve) => child.once('exit', resolve));
   const m = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> }).metrics;
   const lag = m.iteration_start_lag!;

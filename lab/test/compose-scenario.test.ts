@@ -3,6 +3,14 @@
  * must give the verdict the native one gives (and both must pass). It needs the embedded load
  * engine (load/), and a Docker engine as compose-real.test.ts does; without either it is skipped,
  * saying which.
+ * A compose run that is inconclusive only because the load generator fell behind its schedule
+ * (the load-schedule check) is run once more, saying so: on this 2-core machine the containers
+ * cost more CPU than the native processes, and under the stampede's load a process at normal or
+ * nice priority sees stalls of 20-90 ms every few seconds (a probe timer measured them during a
+ * compose run, not during a native one). The runner makes the engine a real-time task where it
+ * may, which keeps its start lag near native (5 ms at p99 against 30-108 ms at nice -5); the one
+ * rerun covers a machine where it may not. Such a run judged nothing; a failed hypothesis, an
+ * invisible fault or a second lagging run still fails the test.
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -42,7 +50,11 @@ describe.runIf(loadEngine && compose)('cache-stampede on compose', () => {
       return queries('protected') / queries('unprotected');
     };
     const onNative = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: native, out });
-    const onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out });
+    let onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out });
+    if (onCompose.verdict === 'inconclusive' && onCompose.checks.filter((c) => !c.ok).every((c) => c.check === 'load-schedule')) {
+      console.warn(`compose-scenario: the compose run's load generator fell behind its schedule (${onCompose.reasons.join('; ')}): running it once more`);
+      onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out });
+    }
     // the reasons say why, when a runtime did not pass
     expect({ verdict: onNative.verdict, reasons: onNative.reasons }).toEqual({ verdict: 'passed', reasons: [] });
     expect({ verdict: onCompose.verdict, reasons: onCompose.reasons }).toEqual({ verdict: onNative.verdict, reasons: [] });
