@@ -23,6 +23,9 @@ export interface GateReport {
   wallSeconds: number;
 }
 
+/** What a figure's row says of its part in the verdict. */
+const role = (f: FigureResult) => (!f.gating ? ' (informative)' : f.decides ? '' : ' (fails on a regression only)');
+
 const VERDICT_MARK = { pass: 'pass', regression: '**REGRESSION**', inconclusive: 'inconclusive', 'no-data': 'no data' } as const;
 
 function value(figure: FigureName, v: number | null): string {
@@ -48,7 +51,7 @@ export function markdownTable(r: GateReport): string {
     '',
     '| figure | baseline | candidate | ratio [95% CI] | verdict |',
     '|---|---|---|---|---|',
-    ...r.decision.figures.map((f) => `| ${FIGURE_RULES[f.figure].label}${f.gating ? '' : ' (informative)'} | ${value(f.figure, f.baseline)} | ${value(f.figure, f.candidate)} | ${ratio(f)} | ${VERDICT_MARK[f.verdict]} |`),
+    ...r.decision.figures.map((f) => `| ${FIGURE_RULES[f.figure].label}${role(f)} | ${value(f.figure, f.baseline)} | ${value(f.figure, f.candidate)} | ${ratio(f)} | ${VERDICT_MARK[f.verdict]} |`),
   ];
   for (const w of r.warnings) lines.push('', `> warning: ${w}`);
   return `${lines.join('\n')}\n`;
@@ -60,7 +63,7 @@ export function junitXml(r: GateReport): string {
     const name = escapeMarkup(FIGURE_RULES[f.figure].label);
     const detail = escapeMarkup(`baseline ${value(f.figure, f.baseline)}, candidate ${value(f.figure, f.candidate)}, ratio ${ratio(f)}, floor ${r.floor}`);
     if (f.verdict === 'regression' && f.gating) return `    <testcase classname="gate" name="${name}"><failure message="regression">${detail}</failure></testcase>`;
-    if (f.verdict !== 'pass') return `    <testcase classname="gate" name="${name}"><skipped message="${f.verdict}${f.gating ? '' : ' (informative)'}">${detail}</skipped></testcase>`;
+    if (f.verdict !== 'pass') return `    <testcase classname="gate" name="${name}"><skipped message="${f.verdict}${role(f)}">${detail}</skipped></testcase>`;
     return `    <testcase classname="gate" name="${name}"><system-out>${detail}</system-out></testcase>`;
   });
   const failures = r.decision.figures.filter((f) => f.gating && f.verdict === 'regression').length;

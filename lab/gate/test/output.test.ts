@@ -51,10 +51,20 @@ describe('gate output', () => {
       throughput: ['100.00 req/s', '100.00 req/s', 'pass'],
       cpuPerRequest: ['10000.000 ms', '11000.000 ms', '**REGRESSION**'],
     };
+    // the row's label says the figure's part in the verdict
+    const role: Record<FigureName, string> = {
+      p50: '',
+      p95: ' (fails on a regression only)',
+      p99: ' (informative)',
+      hotP95: ' (fails on a regression only)',
+      errorRate: '',
+      throughput: '',
+      cpuPerRequest: ' (informative)',
+    };
     expect(rows).toHaveLength(r.decision.figures.length);
     r.decision.figures.forEach((f, k) => {
       const [label, base, candidate, ratio, verdict] = rows[k]!;
-      expect(label).toBe(`${FIGURE_RULES[f.figure].label}${f.gating ? '' : ' (informative)'}`);
+      expect(label).toBe(`${FIGURE_RULES[f.figure].label}${role[f.figure]}`);
       expect([base, candidate, verdict], f.figure).toEqual(expected[f.figure]);
       if (f.figure === 'errorRate') {
         // judged on its difference in points: a baseline of 0 has no ratio

@@ -40,6 +40,22 @@ describe('gate verdict', () => {
     expect(decision.exitCode).toBe(3);
   });
 
+  it('a tail too noisy to rule out twice the floor does not hold the gate at inconclusive when the median decides', () => {
+    const withTail = (build: 'A' | 'B', tail: number[]) => runs(build, NOISE.slice(0, 5)).map((r, k) => ({ ...r, figures: { ...r.figures, p95: 10 * tail[k]!, hotP95: 10 * tail[k]! } }));
+    const decision = decideGate(withTail('A', [1, 1.4, 0.7, 1.3, 0.8]), withTail('B', [0.75, 1.35, 1, 0.8, 1.3]), { floor: 0.05, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'p95')!.verdict).toBe('inconclusive');
+    expect(decision.figures.find((f) => f.figure === 'p50')!.verdict).toBe('pass');
+    expect(decision.exitCode).toBe(0);
+  });
+
+  it('a tail that regresses clearly fails the gate though the median did not move', () => {
+    const slowTail = runs('B', NOISE).map((r) => ({ ...r, figures: { ...r.figures, p95: r.figures.p95! * 1.3 } }));
+    const decision = decideGate(runs('A', NOISE), slowTail, { floor: 0.05, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'p50')!.verdict).toBe('pass');
+    expect(decision.figures.find((f) => f.figure === 'p95')!.verdict).toBe('regression');
+    expect(decision.exitCode).toBe(1);
+  });
+
   it('one run against one is inconclusive whatever its ratio: its interval is a single point', () => {
     for (const paired of [true, false]) {
       const decision = decideGate(runs('A', [1]), runs('B', [1.2]), { floor: 0.05, paired });
