@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
 import type { BenchmarkRun } from '../lab/gate/figures.ts';
 import { currentBuild } from '../lab/gate/build.ts';
@@ -52,6 +53,8 @@ async function collect(rounds: number): Promise<void> {
         round[name] = await runBenchmark(plan, { build, variant }, name === 'baseline' ? 'A' : 'B', index);
       }
     } catch (error) {
+      // interrupted (Ctrl-C, SIGTERM): the running benchmark stopped its stack; stop collecting
+      if (isLabError(error) && error.exitCode === 130) throw error;
       // a broken run loses its round only; the count of broken rounds is part of the result
       process.stdout.write(`pool round ${index} broken, left out: ${(error as Error).message}\n`);
       continue;
@@ -93,5 +96,10 @@ function judge(gates: number, gateRounds: number): void {
   }
 }
 
-if (process.argv[2] === 'collect') await collect(Number(arg('rounds', '4')));
-else judge(Number(arg('gates', '20')), Number(arg('gate-rounds', '5')));
+try {
+  if (process.argv[2] === 'collect') await collect(Number(arg('rounds', '4')));
+  else judge(Number(arg('gates', '20')), Number(arg('gate-rounds', '5')));
+} catch (error) {
+  process.stderr.write(`gate-power: ${(error as Error).message}\n`);
+  process.exit(isLabError(error) ? error.exitCode : 1);
+}

@@ -43,7 +43,7 @@ function ratio(f: FigureResult): string {
 }
 
 export function markdownTable(r: GateReport): string {
-  const how = r.paired ? `${r.rounds} rounds interleaved (A B, B A, ...); ratio = median of per-round ratios` : `${r.candidate.length} candidate runs against ${r.baseline.length} stored baseline runs; ratio of medians`;
+  const how = r.paired ? `${r.rounds} rounds interleaved (A B, B A, ...); ratio = geometric mean (p50, throughput) or median (the others) of the per-round ratios` : `${r.candidate.length} candidate runs against ${r.baseline.length} stored baseline runs; ratio of medians`;
   const lines = [
     `### ${r.title}: ${r.decision.verdict.toUpperCase()}`,
     '',

@@ -4,11 +4,15 @@
  * source; it has no seeded generator, so the few lines of mulberry32 below make every gate's
  * interval repeatable from its seed (a kept PRNG package would be a dependency for six lines).
  *
- * Paired (rounds interleaved A B A B, `--against`): the statistic is the median of the per-round
- * ratios B_k / A_k, resampled by round, so drift that hits both runs of a round cancels.
+ * Paired (rounds interleaved A B A B, `--against`): the statistic is the per-round ratios B_k / A_k
+ * summed up by their geometric mean or their median, resampled by round, so drift that hits both
+ * runs of a round cancels. The geometric mean (the mean of the log ratios) uses every round's
+ * value and narrows the interval where the noise is well behaved (the median latency: at 5 rounds
+ * its interval is about half as wide as the median's, which spans nearly the lowest to the highest
+ * ratio); the median ignores a round whose tail went wild, so the tails use it.
  * Unpaired (a stored baseline): the ratio of the two medians, each side resampled on its own.
  */
-import { median, quantile, sampleWithReplacement } from 'simple-statistics';
+import { geometricMean, median, quantile, sampleWithReplacement } from 'simple-statistics';
 
 export interface RatioEstimate {
   /** Candidate / baseline: the point estimate. */
@@ -42,13 +46,17 @@ function interval(point: number, draws: number[]): RatioEstimate {
   return { ratio: point, low: quantile(finite, 0.025), high: quantile(finite, 0.975) };
 }
 
-/** Median of B_k / A_k over the rounds k, with its bootstrap interval over rounds. */
-export function pairedRatio(baseline: readonly number[], candidate: readonly number[], o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioEstimate {
+/** How the per-round ratios are summed up. */
+export type RoundsCenter = 'geometric-mean' | 'median';
+
+/** The geometric mean or median of B_k / A_k over the rounds k, with its bootstrap interval over rounds. */
+export function pairedRatio(baseline: readonly number[], candidate: readonly number[], o: BootstrapOptions = DEFAULT_BOOTSTRAP, center: RoundsCenter = 'median'): RatioEstimate {
   if (baseline.length !== candidate.length || baseline.length === 0) throw new Error('paired ratios need the same number of rounds on both sides, at least one');
   const ratios = baseline.map((a, k) => candidate[k]! / a);
+  const summed = center === 'geometric-mean' ? geometricMean : median;
   const random = seededRandom(o.seed);
-  const draws = Array.from({ length: o.resamples }, () => median(sampleWithReplacement(ratios, ratios.length, random)));
-  return interval(median(ratios), draws);
+  const draws = Array.from({ length: o.resamples }, () => summed(sampleWithReplacement(ratios, ratios.length, random)));
+  return interval(summed(ratios), draws);
 }
 
 /** median(candidate) / median(baseline), each side resampled on its own. */

@@ -13,6 +13,8 @@
  * their interval wider than 2·floor for any number of rounds that fits a CI job, so letting them
  * hold the verdict at "inconclusive" would fail every unchanged change; their intervals are
  * reported beside the verdict all the same. p99 and CPU per request are informative only.
+ * Paired rounds' ratios are summed up per figure (statistics.ts): p50 and throughput by their
+ * geometric mean, the tails and CPU by their median.
  * One run on either side (one round, or a baseline of one run) is inconclusive whatever its ratio:
  * its bootstrap interval is a single point, which looks certain and rules nothing out.
  * The error rate is judged on its difference in points, since a baseline of 0 has no ratio.
@@ -20,7 +22,7 @@
  */
 import { median } from 'simple-statistics';
 import type { BenchmarkRun, FigureName } from './figures.ts';
-import { pairedRatio, unpairedRatio, type BootstrapOptions, type RatioEstimate } from './statistics.ts';
+import { pairedRatio, unpairedRatio, type BootstrapOptions, type RatioEstimate, type RoundsCenter } from './statistics.ts';
 
 export type FigureVerdict = 'pass' | 'regression' | 'inconclusive' | 'no-data';
 
@@ -33,16 +35,18 @@ interface FigureRule {
   gating: boolean;
   /** An undecided (inconclusive) verdict of it makes the gate inconclusive too. */
   decides: boolean;
+  /** How paired rounds' ratios are summed up. */
+  center: RoundsCenter;
 }
 
 export const FIGURE_RULES: Record<FigureName, FigureRule> = {
-  p50: { label: 'latency p50', unit: 'ms', gating: true, decides: true },
-  p95: { label: 'latency p95', unit: 'ms', gating: true, decides: false },
-  p99: { label: 'latency p99', unit: 'ms', gating: false, decides: false },
-  hotP95: { label: 'hot path p95 (cached GET /products/:id, whole run incl. warmup)', unit: 'ms', gating: true, decides: false },
-  errorRate: { label: 'error rate', unit: '', gating: true, decides: true },
-  throughput: { label: 'throughput', unit: 'req/s', higherIsBetter: true, gating: true, decides: true },
-  cpuPerRequest: { label: 'server CPU per request', unit: 'ms', gating: false, decides: false },
+  p50: { label: 'latency p50', unit: 'ms', gating: true, decides: true, center: 'geometric-mean' },
+  p95: { label: 'latency p95', unit: 'ms', gating: true, decides: false, center: 'median' },
+  p99: { label: 'latency p99', unit: 'ms', gating: false, decides: false, center: 'median' },
+  hotP95: { label: 'hot path p95 (cached GET /products/:id, whole run incl. warmup)', unit: 'ms', gating: true, decides: false, center: 'median' },
+  errorRate: { label: 'error rate', unit: '', gating: true, decides: true, center: 'median' },
+  throughput: { label: 'throughput', unit: 'req/s', higherIsBetter: true, gating: true, decides: true, center: 'geometric-mean' },
+  cpuPerRequest: { label: 'server CPU per request', unit: 'ms', gating: false, decides: false, center: 'median' },
 };
 
 /** Error-rate increase (absolute) that counts as a regression: half a percentage point. */
@@ -89,7 +93,7 @@ export function decideGate(baseline: BenchmarkRun[], candidate: BenchmarkRun[], 
       result.candidate = eb.length ? median(eb) : null;
       if (result.baseline !== null && result.candidate !== null) result.verdict = result.candidate - result.baseline > ERROR_RATE_STEP ? 'regression' : 'pass';
     } else if (a.length > 0 && b.length > 0 && median(a) > 0) {
-      result.estimate = o.paired ? pairedRatio(a, b, o.bootstrap) : unpairedRatio(a, b, o.bootstrap);
+      result.estimate = o.paired ? pairedRatio(a, b, o.bootstrap, rule.center) : unpairedRatio(a, b, o.bootstrap);
       result.verdict = a.length < 2 || b.length < 2 ? 'inconclusive' : judgeRatio(result.estimate, o.floor, rule.higherIsBetter);
     }
     figures.push(result);

@@ -56,6 +56,21 @@ describe('gate verdict', () => {
     expect(decision.exitCode).toBe(1);
   });
 
+  it('p50 sums up rounds by their geometric mean: unchanged code with ±10% round noise passes where the median could not tell', () => {
+    const ratios = [0.9, 1.09, 0.96, 1.12, 1.0];
+    const a = [1, 1, 1, 1, 1];
+    const options = { resamples: 4_000, seed: 14 };
+    // the median of 5 rounds: its interval reaches the highest ratios and holds 1 + 2·floor
+    expect(pairedRatio(a, ratios, options, 'median').high).toBeGreaterThanOrEqual(1.1);
+    const byMean = pairedRatio(a, ratios, options, 'geometric-mean');
+    expect(byMean.ratio).toBeCloseTo(Math.exp(ratios.map(Math.log).reduce((x, y) => x + y) / ratios.length), 9);
+    expect(byMean.high).toBeLessThan(1.1);
+    const withP50 = (build: 'A' | 'B', factors: number[]) => runs(build, [1, 1, 1, 1, 1]).map((r, k) => ({ ...r, figures: { ...r.figures, p50: 10 * factors[k]! } }));
+    const decision = decideGate(withP50('A', a), withP50('B', ratios), { floor: 0.05, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'p50')!.verdict).toBe('pass');
+    expect(decision.exitCode).toBe(0);
+  });
+
   it('one run against one is inconclusive whatever its ratio: its interval is a single point', () => {
     for (const paired of [true, false]) {
       const decision = decideGate(runs('A', [1]), runs('B', [1.2]), { floor: 0.05, paired });
