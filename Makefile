@@ -58,7 +58,7 @@ compare: $(NPM_STAMP) ## render two runs side by side: make compare A=results/<s
 token: $(NPM_STAMP) ## mint a bearer token for the order routes: make token [SUB=alice] [TTL=3600]
 	@$(LAB) token $(if $(SUB),--subject $(SUB)) $(if $(TTL),--ttl $(TTL))
 
-gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.05] [VARIANT=slowed] [BASELINE=bench/baseline.json]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
+gate: setup ## performance gate: make gate [AGAINST=origin/main] [ROUNDS=5] [FLOOR=0.1] [VARIANT=slowed] [BASELINE=bench/baseline.json]; exit 0 pass, 1 regression, 2 broken, 3 inconclusive
 	@$(NODE) lab/gate/cli.ts --benchmark $(GATE_BENCHMARK) $(if $(AGAINST),--against $(AGAINST)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(FLOOR),--floor $(FLOOR)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(BASELINE),--baseline $(BASELINE))
 
 gate-baseline: setup ## write bench/baseline.json (or BASELINE=file) from ROUNDS (default 5) benchmark runs of this checkout

@@ -9,7 +9,7 @@
  * estimates; the pool size is printed beside them.
  *
  *   node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 4 [--pool results/gate-pool]
- *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5]
+ *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5] [--floor 0.1]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +19,7 @@ import type { BenchmarkRun } from '../lab/gate/figures.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
 import { seededRandom } from '../lab/gate/statistics.ts';
-import { decideGate } from '../lab/gate/verdict.ts';
+import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
 
 /** Every round runs these; `baseline` twice, the second as the unchanged "candidate". */
 const ROUND = (process.env.GATE_POWER_VARIANTS ?? 'baseline,baseline-again,slowed,slowed-3ms').split(',');
@@ -65,7 +65,7 @@ async function collect(rounds: number): Promise<void> {
   }
 }
 
-function judge(gates: number, gateRounds: number): void {
+function judge(gates: number, gateRounds: number, floor: number): void {
   const rounds = readPool();
   if (rounds.length < gateRounds) {
     process.stderr.write(`the pool at ${pool} has ${rounds.length} rounds, a gate needs ${gateRounds}: collect more (collect --rounds n) or pass --gate-rounds ${Math.max(2, rounds.length)}\n`);
@@ -80,13 +80,13 @@ function judge(gates: number, gateRounds: number): void {
   const tally = (candidate: string) => {
     const counts = { pass: 0, regression: 0, inconclusive: 0 };
     for (const [g, picked] of draws.entries()) {
-      const d = decideGate(picked.map((r) => r.baseline!), picked.map((r) => r[candidate]!), { floor: 0.05, paired: true, bootstrap: { resamples: 2_000, seed: g } });
+      const d = decideGate(picked.map((r) => r.baseline!), picked.map((r) => r[candidate]!), { floor, paired: true, bootstrap: { resamples: 2_000, seed: g } });
       counts[d.verdict] += 1;
     }
     return counts;
   };
   const p95 = (name: string) => rounds.map((r) => r[name]?.figures.hotP95 ?? Number.NaN).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
-  process.stdout.write(`pool: ${rounds.length} rounds of ${ROUND.join(', ')} (${pool}); ${gates} gates of ${gateRounds} rounds drawn from it\n`);
+  process.stdout.write(`pool: ${rounds.length} rounds of ${ROUND.join(', ')} (${pool}); ${gates} gates of ${gateRounds} rounds drawn from it, floor ${floor}\n`);
   process.stdout.write(`hot path p95 (median over rounds), baseline: ${p95('baseline').toFixed(2)} ms\n\n`);
   process.stdout.write('| candidate | slowdown / hot p95 | pass | regression | inconclusive |\n|---|---|---|---|---|\n');
   for (const name of ROUND.slice(1)) {
@@ -98,7 +98,7 @@ function judge(gates: number, gateRounds: number): void {
 
 try {
   if (process.argv[2] === 'collect') await collect(Number(arg('rounds', '4')));
-  else judge(Number(arg('gates', '20')), Number(arg('gate-rounds', '5')));
+  else judge(Number(arg('gates', '20')), Number(arg('gate-rounds', '5')), Number(arg('floor', String(DEFAULT_FLOOR))));
 } catch (error) {
   process.stderr.write(`gate-power: ${(error as Error).message}\n`);
   process.exit(isLabError(error) ? error.exitCode : 1);

@@ -16,7 +16,7 @@ import { baselineMismatches, baselineRuns, benchmarkIdentity, machineShape, read
 import { currentBuild, refBuild, type Build } from './build.ts';
 import { writeGateOutputs } from './output.ts';
 import { runRounds, type Side } from './rounds.ts';
-import { decideGate } from './verdict.ts';
+import { decideGate, DEFAULT_FLOOR } from './verdict.ts';
 
 
 interface GateOptions {
@@ -100,7 +100,7 @@ const program = new Command()
   .option('--write-baseline', 'take the baseline runs and write the baseline file', false)
   .option('--baseline <file>', 'the stored baseline', 'bench/baseline.json')
   .addOption(new Option('--rounds <n>', 'rounds of runs (one per build each); 1 tries the whole gate but can only be inconclusive').argParser(wholeNumber(1, 50)).default(5))
-  .addOption(new Option('--floor <share>', 'smallest relative change that counts as a regression').argParser(share).default(0.05))
+  .addOption(new Option('--floor <share>', 'smallest relative change that counts as a regression').argParser(share).default(DEFAULT_FLOOR))
   .addOption(new Option('--profile <profile>', "the benchmark's profile").choices(['smoke', 'full']).default('smoke'))
   .option('--variant <variant>', 'the variant the candidate runs (slowed injects a lab slowdown)', 'baseline')
   .option('--baseline-variant <variant>', 'the variant the baseline runs', 'baseline')

@@ -49,6 +49,16 @@ export const FIGURE_RULES: Record<FigureName, FigureRule> = {
   cpuPerRequest: { label: 'server CPU per request', unit: 'ms', gating: false, decides: false, center: 'median' },
 };
 
+/**
+ * The default floor: a change of at least 10% counts, and the gate promises to tell one of 20%
+ * (2·floor) from none. Set from the benchmark's measured noise: on this shared 2-core machine one
+ * round's p50 ratio of unchanged code spreads about ±10% (0.90-1.24 over 8 rounds), so at 5 rounds
+ * (the 10-minute budget) a 5% floor left unchanged code inconclusive in 14 gates of 20, and a 10%
+ * floor passes it while a hot path 1 ms slower (p50 +25%) is still caught every time
+ * (bench/gate-power.bench.ts). Quieter machines or more rounds can take FLOOR=0.05.
+ */
+export const DEFAULT_FLOOR = 0.1;
+
 /** Error-rate increase (absolute) that counts as a regression: half a percentage point. */
 export const ERROR_RATE_STEP = 0.005;
 
