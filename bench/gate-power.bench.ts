@@ -23,7 +23,7 @@ import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
 
 /** Every round runs these; `baseline` twice, the second as the unchanged "candidate". */
 const ROUND = (process.env.GATE_POWER_VARIANTS ?? 'baseline,baseline-again,slowed,slowed-3ms').split(',');
-const SLOWED_MS: Record<string, number> = { slowed: 1, 'slowed-2ms': 2, 'slowed-3ms': 3 };
+const SLOWED_MS: Record<string, number> = { slowed: 1, 'slowed-2ms': 2, 'slowed-3ms': 3, 'slowed-500us': 0.5, 'slowed-750us': 0.75 };
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

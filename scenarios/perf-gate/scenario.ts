@@ -9,6 +9,8 @@ import { defineScenario } from '../../lab/runner/schema.ts';
 const MIX = { RATE: 50, HOT_KEYS: 20, PRODUCTS: 10_000, COLD_PCT: 15, LIST_PCT: 10, ORDER_PCT: 5 };
 /** A deliberate slowdown of the hot path (GET /products/:id), ms: the catalog's hotPathDelayMs lab switch. */
 const slowed = (ms: number) => ({ description: `the hot path made ${ms} ms slower (catalog hotPathDelayMs lab switch)`, switches: { catalog: { hotPathDelayMs: ms } } });
+/** Smaller slowdowns than a whole-ms wait, as CPU work on the hot path, µs: the catalog's hotPathSpinUs lab switch. */
+const spun = (us: number) => ({ description: `the hot path made ${us} µs slower by CPU work (catalog hotPathSpinUs lab switch)`, switches: { catalog: { hotPathSpinUs: us } } });
 
 export default defineScenario({
   title: 'the performance gate benchmark: hot and cold reads, list pages and orders at a fixed rate',
@@ -27,6 +29,8 @@ export default defineScenario({
     slowed: slowed(1),
     'slowed-2ms': slowed(2),
     'slowed-3ms': slowed(3),
+    'slowed-500us': spun(500),
+    'slowed-750us': spun(750),
   },
   profiles: {
     smoke: { duration: 25, warmup: 5, settle: 0, vars: MIX },

@@ -197,6 +197,20 @@ describe('catalog', () => {
     }
   });
 
+  it('the hotPathSpinUs lab switch keeps every product read busy at least that long', async () => {
+    await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 30_000, dbQueryCostMs: 0 });
+    expect((await get(catalog.base, '/products/109')).status).toBe(200);
+    await setSwitches(catalog.admin, { hotPathSpinUs: 100_000 });
+    try {
+      const started = performance.now();
+      const reply = await get(catalog.base, '/products/109');
+      expect(reply.cache).toBe('hit');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(100);
+    } finally {
+      await setSwitches(catalog.admin, { hotPathSpinUs: 0 });
+    }
+  });
+
   it('lists products by page, size and sort, cached like single products', async () => {
     await setSwitches(catalog.admin, { cacheStrategy: 'protected', cacheTtlMs: 30_000, dbQueryCostMs: 0 });
     await redis.del('product-page:-price:2:5');

@@ -39,6 +39,10 @@ export function createApp(config: CatalogConfig): CatalogService {
     const { id } = parseParams(productIdParams, req);
     const delayMs = service.switches.current.hotPathDelayMs;
     if (delayMs > 0) await sleep(delayMs);
+    const spinUntil = performance.now() + service.switches.current.hotPathSpinUs / 1000;
+    while (performance.now() < spinUntil) {
+      // hotPathSpinUs: the lab's slower code, CPU held on purpose
+    }
     const { value, result } = await products.get(id, () => findProduct(db, id, service.switches.current.dbQueryCostMs));
     res.setHeader('X-Cache', result);
     if (value === null) throw new ProblemError('not-found', `product ${id} does not exist`);

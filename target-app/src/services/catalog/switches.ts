@@ -25,6 +25,8 @@ export const catalogSwitches = z.object({
   dbQueryCostMs: z.number().int().min(0).max(10_000).default(50),
   /** A lab switch, not a feature: a wait added to every GET /products/:id, ms, so the perf gate can prove it catches a slower hot path. */
   hotPathDelayMs: z.number().int().min(0).max(1_000).default(0),
+  /** The same lab switch as CPU work: every GET /products/:id busy for this long, µs, so smaller slowdowns than a whole-ms wait can be tried. */
+  hotPathSpinUs: z.number().int().min(0).max(100_000).default(0),
   /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
   ...sheddingSwitches,
 });
