@@ -9,7 +9,7 @@
  * Which figures decide: the median (p50), the error rate and the throughput carry the gate's
  * promise both ways: a regression fails it (exit 1) and an undecided one makes it inconclusive
  * (exit 3). The tails (p95, the hot path's p95) fail the gate on a regression only: on a shared
- * 2-core machine their run-to-run noise (about ±15% here, against ±8% for the median) keeps
+ * 2-core machine their run-to-run noise (about ±15% here, against ±10% for the median) keeps
  * their interval wider than 2·floor for any number of rounds that fits a CI job, so letting them
  * hold the verdict at "inconclusive" would fail every unchanged change; their intervals are
  * reported beside the verdict all the same. p99 and CPU per request are informative only.
