@@ -6,7 +6,9 @@
  * draws gates of R rounds from the pool (seeded, without replacement within a gate) and judges
  * each with the gate's own rule: baseline against baseline again counts false alarms, baseline
  * against slowed-<n>ms counts catches. Draws from a small pool overlap, so the figures are
- * estimates; the pool size is printed beside them.
+ * estimates; the pool size is printed beside them. Beside them, the pool is also cut into gates of
+ * R consecutive rounds that share none (in the order collected: what gates run back to back would
+ * have seen), which are independent but fewer.
  *
  *   node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 4 [--pool results/gate-pool]
  *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5] [--floor 0.1]
@@ -77,9 +79,11 @@ function judge(gates: number, gateRounds: number, floor: number): void {
     return order.slice(0, gateRounds).map((i) => rounds[i]!);
   };
   const draws = Array.from({ length: gates }, draw);
-  const tally = (candidate: string) => {
+  // the pool cut into consecutive gates that share no round
+  const disjoint = Array.from({ length: Math.floor(rounds.length / gateRounds) }, (_, g) => rounds.slice(g * gateRounds, (g + 1) * gateRounds));
+  const tally = (candidate: string, judged: Round[][]) => {
     const counts = { pass: 0, regression: 0, inconclusive: 0 };
-    for (const [g, picked] of draws.entries()) {
+    for (const [g, picked] of judged.entries()) {
       const d = decideGate(picked.map((r) => r.baseline!), picked.map((r) => r[candidate]!), { floor, paired: true, bootstrap: { resamples: 2_000, seed: g } });
       counts[d.verdict] += 1;
     }
@@ -88,11 +92,13 @@ function judge(gates: number, gateRounds: number, floor: number): void {
   const p95 = (name: string) => rounds.map((r) => r[name]?.figures.hotP95 ?? Number.NaN).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
   process.stdout.write(`pool: ${rounds.length} rounds of ${ROUND.join(', ')} (${pool}); ${gates} gates of ${gateRounds} rounds drawn from it, floor ${floor}\n`);
   process.stdout.write(`hot path p95 (median over rounds), baseline: ${p95('baseline').toFixed(2)} ms\n\n`);
-  process.stdout.write('| candidate | slowdown / hot p95 | pass | regression | inconclusive |\n|---|---|---|---|---|\n');
+  process.stdout.write('| candidate | slowdown / hot p95 | gates | pass | regression | inconclusive |\n|---|---|---|---|---|---|\n');
   for (const name of ROUND.slice(1)) {
-    const c = tally(name);
     const share = SLOWED_MS[name] ? `${((100 * SLOWED_MS[name]) / p95('baseline')).toFixed(0)} %` : 'unchanged';
-    process.stdout.write(`| ${name} | ${share} | ${c.pass} | ${c.regression} | ${c.inconclusive} |\n`);
+    for (const [kind, picked] of [[`${gates} drawn`, draws], [`${disjoint.length} disjoint`, disjoint]] as const) {
+      const c = tally(name, picked);
+      process.stdout.write(`| ${name} | ${share} | ${kind} | ${c.pass} | ${c.regression} | ${c.inconclusive} |\n`);
+    }
   }
 }
 
