@@ -56,6 +56,22 @@ describe('gate verdict', () => {
     expect(decision.exitCode).toBe(1);
   });
 
+  it('a tail whose rounds all came out slower fails the gate only when its interval clears the floor', () => {
+    // unchanged code's hot-path p95 in five real rounds (results/gate-pool-40, rounds 2, 4, 7, 11, 15)
+    const hot = [1.06, 1.2, 1.45, 1.5, 1.19];
+    const noisyTail = (scale: number) => runs('B', NOISE.slice(0, 5)).map((r, k) => ({ ...r, figures: { ...r.figures, hotP95: r.figures.hotP95! * (1 + (hot[k]! - 1) * scale) } }));
+    const unchanged = decideGate(runs('A', NOISE.slice(0, 5)), noisyTail(1), { floor: 0.1, paired: true, bootstrap: { resamples: 2_000, seed: 1 } });
+    const hotP95 = unchanged.figures.find((f) => f.figure === 'hotP95')!;
+    expect(hotP95.estimate!.low).toBeGreaterThan(1);
+    expect(hotP95.estimate!.low).toBeLessThan(1.1);
+    expect(hotP95.verdict).toBe('pass');
+    expect(unchanged.verdict).toBe('pass');
+    // the same rounds three times as far from 1: the whole interval clears 1.1
+    const slower = decideGate(runs('A', NOISE.slice(0, 5)), noisyTail(3), { floor: 0.1, paired: true, bootstrap: { resamples: 2_000, seed: 1 } });
+    expect(slower.figures.find((f) => f.figure === 'hotP95')!.verdict).toBe('regression');
+    expect(slower.exitCode).toBe(1);
+  });
+
   it('p50 sums up rounds by their geometric mean: unchanged code with ±10% round noise passes where the median could not tell', () => {
     const ratios = [0.9, 1.09, 0.96, 1.12, 1.0];
     const a = [1, 1, 1, 1, 1];
