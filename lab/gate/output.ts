@@ -24,7 +24,7 @@ export interface GateReport {
 }
 
 /** What a figure's row says of its part in the verdict. */
-const role = (f: FigureResult) => (!f.gating ? ' (informative)' : f.decides ? '' : ' (fails on a regression only)');
+const role = (f: FigureResult) => (!f.gating ? ' (informative)' : f.decides ? '' : ' (fails on a regression past the floor only)');
 
 const VERDICT_MARK = { pass: 'pass', regression: '**REGRESSION**', inconclusive: 'inconclusive', 'no-data': 'no data' } as const;
 

@@ -54,9 +54,9 @@ describe('gate output', () => {
     // the row's label says the figure's part in the verdict
     const role: Record<FigureName, string> = {
       p50: '',
-      p95: ' (fails on a regression only)',
+      p95: ' (fails on a regression past the floor only)',
       p99: ' (informative)',
-      hotP95: ' (fails on a regression only)',
+      hotP95: ' (fails on a regression past the floor only)',
       errorRate: '',
       throughput: '',
       cpuPerRequest: ' (informative)',
