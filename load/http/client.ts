@@ -80,78 +80,108 @@ function networkError(error: Error & { code?: string }, url: URL): { error: stri
   }
 }
 
-export function exchange(request: Outgoing): Promise<Exchange> {
-  return new Promise((resolve) => {
-    const line: Timeline = { start: performance.now() };
-    const chunks: Buffer[] = [];
-    let status = 0;
-    let statusText = '';
-    let headers: [string, string][] = [];
-    let bytesReceived = 0;
-    let abort: ((error?: Error) => void) | undefined;
-    let settled = false;
+/**
+ * One exchange's state and undici's dispatch handler in one object: its methods live on the
+ * prototype, so an exchange costs this object and its promise rather than a closure per callback.
+ */
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  private readonly request: Outgoing;
+  private readonly resolve: (exchange: Exchange) => void;
+  private readonly line: Timeline = { start: performance.now() };
+  private readonly timer: NodeJS.Timeout;
+  private readonly bytesSent: number;
+  private chunks: Buffer[] | undefined;
+  private status = 0;
+  private statusText = '';
+  private headers: [string, string][] = [];
+  private bytesReceived = 0;
+  private abort: ((error?: Error) => void) | undefined;
+  private settled = false;
+
+  constructor(request: Outgoing, resolve: (exchange: Exchange) => void) {
+    this.request = request;
+    this.resolve = resolve;
     let headerBytes = 0;
     for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length + 4;
-    const bytesSent = request.method.length + request.url.pathname.length + request.url.search.length + 12 + headerBytes + 2 + (request.body?.length ?? 0);
+    this.bytesSent = request.method.length + request.url.pathname.length + request.url.search.length + 12 + headerBytes + 2 + (request.body?.length ?? 0);
+    this.timer = setTimeout(onExchangeTimeout, request.timeoutMs, this);
+  }
 
-    const finish = (error?: { error: string; errorCode: number }): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const end = performance.now();
-      resolve({
-        status: error ? 0 : status, statusText: error ? '' : statusText, headers: error ? [] : headers,
-        body: error || !request.keepBody ? null : Buffer.concat(chunks),
-        error: error?.error ?? '', errorCode: error?.errorCode ?? 0,
-        timings: timingsOf(line, end), bytesSent: line.connected === undefined ? 0 : bytesSent, bytesReceived, endedAt: end,
-      });
-    };
-    const timer = setTimeout(() => {
-      finish({ error: 'request timeout', errorCode: 1050 });
-      abort?.();
-    }, request.timeoutMs);
+  finish(error?: { error: string; errorCode: number }): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const end = performance.now();
+    const { request, line } = this;
+    this.resolve({
+      status: error ? 0 : this.status, statusText: error ? '' : this.statusText, headers: error ? [] : this.headers,
+      body: error || !request.keepBody ? null : Buffer.concat(this.chunks ?? []),
+      error: error?.error ?? '', errorCode: error?.errorCode ?? 0,
+      timings: timingsOf(line, end), bytesSent: line.connected === undefined ? 0 : this.bytesSent, bytesReceived: this.bytesReceived, endedAt: end,
+    });
+  }
 
-    // onRequestSent is called by undici (core/request.js) but missing from its types
-    const handler: Dispatcher.DispatchHandler & { onRequestSent(): void } = {
-      onConnect(abortRequest) {
-        abort = abortRequest;
-        if (settled) return abortRequest();
-        line.connected = performance.now();
-        writing = line;
-      },
-      onRequestSent() {
-        line.sent = performance.now();
-      },
-      onResponseStarted() {
-        line.firstByte ??= performance.now();
-      },
-      onHeaders(statusCode, rawHeaders, _resume, message) {
-        line.firstByte ??= performance.now();
-        line.sent ??= line.firstByte;
-        status = statusCode;
-        statusText = message;
-        headers = [];
-        bytesReceived += 17 + message.length;
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const name = rawHeaders[i]!.toString('latin1');
-          const value = rawHeaders[i + 1]!.toString('latin1');
-          headers.push([name, value]);
-          bytesReceived += name.length + value.length + 4;
-        }
-        return true;
-      },
-      onData(chunk) {
-        bytesReceived += chunk.length;
-        if (request.keepBody) chunks.push(chunk);
-        return true;
-      },
-      onComplete() {
-        finish();
-      },
-      onError(error) {
-        finish(networkError(error as Error & { code?: string }, request.url));
-      },
-    };
+  timedOut(): void {
+    this.finish({ error: 'request timeout', errorCode: 1050 });
+    this.abort?.();
+  }
+
+  onConnect(abortRequest: (error?: Error) => void): void {
+    this.abort = abortRequest;
+    if (this.settled) return abortRequest();
+    this.line.connected = performance.now();
+    writing = this.line;
+  }
+
+  /** Called by undici (core/request.js) but missing from its types. */
+  onRequestSent(): void {
+    this.line.sent = performance.now();
+  }
+
+  onResponseStarted(): void {
+    this.line.firstByte ??= performance.now();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, message: string): boolean {
+    const { line } = this;
+    line.firstByte ??= performance.now();
+    line.sent ??= line.firstByte;
+    this.status = statusCode;
+    this.statusText = message;
+    const headers: [string, string][] = [];
+    this.bytesReceived += 17 + message.length;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1');
+      const value = rawHeaders[i + 1]!.toString('latin1');
+      headers.push([name, value]);
+      this.bytesReceived += name.length + value.length + 4;
+    }
+    this.headers = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytesReceived += chunk.length;
+    if (this.request.keepBody) (this.chunks ??= []).push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish();
+  }
+
+  onError(error: Error): void {
+    this.finish(networkError(error as Error & { code?: string }, this.request.url));
+  }
+}
+
+function onExchangeTimeout(handler: ExchangeHandler): void {
+  handler.timedOut();
+}
+
+export function exchange(request: Outgoing): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const handler = new ExchangeHandler(request, resolve);
     connectionAgent().dispatch({
       origin: request.url.origin,
       path: `${request.url.pathname}${request.url.search}`,

@@ -35,7 +35,9 @@ export function connectionAgent(): Agent {
       else callback(null, socket!);
     });
   };
-  agent = new Agent({ connect, pipelining: 1, connections: null, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+  // no header or body timeout of undici's own: each exchange has k6's whole-request timeout
+  // (client.ts), and undici's would cost a timer per request for nothing
+  agent = new Agent({ connect, pipelining: 1, connections: null, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
   return agent;
 }
 

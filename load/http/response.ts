@@ -31,57 +31,83 @@ export interface K6Response {
   remote_ip: string;
   remote_port: number;
   cookies: Record<string, never>;
-  request: { method: string; url: string; headers: Record<string, string[]>; body: string };
+  readonly request: { method: string; url: string; headers: Record<string, string[]>; body: string };
   json(selector?: string): unknown;
   html(): never;
   clickLink(): never;
   submitForm(): never;
 }
 
-// one function each for every response, rather than three new closures per response
-const refuseHtml = (): never => { throw outOfSubset('Response.html()', 'parse the body yourself from response.body'); };
-const refuseClickLink = (): never => { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); };
-const refuseSubmitForm = (): never => { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); };
+/**
+ * One class for every response: its methods and the lazy `request` live on the prototype, so a
+ * response costs one object, not an object with a getter and closures of its own (they were the
+ * largest allocation per request).
+ */
+class HttpResponse implements K6Response {
+  status: number;
+  status_text: string;
+  proto: string;
+  url: string;
+  body: string | ArrayBuffer | null;
+  headers: Record<string, string>;
+  error: string;
+  error_code: number;
+  timings: Timings;
+  remote_ip: string;
+  remote_port: number;
+  cookies: Record<string, never> = {};
+  readonly #method: string;
+  readonly #requestHeaders: Record<string, string>;
+  readonly #requestBody: string;
+  #request: K6Response['request'] | undefined;
+
+  constructor(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType) {
+    const failed = exchange.status === 0;
+    this.status = exchange.status;
+    this.status_text = failed ? '' : `${exchange.status} ${exchange.statusText}`;
+    this.proto = failed ? '' : 'HTTP/1.1';
+    this.url = url.href;
+    this.body = null;
+    if (exchange.body !== null && responseType !== 'none') {
+      this.body = responseType === 'binary' ? exchange.body.buffer.slice(exchange.body.byteOffset, exchange.body.byteOffset + exchange.body.byteLength) as ArrayBuffer : exchange.body.toString('utf8');
+    }
+    this.headers = {};
+    for (const [name, value] of exchange.headers) {
+      const key = canonicalHeader(name);
+      this.headers[key] = this.headers[key] === undefined ? value : `${this.headers[key]}, ${value}`;
+    }
+    this.error = exchange.error;
+    this.error_code = exchange.errorCode;
+    this.timings = exchange.timings;
+    this.remote_ip = failed ? '' : url.hostname;
+    this.remote_port = failed ? 0 : Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    this.#method = method;
+    this.#requestHeaders = requestHeaders;
+    this.#requestBody = requestBody;
+  }
+
+  /** Built when a script first reads it: most never do, and it costs a copy of every header. */
+  get request(): K6Response['request'] {
+    this.#request ??= {
+      method: this.#method, url: this.url, body: this.#requestBody,
+      headers: Object.fromEntries(Object.entries(this.#requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])),
+    };
+    return this.#request;
+  }
+
+  json(selector?: string): unknown {
+    if (typeof this.body !== 'string') throw new Error('the response has no text body to parse as JSON (responseType none or discardResponseBodies)');
+    const parsed: unknown = JSON.parse(this.body);
+    if (selector === undefined) return parsed;
+    // a dotted path (a.b.0); k6's full gjson syntax is not offered
+    return selector.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), parsed);
+  }
+
+  html(): never { throw outOfSubset('Response.html()', 'parse the body yourself from response.body'); }
+  clickLink(): never { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); }
+  submitForm(): never { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); }
+}
 
 export function buildResponse(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType): K6Response {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of exchange.headers) {
-    const key = canonicalHeader(name);
-    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
-  }
-  let body: string | ArrayBuffer | null = null;
-  if (exchange.body !== null && responseType !== 'none') {
-    body = responseType === 'binary' ? exchange.body.buffer.slice(exchange.body.byteOffset, exchange.body.byteOffset + exchange.body.byteLength) as ArrayBuffer : exchange.body.toString('utf8');
-  }
-  const text = typeof body === 'string' ? body : null;
-  let request: K6Response['request'] | undefined;
-  return {
-    status: exchange.status,
-    status_text: exchange.status === 0 ? '' : `${exchange.status} ${exchange.statusText}`,
-    proto: exchange.status === 0 ? '' : 'HTTP/1.1',
-    url: url.href,
-    body,
-    headers,
-    error: exchange.error,
-    error_code: exchange.errorCode,
-    timings: exchange.timings,
-    remote_ip: exchange.status === 0 ? '' : url.hostname,
-    remote_port: exchange.status === 0 ? 0 : Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    cookies: {},
-    // built when a script first reads it: most never do, and it costs a copy of every header
-    get request() {
-      request ??= { method, url: url.href, headers: Object.fromEntries(Object.entries(requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])), body: requestBody };
-      return request;
-    },
-    json(selector?: string) {
-      if (text === null) throw new Error('the response has no text body to parse as JSON (responseType none or discardResponseBodies)');
-      const parsed: unknown = JSON.parse(text);
-      if (selector === undefined) return parsed;
-      // a dotted path (a.b.0); k6's full gjson syntax is not offered
-      return selector.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), parsed);
-    },
-    html: refuseHtml,
-    clickLink: refuseClickLink,
-    submitForm: refuseSubmitForm,
-  };
+  return new HttpResponse(exchange, method, url, requestHeaders, requestBody, responseType);
 }
