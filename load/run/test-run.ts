@@ -1,6 +1,6 @@
 /**
- * One test run from script to exit code: init context, options, setup, the scenarios on a common
- * t = 0, the once-a-second gauges and threshold checks, teardown, the summary outputs.
+ * One test run from script to exit code: init context, options, setup, the warm-up, the scenarios
+ * on a common t = 0, the once-a-second gauges and threshold checks, teardown, the summary outputs.
  */
 import { writeFileSync } from 'node:fs';
 import { ArrivalRateScenario, type IterationHost } from '../executors/arrival-rate.ts';
@@ -17,6 +17,7 @@ import { classify, type IterationOutcome } from './iteration.ts';
 import { LocalHost } from './local-host.ts';
 import { loadScript } from './script.ts';
 import { startRemoteWrite } from '../metrics/remote-write-output.ts';
+import { warmUp } from './warm-up.ts';
 import { WorkerHost } from './worker-host.ts';
 
 export interface RunConfig {
@@ -65,6 +66,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   const host: IterationHost & { close(): Promise<void> } = config.workers > 1
     ? await WorkerHost.start(config.workers, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags)
     : new LocalHost(script, data);
+  await warmUp(options.thresholds);
   const zeroMs = now() + 20;
   const seconds = config.secondsOut ? new SecondsFile(config.secondsOut, zeroMs, engine.testTags) : undefined;
   if (seconds) outputs.attach(seconds);

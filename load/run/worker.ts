@@ -1,12 +1,14 @@
 /**
  * A worker thread of `--workers N`: loads the script (its own init context, as each k6 VU has),
- * runs the iterations the main thread hands it, and sends its samples back in small batches.
+ * warms up its own request path, runs the iterations the main thread hands it, and sends its
+ * samples back in small batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestSample, Sample } from '../metrics/sample.ts';
 import { engine } from './context.ts';
 import { interruptIteration, runIteration, classify, type IterationOrder } from './iteration.ts';
 import { loadScript } from './script.ts';
+import { warmUp } from './warm-up.ts';
 
 export interface WorkerSetup {
   script: string;
@@ -48,6 +50,7 @@ try {
   const script = await loadScript(setup.script);
   engine.discardResponseBodies = setup.discardResponseBodies;
   engine.testTags = setup.testTags;
+  await warmUp(undefined);
   port.on('message', (message: ToWorker) => {
     if (message.type === 'interrupt') {
       interruptIteration(message.id);
