@@ -47,6 +47,12 @@ export interface LoadRun {
 
 export interface RunningLoad {
   readonly pid: number;
+  /**
+   * The load's t = 0, epoch ms: the embedded engine's own, from the first line of its seconds file
+   * (written once its start-up, setup() and warm-up are done), so fault times and phases count
+   * from the first planned iteration rather than from the spawn; k6 counts from its spawn.
+   */
+  readonly started: Promise<number>;
   /** Resolves when the engine exits, with what it measured. */
   readonly done: Promise<EngineResult & { summary: K6SummaryMetrics }>;
   /** Asks the engine to stop early (it still writes its summary), then kills it if it lingers. */
@@ -199,6 +205,7 @@ export function startLoad(run: LoadRun): RunningLoad {
 
   return {
     pid: record.pid,
+    started: run.engine === 'embedded' ? engineZero(files.seconds, startedAt, done) : Promise.resolve(startedAt),
     done,
     stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -206,6 +213,40 @@ export function startLoad(run: LoadRun): RunningLoad {
       stopTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     },
   };
+}
+
+const ZERO_POLL_MS = 10;
+
+/**
+ * The embedded engine's t = 0 from its seconds file's first line. An engine that fails before it
+ * rejects with the engine's failure (no fault is applied against it); one that ends without the
+ * line gives its spawn time.
+ */
+function engineZero(secondsFile: string, spawnedAt: number, exited: Promise<unknown>): Promise<number> {
+  const zero = new Promise<number>((resolve, reject) => {
+    let ended = false;
+    const end = () => {
+      ended = true;
+      clearInterval(poll);
+    };
+    const poll = setInterval(() => {
+      if (ended || !existsSync(secondsFile)) return;
+      const text = readFileSync(secondsFile, 'utf8');
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      const startedAt = (JSON.parse(text.slice(0, newline)) as { startedAt?: unknown }).startedAt;
+      // a file left by an earlier run holds an older t = 0
+      if (typeof startedAt !== 'number' || startedAt < spawnedAt) return;
+      end();
+      resolve(startedAt);
+    }, ZERO_POLL_MS);
+    exited.then(
+      () => { end(); resolve(spawnedAt); },
+      (error: unknown) => { end(); reject(error); },
+    );
+  });
+  zero.catch(() => {}); // the failure is also `done`'s, which every caller awaits
+  return zero;
 }
 
 /** The engine's own error line: k6's `level=error msg="..."`, else the embedded engine's last line. */

@@ -109,7 +109,9 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
   try {
     const token = await mintToken({ secret: stack.secrets.jwtSecret, subject: `load-${variant}`, ttlSeconds: 24 * 3600 });
     load = startLoad({ token, engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) });
-    const loadStart = Date.now();
+    // faults and phases count from the engine's first planned iteration (a failing engine ends the wait)
+    const loadStart = await load.started;
+    if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
     const planned = phaseWindows({ start: loadStart / 1000, end: loadStart / 1000 + duration }, plan.timeline.map((t) => ({ start: loadStart / 1000 + t.at, end: loadStart / 1000 + t.at + t.duration })), plan.settings);
     timeline = playTimeline(plan.timeline, {
       context: v.faultContext,

@@ -68,11 +68,14 @@ export default async function () {
   return path;
 }
 
-async function run(name: string, path: string, seconds: number, engine: EngineName = 'embedded', extraEnv: NodeJS.ProcessEnv = {}): Promise<EngineResult> {
+/** The engine's result, with when it was spawned and the t = 0 the runner took from it (epoch ms). */
+async function run(name: string, path: string, seconds: number, engine: EngineName = 'embedded', extraEnv: NodeJS.ProcessEnv = {}): Promise<EngineResult & { spawnedAt: number; zero: number; resultsDir: string }> {
   const resultsDir = mkdtempSync(join(work, `results-${name}-`));
+  const spawnedAt = Date.now();
   const load = startLoad({ engine, script: path, variant: name, scenario: 'guards', runId: 'guards-test', profile: 'smoke', duration: seconds, vars: {}, resultsDir, env: { ...env, ...extraEnv } });
+  const zero = await load.started;
   const { summary: _metrics, ...result } = await load.done;
-  return result;
+  return { ...result, spawnedAt, zero, resultsDir };
 }
 
 function asVariant(name: string, engine: EngineResult): VariantSummary {
@@ -102,6 +105,10 @@ describe('the embedded engine keeps its schedule or the run says it did not', ()
     expect(result.startLag!.p99Ms).toBeLessThanOrEqual(result.startLag!.boundMs);
     expect(tripped(result)).toEqual([]);
     expect(result.secondsFile).toBe('load-seconds-idle.ndjson');
+    // the runner counts faults and phases from the engine's own t = 0, after its start-up and warm-up
+    const header = JSON.parse(readFileSync(join(result.resultsDir, result.secondsFile!), 'utf8').split('\n')[0]!) as { startedAt: number };
+    expect(result.zero).toBe(header.startedAt);
+    expect(result.zero).toBeGreaterThan(result.spawnedAt);
   });
 
   it('a script that busy-loops 8 ms per iteration at 200/s falls behind: load-schedule trips', async () => {
