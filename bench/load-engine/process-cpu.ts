@@ -49,9 +49,14 @@ export class CpuSampler {
     clearInterval(this.timer);
   }
 
-  /** CPU ms at wall-clock time atMs, interpolated between the samples around it. */
+  /**
+   * CPU ms at wall-clock time atMs, interpolated between the samples around it. A moment just
+   * after the last sample (a window ending as the process exits) takes the last sample.
+   */
   cpuAt(atMs: number): number {
     const after = this.samples.findIndex((s) => s.atMs >= atMs);
+    const last = this.samples.at(-1);
+    if (after < 0 && last !== undefined && atMs - last.atMs <= 2 * SAMPLE_EVERY_MS) return last.cpuMs;
     if (after <= 0) throw new Error(`no CPU samples around ${new Date(atMs).toISOString()}: the window is outside the process's life`);
     const a = this.samples[after - 1]!;
     const b = this.samples[after]!;
