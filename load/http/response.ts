@@ -18,24 +18,12 @@ export function canonicalHeader(name: string): string {
   return canonical;
 }
 
-export interface K6Response {
-  status: number;
-  status_text: string;
-  proto: string;
+/** What `response.request` holds: the request as sent. */
+export interface RequestCopy {
+  method: string;
   url: string;
-  body: string | ArrayBuffer | null;
-  headers: Record<string, string>;
-  error: string;
-  error_code: number;
-  timings: Timings;
-  remote_ip: string;
-  remote_port: number;
-  cookies: Record<string, never>;
-  readonly request: { method: string; url: string; headers: Record<string, string[]>; body: string };
-  json(selector?: string): unknown;
-  html(): never;
-  clickLink(): never;
-  submitForm(): never;
+  headers: Record<string, string[]>;
+  body: string;
 }
 
 /**
@@ -43,7 +31,7 @@ export interface K6Response {
  * response costs one object, not an object with a getter and closures of its own (they were the
  * largest allocation per request).
  */
-class HttpResponse implements K6Response {
+export class K6Response {
   status: number;
   status_text: string;
   proto: string;
@@ -59,7 +47,7 @@ class HttpResponse implements K6Response {
   readonly #method: string;
   readonly #requestHeaders: Record<string, string>;
   readonly #requestBody: string;
-  #request: K6Response['request'] | undefined;
+  #request: RequestCopy | undefined;
 
   constructor(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType) {
     const failed = exchange.status === 0;
@@ -87,7 +75,7 @@ class HttpResponse implements K6Response {
   }
 
   /** Built when a script first reads it: most never do, and it costs a copy of every header. */
-  get request(): K6Response['request'] {
+  get request(): RequestCopy {
     this.#request ??= {
       method: this.#method, url: this.url, body: this.#requestBody,
       headers: Object.fromEntries(Object.entries(this.#requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])),
@@ -109,5 +97,5 @@ class HttpResponse implements K6Response {
 }
 
 export function buildResponse(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType): K6Response {
-  return new HttpResponse(exchange, method, url, requestHeaders, requestBody, responseType);
+  return new K6Response(exchange, method, url, requestHeaders, requestBody, responseType);
 }
