@@ -234,7 +234,12 @@ function engineZero(secondsFile: string, spawnedAt: number, exited: Promise<unkn
       const text = readFileSync(secondsFile, 'utf8');
       const newline = text.indexOf('\n');
       if (newline < 0) return;
-      const startedAt = (JSON.parse(text.slice(0, newline)) as { startedAt?: unknown }).startedAt;
+      let startedAt: unknown;
+      try {
+        startedAt = (JSON.parse(text.slice(0, newline)) as { startedAt?: unknown }).startedAt;
+      } catch {
+        return; // not this engine's header: the exit settles it
+      }
       // a file left by an earlier run holds an older t = 0
       if (typeof startedAt !== 'number' || startedAt < spawnedAt) return;
       end();
