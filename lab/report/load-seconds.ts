@@ -65,6 +65,16 @@ function decode(encoded: string): hdr.Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 
+/** The header of a per-second file from its first line; undefined when the line is not one (yet). */
+export function loadSecondsHeader(line: string): z.infer<typeof header> | undefined {
+  try {
+    const head = header.safeParse(JSON.parse(line));
+    return head.success ? head.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function readLoadSeconds(path: string): LoadSeconds {
   const file = basename(path);
   const lines = readFileSync(path, 'utf8').split('\n');

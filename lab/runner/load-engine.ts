@@ -11,6 +11,7 @@ import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
+import { loadSecondsHeader } from '../report/load-seconds.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
@@ -234,16 +235,11 @@ function engineZero(secondsFile: string, spawnedAt: number, exited: Promise<unkn
       const text = readFileSync(secondsFile, 'utf8');
       const newline = text.indexOf('\n');
       if (newline < 0) return;
-      let startedAt: unknown;
-      try {
-        startedAt = (JSON.parse(text.slice(0, newline)) as { startedAt?: unknown }).startedAt;
-      } catch {
-        return; // not this engine's header: the exit settles it
-      }
-      // a file left by an earlier run holds an older t = 0
-      if (typeof startedAt !== 'number' || startedAt < spawnedAt) return;
+      const head = loadSecondsHeader(text.slice(0, newline));
+      // not the engine's header (its exit settles it), or one left by an earlier run
+      if (head === undefined || head.startedAt < spawnedAt) return;
       end();
-      resolve(startedAt);
+      resolve(head.startedAt);
     }, ZERO_POLL_MS);
     exited.then(
       () => { end(); resolve(spawnedAt); },

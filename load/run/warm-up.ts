@@ -28,7 +28,7 @@ import { engine } from './context.ts';
 import { runIteration, type IterationOrder } from './iteration.ts';
 
 /** About V8's count of calls before its optimizing compiler takes a function. */
-export const WARM_UP_ITERATIONS = 3_000;
+const WARM_UP_ITERATIONS = 3_000;
 /** Requests in flight during the warm-up: enough to exercise the connection pool, not a dial storm. */
 const CONCURRENCY = 8;
 
