@@ -9,14 +9,18 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { RequestTimings } from '../metrics/sample.ts';
 import { connectionAgent, DIALED, type DialTimes } from './connections.ts';
+import { clearDeadline, setDeadline, type Expiring } from './deadlines.ts';
 
 export type Timings = RequestTimings;
 
 export interface Exchange {
   status: number;
   statusText: string;
-  /** Raw header pairs in arrival order. */
-  headers: [string, string][];
+  /**
+   * Raw header names and values, alternating, in arrival order, as undici hands them over: decoded
+   * only when a script reads the response's headers (most never do).
+   */
+  rawHeaders: Buffer[];
   body: Buffer | null;
   error: string;
   errorCode: number;
@@ -84,16 +88,19 @@ function networkError(error: Error & { code?: string }, url: URL): { error: stri
  * One exchange's state and undici's dispatch handler in one object: its methods live on the
  * prototype, so an exchange costs this object and its promise rather than a closure per callback.
  */
-class ExchangeHandler implements Dispatcher.DispatchHandler {
+class ExchangeHandler implements Dispatcher.DispatchHandler, Expiring {
   private readonly request: Outgoing;
   private readonly resolve: (exchange: Exchange) => void;
   private readonly line: Timeline = { start: performance.now() };
-  private readonly timer: NodeJS.Timeout;
+  deadlineMs = 0;
+  newer: Expiring | undefined = undefined;
+  older: Expiring | undefined = undefined;
+  inList: Expiring['inList'] = undefined;
   private readonly bytesSent: number;
   private chunks: Buffer[] | undefined;
   private status = 0;
   private statusText = '';
-  private headers: [string, string][] = [];
+  private rawHeaders: Buffer[] = [];
   private bytesReceived = 0;
   private abort: ((error?: Error) => void) | undefined;
   private settled = false;
@@ -104,24 +111,24 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     let headerBytes = 0;
     for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length + 4;
     this.bytesSent = request.method.length + request.url.pathname.length + request.url.search.length + 12 + headerBytes + 2 + (request.body?.length ?? 0);
-    this.timer = setTimeout(onExchangeTimeout, request.timeoutMs, this);
+    setDeadline(this, request.timeoutMs);
   }
 
   finish(error?: { error: string; errorCode: number }): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    clearDeadline(this);
     const end = performance.now();
     const { request, line } = this;
     this.resolve({
-      status: error ? 0 : this.status, statusText: error ? '' : this.statusText, headers: error ? [] : this.headers,
+      status: error ? 0 : this.status, statusText: error ? '' : this.statusText, rawHeaders: error ? [] : this.rawHeaders,
       body: error || !request.keepBody ? null : Buffer.concat(this.chunks ?? []),
       error: error?.error ?? '', errorCode: error?.errorCode ?? 0,
       timings: timingsOf(line, end), bytesSent: line.connected === undefined ? 0 : this.bytesSent, bytesReceived: this.bytesReceived, endedAt: end,
     });
   }
 
-  timedOut(): void {
+  expire(): void {
     this.finish({ error: 'request timeout', errorCode: 1050 });
     this.abort?.();
   }
@@ -148,15 +155,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     line.sent ??= line.firstByte;
     this.status = statusCode;
     this.statusText = message;
-    const headers: [string, string][] = [];
-    this.bytesReceived += 17 + message.length;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
-      const value = rawHeaders[i + 1]!.toString('latin1');
-      headers.push([name, value]);
-      this.bytesReceived += name.length + value.length + 4;
-    }
-    this.headers = headers;
+    // latin1: one byte a character, so a header's length on the wire is its buffers' length
+    let headerBytes = 17 + message.length;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) headerBytes += rawHeaders[i]!.length + rawHeaders[i + 1]!.length + 4;
+    this.bytesReceived += headerBytes;
+    this.rawHeaders = rawHeaders;
     return true;
   }
 
@@ -173,10 +176,6 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   onError(error: Error): void {
     this.finish(networkError(error as Error & { code?: string }, this.request.url));
   }
-}
-
-function onExchangeTimeout(handler: ExchangeHandler): void {
-  handler.timedOut();
 }
 
 export function exchange(request: Outgoing): Promise<Exchange> {

@@ -27,9 +27,10 @@ export interface RequestCopy {
 }
 
 /**
- * One class for every response: its methods and the lazy `request` live on the prototype, so a
- * response costs one object, not an object with a getter and closures of its own (they were the
- * largest allocation per request).
+ * One class for every response: its methods and the lazy `headers` and `request` live on the
+ * prototype, so a response costs one object, not an object with a getter and closures of its own
+ * (they were the largest allocation per request). toJSON() lists the lazy ones too, so
+ * JSON.stringify(response) shows what it shows on k6.
  */
 export class K6Response {
   status: number;
@@ -37,13 +38,14 @@ export class K6Response {
   proto: string;
   url: string;
   body: string | ArrayBuffer | null;
-  headers: Record<string, string>;
   error: string;
   error_code: number;
   timings: Timings;
   remote_ip: string;
   remote_port: number;
   cookies: Record<string, never> = {};
+  readonly #rawHeaders: Buffer[];
+  #headers: Record<string, string> | undefined;
   readonly #method: string;
   readonly #requestHeaders: Record<string, string>;
   readonly #requestBody: string;
@@ -59,11 +61,7 @@ export class K6Response {
     if (exchange.body !== null && responseType !== 'none') {
       this.body = responseType === 'binary' ? exchange.body.buffer.slice(exchange.body.byteOffset, exchange.body.byteOffset + exchange.body.byteLength) as ArrayBuffer : exchange.body.toString('utf8');
     }
-    this.headers = {};
-    for (const [name, value] of exchange.headers) {
-      const key = canonicalHeader(name);
-      this.headers[key] = this.headers[key] === undefined ? value : `${this.headers[key]}, ${value}`;
-    }
+    this.#rawHeaders = exchange.rawHeaders;
     this.error = exchange.error;
     this.error_code = exchange.errorCode;
     this.timings = exchange.timings;
@@ -74,6 +72,25 @@ export class K6Response {
     this.#requestBody = requestBody;
   }
 
+  /** Canonical names, repeated headers joined with ", " (as k6 does); built when first read. */
+  get headers(): Record<string, string> {
+    if (this.#headers === undefined) {
+      const headers: Record<string, string> = {};
+      const raw = this.#rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const key = canonicalHeader(raw[i]!.toString('latin1'));
+        const value = raw[i + 1]!.toString('latin1');
+        headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  set headers(headers: Record<string, string>) {
+    this.#headers = headers;
+  }
+
   /** Built when a script first reads it: most never do, and it costs a copy of every header. */
   get request(): RequestCopy {
     this.#request ??= {
@@ -81,6 +98,10 @@ export class K6Response {
       headers: Object.fromEntries(Object.entries(this.#requestHeaders).map(([k, v]) => [canonicalHeader(k), [v]])),
     };
     return this.#request;
+  }
+
+  toJSON(): object {
+    return { ...this, headers: this.headers, request: this.request };
   }
 
   json(selector?: string): unknown {

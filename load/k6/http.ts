@@ -93,8 +93,9 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
     const response = buildResponse(result, hopMethod, target, headers, typeof hopBody === 'string' ? hopBody : '', responseType);
     const failed = callback === null ? undefined : !isExpected(callback, result.status);
     recordHop(context, response, hopMethod, target, options.tags, failed, result);
-    const location = response.headers.Location;
-    if (REDIRECT.has(result.status) && location !== undefined && redirectsLeft > 0) {
+    // only a redirect's headers are read here: decoding them costs, and most responses are not one
+    const location = REDIRECT.has(result.status) && redirectsLeft > 0 ? response.headers.Location : undefined;
+    if (location !== undefined) {
       redirectsLeft -= 1;
       target = new URL(location, target);
       if (result.status === 303 || ((result.status === 301 || result.status === 302) && hopMethod === 'POST')) {

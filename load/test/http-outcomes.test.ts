@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEngine, script, startServer, type TestServer } from './run-engine.ts';
 
 let server: TestServer;
-beforeAll(async () => { server = await startServer(0); });
-afterAll(async () => { await server.close(); });
+let slowServer: TestServer;
+beforeAll(async () => { [server, slowServer] = await Promise.all([startServer(0), startServer(1_500)]); });
+afterAll(async () => { await Promise.all([server.close(), slowServer.close()]); });
 
 const once = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 5, duration: '1s', preAllocatedVUs: 5 } } };
 
@@ -74,5 +75,45 @@ describe('HTTP outcomes', () => {
     expect(groups.reads!.path).toBe('::reads');
     expect(groups.reads!.checks['read ok']).toMatchObject({ passes: 5, fails: 0 });
     expect(groups.reads!.checks['never true']).toMatchObject({ passes: 0, fails: 5 });
+  });
+
+  it('ends a request at its timeout with error_code 1050, each timeout on its own clock, and lets a faster answer through', async () => {
+    const body = `
+  const started = Date.now();
+  const [short, long, fast] = await Promise.all([
+    http.asyncRequest('GET', __ENV.SLOW + '/', null, { timeout: '300ms', tags: { name: 'short' } }),
+    http.asyncRequest('GET', __ENV.SLOW + '/', null, { timeout: 700, tags: { name: 'long' } }),
+    http.asyncRequest('GET', url + '/', null, { timeout: '300ms', tags: { name: 'fast' } }),
+  ]);
+  check(short, { 'short timed out': (r) => r.status === 0 && r.error_code === 1050 && r.error === 'request timeout' });
+  check(long, { 'long timed out': (r) => r.status === 0 && r.error_code === 1050 });
+  check(fast, { 'fast answered': (r) => r.status === 200 && r.error_code === 0 });
+  check(null, { 'waited for the longer timeout only': () => Date.now() - started >= 650 && Date.now() - started < 1_400 });`;
+    const options = {
+      scenarios: { load: { executor: 'constant-arrival-rate', rate: 4, duration: '1s', preAllocatedVUs: 4 } },
+      thresholds: {
+        'http_req_duration{name:short}': ['min>=290', 'max<600'],
+        'http_req_duration{name:long}': ['min>=690', 'max<1000'],
+        'http_reqs{error_code:1050}': ['count==8'],
+      },
+    };
+    const run = await runEngine(script(options, body), ['-e', `TARGET=${server.url}`, '-e', `SLOW=${slowServer.url}`]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.summary!.metrics.checks).toEqual({ passes: 16, fails: 0, value: 1 });
+  });
+
+  it('decodes response headers as k6 shows them: canonical names, repeats joined, in JSON.stringify too', async () => {
+    const body = `
+  const res = await http.asyncRequest('GET', url + '/');
+  const shown = JSON.parse(JSON.stringify(res));
+  check(res, {
+    'canonical': (r) => r.headers['X-Test'] === 'a' && r.headers['Content-Type'] === 'text/plain',
+    'repeats joined': (r) => r.headers['X-Repeated'] === 'one, two',
+    'stringified': () => shown.headers['X-Test'] === 'a' && shown.status === 200 && shown.request.method === 'GET',
+  });`;
+    const run = await runEngine(script(once, body), ['-e', `TARGET=${server.url}`]);
+    expect(run.stderr).toBe('');
+    expect(run.summary!.metrics.checks).toEqual({ passes: 15, fails: 0, value: 1 });
   });
 });

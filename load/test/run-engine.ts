@@ -16,7 +16,7 @@ export async function startServer(delayMs = 0): Promise<TestServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const status = Number(/^\/status\/(\d{3})/.exec(req.url ?? '')?.[1] ?? 200);
     setTimeout(() => {
-      res.writeHead(status, { 'content-type': 'text/plain', 'x-test': 'a' });
+      res.writeHead(status, { 'content-type': 'text/plain', 'x-test': 'a', 'x-repeated': ['one', 'two'] });
       res.end('hello');
     }, delayMs);
   });
