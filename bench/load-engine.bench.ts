@@ -7,7 +7,9 @@
  * p50 latency from the actual send. Goals (issue 8): rate within 0.5% of plan, CPU per request
  * at or below vegeta's, p50 within 0.1 ms or 5% (the larger) of vegeta's.
  *
- *   node_modules/.bin/node bench/load-engine.bench.ts [round-seconds=10] [rounds=2]
+ *   node_modules/.bin/node bench/load-engine.bench.ts [round-seconds=10] [rounds=2] [rates=400,2000,5000]
+ *
+ * Naming fewer rates buys more rounds of one point in the same time, where its noise needs them.
  *
  * vegeta is built into ~/.cache/faultline/bench-bin on first use (Go and the module proxy).
  */
@@ -22,7 +24,7 @@ import { ENGINE_CLI, runEngine } from './load-engine/embedded.ts';
 import type { Point, RoundResult } from './load-engine/round.ts';
 import { ensureVegeta, runVegeta, VEGETA_VERSION } from './load-engine/vegeta.ts';
 
-const RATES = [400, 2000, 5000];
+const ALL_RATES = [400, 2000, 5000];
 const LATENCIES_MS = [0, 50];
 const GOAL_RATE_HELD = 0.005;
 const GOAL_P50_ABS_MS = 0.1;
@@ -30,8 +32,9 @@ const GOAL_P50_REL = 0.05;
 
 const seconds = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 2);
-if (!Number.isInteger(seconds) || seconds < 7 || !Number.isInteger(rounds) || rounds < 1) {
-  process.stderr.write(`usage: bench/load-engine.bench.ts [round-seconds >= 7] [rounds >= 1] (got ${process.argv.slice(2).join(' ')})\n`);
+const RATES = process.argv[4] === undefined ? ALL_RATES : process.argv[4].split(',').map(Number);
+if (!Number.isInteger(seconds) || seconds < 7 || !Number.isInteger(rounds) || rounds < 1 || !RATES.every((rate) => ALL_RATES.includes(rate))) {
+  process.stderr.write(`usage: bench/load-engine.bench.ts [round-seconds >= 7] [rounds >= 1] [rates, some of ${ALL_RATES.join(',')}] (got ${process.argv.slice(2).join(' ')})\n`);
   process.exit(2);
 }
 const NODE = join(import.meta.dirname, '..', 'node_modules', '.bin', 'node');
