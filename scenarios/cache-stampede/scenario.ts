@@ -131,8 +131,12 @@ export default defineScenario({
       expect: { op: '<=', value: 5 },
     },
     {
-      name: 'no failed requests',
+      // unprotected reads queue for a database connection in the stampede, and the odd one waits
+      // past the pool's 2 s limit and fails (2 of 12,020 on one compose run of about twenty): a
+      // cost of the stampede, not a broken run; load.ts's threshold (under 1% failed) judges that
+      name: 'protected: no failed requests',
       measure: { k6: 'http_req_failed', stat: 'value' },
+      variants: ['protected'],
       expect: { op: '==', value: 0 },
     },
   ],
