@@ -19,8 +19,8 @@ export interface Expiring {
 class DeadlineList {
   private oldest: Expiring | undefined;
   private newest: Expiring | undefined;
+  /** Armed while the list may hold an entry; left armed when its entry leaves early. */
   private timer: NodeJS.Timeout | undefined;
-  private timerDueMs = Infinity;
   private readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
@@ -36,7 +36,7 @@ class DeadlineList {
     else this.newest.newer = item;
     this.newest = item;
     // the timer is left armed when its entry leaves: it finds a newer one when it fires and waits on
-    if (this.timerDueMs === Infinity) this.arm(item.deadlineMs);
+    if (this.timer === undefined) this.arm(item.deadlineMs);
   }
 
   remove(item: Expiring): void {
@@ -50,7 +50,6 @@ class DeadlineList {
   }
 
   private arm(dueMs: number): void {
-    this.timerDueMs = dueMs;
     // whole milliseconds, rounded up: a timer cut short would find nothing due
     this.timer = setTimeout(onTimer, Math.max(1, Math.ceil(dueMs - performance.now())), this);
     // what is in flight keeps the process alive through its sockets, not through its deadline
@@ -59,7 +58,6 @@ class DeadlineList {
 
   fire(): void {
     this.timer = undefined;
-    this.timerDueMs = Infinity;
     const now = performance.now();
     while (this.oldest !== undefined && this.oldest.deadlineMs <= now) {
       const item = this.oldest;

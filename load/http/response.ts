@@ -116,7 +116,3 @@ export class K6Response {
   clickLink(): never { throw outOfSubset('Response.clickLink()', 'send the request with http.asyncRequest'); }
   submitForm(): never { throw outOfSubset('Response.submitForm()', 'send the request with http.asyncRequest'); }
 }
-
-export function buildResponse(exchange: Exchange, method: string, url: URL, requestHeaders: Record<string, string>, requestBody: string, responseType: ResponseType): K6Response {
-  return new K6Response(exchange, method, url, requestHeaders, requestBody, responseType);
-}

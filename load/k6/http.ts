@@ -4,7 +4,7 @@
  * The synchronous forms cannot run on a shared event loop and refuse with one line.
  */
 import { exchange, type Exchange } from '../http/client.ts';
-import { buildResponse, type K6Response, type ResponseType } from '../http/response.ts';
+import { K6Response, type ResponseType } from '../http/response.ts';
 import { parseDurationMs } from '../options/duration.ts';
 import { EngineError, outOfSubset } from '../run/errors.ts';
 import { contextTags, currentContext, emitRequest, engine, type CodeContext } from '../run/context.ts';
@@ -90,7 +90,7 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
   for (;;) {
     const outgoing = { method: hopMethod, url: target, headers, body: typeof hopBody === 'string' ? Buffer.from(hopBody) : hopBody, timeoutMs, keepBody: responseType !== 'none' };
     const result = await exchange(outgoing);
-    const response = buildResponse(result, hopMethod, target, headers, typeof hopBody === 'string' ? hopBody : '', responseType);
+    const response = new K6Response(result, hopMethod, target, headers, typeof hopBody === 'string' ? hopBody : '', responseType);
     const failed = callback === null ? undefined : !isExpected(callback, result.status);
     recordHop(context, response, hopMethod, target, options.tags, failed, result);
     // only a redirect's headers are read here: decoding them costs, and most responses are not one
