@@ -26,6 +26,11 @@ const SLOW_PRICING_MS = 300;
 /** The deadline half the slow phase's price requests carry, ms: under pricingTimeoutMs, so the deadline cuts the call (504). */
 const SHORT_DEADLINE_MS = 40;
 
+/** Products the mixed phases read and price: 1..PRODUCTS. */
+const PRODUCTS = 50;
+/** How long the gateway may take to price each of them once before the phases (a busy machine at the start). */
+const PRIME_WITHIN_MS = 15_000;
+
 type Mode = 'mixed' | 'unseen-prices' | 'bursts';
 
 interface Phase {
@@ -82,7 +87,7 @@ export async function driveTraffic(stack: StackHandle, metrics: LabMetrics): Pro
         ? fetch(`${gateway}/products/${unseen++}/price`, i % 2 === 0 ? { headers: { [DEADLINE_HEADER]: String(SHORT_DEADLINE_MS) } } : {})
         : order
           ? fetch(`${gateway}/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `proof-${Date.now()}-${i}` }, body: JSON.stringify({ items: [{ productId: 1 + (i % 20), quantity: 1 }] }) })
-          : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : i % 3 === 0 ? `${gateway}/products/${faulted ? unseen++ : 1 + (i % 50)}/price` : `${gateway}/products/${1 + (i % 50)}`);
+          : fetch(i % 5 === 0 ? `${gateway}/products?page=1` : i % 3 === 0 ? `${gateway}/products/${faulted ? unseen++ : 1 + (i % PRODUCTS)}/price` : `${gateway}/products/${1 + (i % PRODUCTS)}`);
     return call
       .then(async (res) => {
         await res.arrayBuffer();
@@ -92,6 +97,7 @@ export async function driveTraffic(stack: StackHandle, metrics: LabMetrics): Pro
         statuses['0'] = (statuses['0'] ?? 0) + 1;
       });
   };
+  await primePrices(gateway);
   const start = new Date();
   for (const [index, step] of PHASES.entries()) {
     metrics.setPhase(PROOF_SCENARIO, PROOF_VARIANT, step.phase);
@@ -121,4 +127,23 @@ export async function driveTraffic(stack: StackHandle, metrics: LabMetrics): Pro
   metrics.setPhase(PROOF_SCENARIO, PROOF_VARIANT, undefined);
   await sleep(1500);
   return { start, end: new Date(), requests: n, statuses };
+}
+
+/**
+ * Has the gateway price every product of the mixed phases once, live, before the first fault: the
+ * recovery's reads find the breaker still open and answer from these last known prices (the
+ * fallback panel's data). Left to the steady phase alone, a machine busy as the traffic began
+ * (the breaker opening on its first slow calls) could leave none known.
+ */
+async function primePrices(gateway: string): Promise<void> {
+  const giveUpAt = Date.now() + PRIME_WITHIN_MS;
+  for (let id = 1; id <= PRODUCTS; id++) {
+    for (;;) {
+      const res = await fetch(`${gateway}/products/${id}/price`);
+      await res.arrayBuffer();
+      if (res.status === 200 && res.headers.get('x-price-source') === 'live') break;
+      if (Date.now() > giveUpAt) throw new Error(`dashboards proof: the gateway did not price product ${id} live within ${PRIME_WITHIN_MS / 1000} s before the faults (last answer ${res.status}); the stack is not serving`);
+      await sleep(100);
+    }
+  }
 }
