@@ -25,10 +25,11 @@ child.on('exit', (code) => {
     const report = JSON.parse(readFileSync(outputFile, 'utf8')) as {
       numPassedTests: number;
       numFailedTests: number;
-      testResults: { status: string; assertionResults: unknown[] }[];
+      testResults: { status: string; assertionResults: { status: string }[] }[];
     };
-    // a file that failed before any test ran (an import error, a failing hook) counts once
-    const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+    // a file that failed with no failed test of its own (an import error; a failing beforeAll,
+    // which leaves its tests skipped) counts once
+    const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
     passed = report.numPassedTests;
     failed = report.numFailedTests + brokenFiles;
   } else {
