@@ -4,7 +4,7 @@
  * the real test runner on compose-real.test.ts with DOCKER_HOST naming a socket nothing serves,
  * the situation of a machine where no engine can be had (the lab never starts its own then).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,16 @@ describe('the closing line', () => {
     const reason = await composeSkipReason(env);
     if (rootOnDebian) expect(reason).toBeNull();
     else expect(reason ?? '').toMatch(/^no Docker engine: .*(start|install) Docker/);
+  });
+
+  it('as a user who may not start an engine, with none answering, the compose tests are skipped with how to get one', async () => {
+    if (process.getuid?.() !== 0) return; // only root can become another user to try it
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'DOCKER_HOST' && !key.startsWith('VITEST')));
+    const probe = `const m = await import(${JSON.stringify(join(PROJECT_ROOT, 'lab', 'test', 'lab-env.ts'))}); console.log(await m.composeSkipReason());`;
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile('runuser', ['-u', 'nobody', '--', NODE, '--input-type=module', '-e', probe], { env, cwd: '/tmp' }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    expect(stdout.trim()).toMatch(/^no Docker engine: none answers at \/var\/run\/docker.sock and only root may start the lab's own: start Docker or set DOCKER_HOST, or run make test as root on Debian/);
   });
 
   it('ends a run whose compose tests had no engine with `N passed, N failed, N skipped (compose: no Docker engine: <how>)`', async () => {
