@@ -6,7 +6,7 @@
  */
 import type { CpuReport } from './cpu.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
-import type { EngineResultSummary } from './summary.ts';
+import type { EngineResultSummary } from '../results/summary.ts';
 
 export type EngineResult = EngineResultSummary;
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../../errors/lab-error.ts';
-import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
+import { PROJECT_ROOT, resultsRoot } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
 import { databaseUrl, startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { stackContext } from '../stack/context.ts';
@@ -22,7 +22,7 @@ import { measureCost, measureServices, saturationChecks } from './service-load.t
 import { PrometheusClient } from './prometheus.ts';
 import { loadScenario, planRun } from './scenarios.ts';
 import type { ProfileName } from './schema.ts';
-import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
+import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, writeSummary, type Check, type Summary, type VariantSummary } from '../results/summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
 import { writeReport } from '../report/index.ts';
@@ -44,10 +44,6 @@ export interface RunOptions {
 
 /** Seconds to wait after the last load for the final scrapes and remote writes to land. */
 const FLUSH_SECONDS = 2.5;
-
-export function resultsRoot(env: NodeJS.ProcessEnv): string {
-  return env.FAULTLINE_RESULTS_DIR ?? RESULTS_DIR;
-}
 
 function runId(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
@@ -212,6 +208,6 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
 }
 
 function writeResults(dir: string, summary: Summary): void {
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeSummary(dir, summary);
   writeFileSync(join(dir, 'junit.xml'), junitXml(summary));
 }
