@@ -6,7 +6,7 @@
  * series are left out: a scenario without a breaker draws no breaker panel.
  */
 import { autoscaling, cache, fillVariables, resilience, worker, type QueryDefinition } from '../../dashboards/queries.ts';
-import { PrometheusClient } from '../runner/prometheus.ts';
+import { PrometheusClient } from '../prometheus-client.ts';
 import type { StoredPanel, StoredScenario, StoredSeries } from './stored-data.ts';
 import type { StoredVariant } from '../results/summary.ts';
 

@@ -7,7 +7,7 @@
  */
 import { expandPromql, type K6SummaryMetrics } from './hypotheses.ts';
 import { length, type PhaseWindows, type Window } from './phases.ts';
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 import type { PhaseName, Saturation } from './schema.ts';
 import type { Check, Cost, ServiceLoad, VariantSummary } from '../results/summary.ts';
 

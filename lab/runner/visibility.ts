@@ -7,7 +7,7 @@ import type { VisibilityCheck } from '../../chaos/fault.ts';
 import { faultType } from '../../chaos/registry.ts';
 import type { FaultRecord } from '../../chaos/timeline.ts';
 import { compare, expandPromql } from './hypotheses.ts';
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 import type { FaultEntryInput } from './schema.ts';
 import type { FaultSummary } from '../results/summary.ts';
 
