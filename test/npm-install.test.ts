@@ -97,9 +97,12 @@ describe('npm install', () => {
     const declared = Object.keys(APP.dependencies ?? {});
     expect([...imported].filter((name) => !declared.includes(name))).toEqual([]);
     expect(declared.filter((name) => LAB_ONLY.includes(name))).toEqual([]);
-    const labImports = packagesImportedBy('', (f) => !f.startsWith('target-app/src/'));
+    // the lab's code and tests use the root's packages; the app's tests may use the app's too
     const labDeclared = [...Object.keys(ROOT.dependencies ?? {}), ...Object.keys(ROOT.devDependencies ?? {})];
+    const labImports = packagesImportedBy('', (f) => !f.startsWith('target-app/'));
     expect([...labImports].filter((name) => !labDeclared.includes(name))).toEqual([]);
+    const appTestImports = packagesImportedBy('target-app/test/', () => true);
+    expect([...appTestImports].filter((name) => !labDeclared.includes(name) && !declared.includes(name))).toEqual([]);
   });
 
   it("the Makefile's npm ci installs everything and runs no install script", () => {
