@@ -111,7 +111,7 @@ describe('the parts of DESIGN.md and their nevers', () => {
     ]);
     expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
     expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
-    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/runner/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/runner/summary.ts']);
+    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/results/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/results/summary.ts']);
     expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
     expect(scenarioNamesIn('const dir = `scenarios/autoscaling/load.ts`;', ['autoscaling'])).toEqual(['autoscaling']);
     expect(scenarioNamesIn("// the lab's autoscaling controller; uid 'faultline-autoscaling'", ['autoscaling'])).toEqual([]);
