@@ -1,7 +1,7 @@
 /**
- * Redis: cache and the order event stream. The stream and the worker's confirmations outlive a
- * restart (append-only file, fsync every second: a killed process loses nothing it answered, a
- * lost host at most a second); memory is bounded and only keys with a TTL (the page cache) are
+ * Redis: cache and the order event stream. The stream outlives a restart (append-only file,
+ * fsync every second: a crash loses at most the last second or two of writes, which the orders
+ * outbox publishes again while they stay unconfirmed); memory is bounded and only keys with a TTL (the page cache) are
  * evicted, so the cache can never crowd the order stream out.
  */
 import { mkdirSync } from 'node:fs';
