@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../lab/paths.ts';
+import { importsOf } from './imports.ts';
 
 interface Rule {
   /** The part: every source file under this folder. */
@@ -47,15 +48,6 @@ function isTest(path: string): boolean {
 function sourceFiles(): string[] {
   const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   return listed.split('\n').filter((path) => path !== '' && !isTest(path));
-}
-
-/** Every module specifier of static imports and re-exports, dynamic import() and side-effect imports. */
-export function importsOf(source: string): string[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const found: string[] = [];
-  const patterns = [/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s*['"]([^'"]+)['"]/gm];
-  for (const pattern of patterns) for (const match of code.matchAll(pattern)) found.push(match[1]!);
-  return found;
 }
 
 /** The crossings of one file: "<file> imports <target>" for each import its part forbids. */
@@ -111,7 +103,7 @@ describe('the parts of DESIGN.md and their nevers', () => {
     ]);
     expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
     expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
-    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/runner/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/runner/summary.ts']);
+    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/results/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/results/summary.ts']);
     expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
     expect(scenarioNamesIn('const dir = `scenarios/autoscaling/load.ts`;', ['autoscaling'])).toEqual(['autoscaling']);
     expect(scenarioNamesIn("// the lab's autoscaling controller; uid 'faultline-autoscaling'", ['autoscaling'])).toEqual([]);

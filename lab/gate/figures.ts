@@ -6,12 +6,11 @@
  * achieved (a guard: under a constant arrival rate throughput is the generator's, not the app's),
  * and the app's CPU seconds per request from the services' process metrics (summary.json `cost`).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { readLoadSeconds } from '../load-seconds/read.ts';
 import { mergedRoute, mergedWindow, percentileMs, windowCounts } from '../load-seconds/window.ts';
-import { SUMMARY_SCHEMA, type Summary } from '../runner/summary.ts';
+import { readSummaryIn } from '../results/summary.ts';
 
 export const FIGURES = ['p50', 'p95', 'p99', 'hotP95', 'errorRate', 'cpuPerRequest', 'achieved'] as const;
 /** The value of the route tag the benchmark gives its hot path. */
@@ -31,13 +30,8 @@ export interface BenchmarkRun {
 
 /** The figures of the one variant a gate run measures; a run without them is a broken run (exit 2). */
 export function readRunFigures(dir: string): RunFigures {
-  let summary: Summary;
-  try {
-    summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
-  } catch (error) {
-    throw new LabError('GATE_ERR_NO_SUMMARY', `the benchmark run left no readable summary.json in ${dir} (${(error as Error).message}): see its output above`);
-  }
-  if (summary.schema !== SUMMARY_SCHEMA) throw new LabError('GATE_ERR_SUMMARY_SCHEMA', `${dir}/summary.json is ${summary.schema}, the gate reads ${SUMMARY_SCHEMA}: the build measured is too old for the gate`);
+  // v2 first recorded the per-second histograms and the services' CPU the figures come from
+  const summary = readSummaryIn(dir, { reader: 'the gate', oldest: 2 });
   const variant = summary.variants[0];
   const engine = variant?.engine;
   if (!variant || !engine?.secondsFile) throw new LabError('GATE_ERR_NO_SECONDS', `${dir}: the run has no per-second histograms (summary.json engine.secondsFile): run it with the embedded engine`);

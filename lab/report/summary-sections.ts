@@ -10,6 +10,7 @@ import { escapeMarkup as esc } from '../escape-markup.ts';
 import { formatNumber } from './number-text.ts';
 import { mergedWindow } from '../load-seconds/window.ts';
 import { phasePercentiles, type PhasePercentiles } from './load-series.ts';
+import type { StoredVariant } from '../results/summary.ts';
 import type { ResultsRun } from './results-dir.ts';
 
 const VERDICT_WORDS: Record<string, string> = {
@@ -22,7 +23,7 @@ const VERDICT_WORDS: Record<string, string> = {
 
 export function runHeader(run: ResultsRun, label: string | null): string {
   const s = run.summary;
-  const teaches = s.teaches ?? run.scenario?.teaches;
+  const teaches = run.scenario?.teaches;
   const tripped = s.checks.filter((c) => !c.ok);
   const guards = tripped.length
     ? `<p class="guards"><strong>Guard${tripped.length > 1 ? 's' : ''} that tripped:</strong> ${tripped.map((c) => `<code>${esc(c.check)}</code>${c.variant ? ` (${esc(c.variant)})` : ''}`).join(', ')}</p>`
@@ -102,8 +103,8 @@ export function costTable(columns: RunColumn[]): string {
     const delta = own !== null && base !== null && c.variant !== columns.find((x) => x.run === c.run)!.variant ? ` (${own >= base ? '+' : ''}${formatNumber(own - base)} ms)` : '';
     return `${formatNumber(own, 'ms')}${delta}`;
   };
-  const cost = (key: string, unit: string, scale = 1) => (c: RunColumn) => {
-    const value = c.variant.summary.cost?.[key];
+  const cost = (key: keyof StoredVariant['cost'], unit: string, scale = 1) => (c: RunColumn) => {
+    const value = c.variant.summary.cost[key];
     return formatNumber(value === null || value === undefined ? value : value * scale, unit);
   };
   return matrix(

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../../errors/lab-error.ts';
-import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
+import { PROJECT_ROOT, resultsRoot } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
 import { databaseUrl, startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { stackContext } from '../stack/context.ts';
@@ -19,15 +19,25 @@ import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
 import { measureCost, measureServices, saturationChecks } from './service-load.ts';
-import { PrometheusClient } from './prometheus.ts';
+import { PrometheusClient } from '../prometheus-client.ts';
 import { loadScenario, planRun } from './scenarios.ts';
-import type { ProfileName } from './schema.ts';
-import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
+import type { ProfileName, Scenario } from './schema.ts';
+import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, writeSummary, type Check, type Summary, type VariantSummary } from '../results/summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
-import { writeReport } from '../report/index.ts';
 import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, thresholdHypotheses, verdictTable } from './verdict.ts';
 import { judgeFault, visibilityCheck } from './visibility.ts';
+
+/** What a run offers its report before the stack stops: the live stores it may query, and the scenario. */
+export interface RunReportSources {
+  prometheus: string;
+  jaeger: string;
+  logs: { url: string; api: 'logsql' };
+  scenario: Scenario;
+}
+
+/** Writes the run's report into its results directory; called after summary.json, also (without sources) for a broken run. */
+export type RunReportWriter = (resultsDir: string, sources?: RunReportSources) => Promise<unknown>;
 
 export interface RunOptions {
   name: string;
@@ -40,14 +50,12 @@ export interface RunOptions {
   workers?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WriteStream;
+  /** The report (lab/report's writeReport, passed in by the command: the runner does not import the report). */
+  writeReport: RunReportWriter;
 }
 
 /** Seconds to wait after the last load for the final scrapes and remote writes to land. */
 const FLUSH_SECONDS = 2.5;
-
-export function resultsRoot(env: NodeJS.ProcessEnv): string {
-  return env.FAULTLINE_RESULTS_DIR ?? RESULTS_DIR;
-}
 
 function runId(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
@@ -143,7 +151,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
-    await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
+    await o.writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
     note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
     return summary;
   } catch (error) {
@@ -153,7 +161,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     try {
       const partial = await build({ verdict, exitCode: EXIT_CODES[verdict], reasons: [interrupted ? 'interrupted (Ctrl-C or SIGTERM): faults reverted' : message] }, [], [], []);
       writeResults(resultsDir, partial);
-      await writeReport(resultsDir);
+      await o.writeReport(resultsDir);
     } catch {
       // the record of a broken run is best effort; the error below is what matters
     }
@@ -212,6 +220,6 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
 }
 
 function writeResults(dir: string, summary: Summary): void {
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeSummary(dir, summary);
   writeFileSync(join(dir, 'junit.xml'), junitXml(summary));
 }

@@ -17,7 +17,7 @@ import { isRunning } from '../../stack/processes.ts';
 import { stopStack } from '../../stack/index.ts';
 import { engineCommand, startLoad, type EngineName } from '../load-engine.ts';
 import type { EngineResult } from '../load-result.ts';
-import type { VariantSummary } from '../summary.ts';
+import type { VariantSummary } from '../../results/summary.ts';
 import { loadChecks } from '../verdict.ts';
 import { loadProcesses } from './leftovers.ts';
 import { startPrometheus, type TestServer } from './servers.ts';

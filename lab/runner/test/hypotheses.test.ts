@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../ports.ts';
-import { PrometheusClient } from '../prometheus.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
 import { judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
 import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { phaseWindows } from '../phases.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HypothesisResult } from '../hypotheses.ts';
-import type { Check, VariantSummary } from '../summary.ts';
+import type { Check, VariantSummary } from '../../results/summary.ts';
 import { saturationChecks } from '../service-load.ts';
 import { decideVerdict, faultChecks, loadChecks, NOT_VERIFIED, thresholdHypotheses } from '../verdict.ts';
 
