@@ -14,13 +14,22 @@ export const SUMMARY_VERSION = 2;
 export const SUMMARY_SCHEMA = `faultline.summary/v${SUMMARY_VERSION}` as const;
 
 const iso = z.string();
+
+/**
+ * A variant's name, as a scenario declares it. Readers name files after it (series-<variant>.json)
+ * in the results directory, so one from a summary.json written elsewhere must not be a path.
+ */
+export const VARIANT_NAME = /^[a-z][a-z0-9-]*$/;
+const variantName = z.string().regex(VARIANT_NAME, 'not a variant name (lower-case letters, digits and -), so not a file name in the results directory');
+/** A file of the results directory itself: a plain name, never a path out of it. */
+const resultsFile = z.string().regex(/^(?!\.\.?$)[^/\\\0]+$/, 'not a plain file name in the results directory');
 const window = z.object({ start: iso, end: iso, seconds: z.number() });
 const outcome = z.enum(['held', 'failed', 'no-data']);
 
 export const checkSchema = z.object({
   /** Stable id: arrival-rate, vu-pool, load-schedule, sut-saturation, fault-effect, fault-visible, hypothesis-data. */
   check: z.string(),
-  variant: z.string().optional(),
+  variant: variantName.optional(),
   ok: z.boolean(),
   detail: z.string(),
 });
@@ -83,12 +92,11 @@ const engineSchema = z.object({
   thresholds: z.array(thresholdSchema),
   cpu: cpuSchema,
   /** Files in the results dir: the summary export, the per-second HDR file (embedded only), k6's web dashboard (k6 only), the log. */
-  summaryFile: z.string().nullable(),
-  secondsFile: z.string().nullable(),
-  dashboard: z.string().nullable(),
-  log: z.string().nullable(),
+  summaryFile: resultsFile.nullable(),
+  secondsFile: resultsFile.nullable(),
+  dashboard: resultsFile.nullable(),
+  log: resultsFile.nullable(),
 });
-
 
 /** One app service (Prometheus job) in one phase: how hard it worked. */
 const serviceLoadSchema = z.object({ cpuCores: z.number().nullable(), eventLoopP99Ms: z.number().nullable(), residentMiB: z.number().nullable() });
@@ -104,7 +112,7 @@ const costSchema = z.object({
 });
 
 const variantSchema = z.object({
-  name: z.string(),
+  name: variantName,
   description: z.string(),
   switches: z.record(z.string(), z.record(z.string(), z.unknown())),
   load: window,
@@ -159,7 +167,7 @@ export const summarySchema = z.object({
   /** The checks that make a run inconclusive when one is not ok. */
   checks: z.array(checkSchema),
   environment: environmentSchema,
-  files: z.object({ junit: z.string(), report: z.string(), dashboards: z.array(z.string()) }),
+  files: z.object({ junit: resultsFile, report: resultsFile, dashboards: z.array(resultsFile) }),
 });
 
 export type Summary = z.infer<typeof summarySchema>;

@@ -104,6 +104,8 @@ export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): Se
       ORDERS_URL: `http://${loopback(ports.proxyOrders)}`,
       CATALOG_UPSTREAM_PORTS: `${catalogProxyPort(ports, 1)}-${catalogProxyPort(ports, MAX_CATALOG_INSTANCES)}`,
       ...(options.secrets ? { JWT_SECRET: options.secrets.jwtSecret } : {}),
+      // the edge: a caller's traceparent does not decide what is traced (platform/edge-sampler.ts)
+      OTEL_TRACES_SAMPLER: 'faultline_edge',
     }),
   );
   return specs;
