@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLoadSeconds, type LoadSeconds } from './load-seconds.ts';
+import { readLoadSeconds, type LoadSeconds } from '../load-seconds/read.ts';
 import { ReportInputError } from './report-errors.ts';
 import {
   SCENARIO_FILE,

@@ -11,7 +11,7 @@ import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { loadSecondsHeader } from '../report/load-seconds.ts';
+import { loadSecondsHeader } from '../load-seconds/read.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
