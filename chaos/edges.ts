@@ -5,6 +5,7 @@
  * here for every edge a client measures.
  */
 import { DB_CLIENT_DURATION, DB_SYSTEM_POSTGRES, HTTP_CLIENT_DURATION } from '../target-app/src/contracts/telemetry.ts';
+import { grew } from './counter-growth.ts';
 import type { VisibilityCheck } from './fault.ts';
 
 export interface Edge {
@@ -33,13 +34,13 @@ export function edgeLatencyCheck(proxy: string, seconds: number): VisibilityChec
   return meanCheck(HTTP_CLIENT_DURATION, sel, seconds, `${edge.client}'s calls to ${edge.peer} slow down by the added latency`);
 }
 
-/** Calls over the edge must fail (or time out) at least once in the window. */
+/** Calls over the edge must fail (or time out) at least once in the window; no failed call's series at all is no data, not 0. */
 export function edgeErrorsCheck(proxy: string): VisibilityCheck | undefined {
   const edge = edgeOf(proxy);
   if (!edge || DATASTORES.has(edge.peer)) return undefined;
   return {
     description: `${edge.client}'s calls to ${edge.peer} fail while the fault is on`,
-    promql: `sum(increase(${HTTP_CLIENT_DURATION}_count{job="${edge.client}",server_address="${edge.peer}",error_type!=""}[$window])) or vector(0)`,
+    promql: grew(`${HTTP_CLIENT_DURATION}_count{job="${edge.client}",server_address="${edge.peer}",error_type!=""}`),
     op: '>',
     value: 0,
   };

@@ -15,10 +15,12 @@ import { stackContext } from '../stack/context.ts';
 import { LabMetrics } from '../../chaos/metrics.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { describeEnvironment } from './environment.ts';
+import { droppedIterationChecks } from './dropped-iterations.ts';
+import { readLoadSeconds } from '../report/load-seconds.ts';
 import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
-import { measureCost, measureServices, saturationChecks } from './service-load.ts';
+import { measureCost, measureServices, saturationBounds, saturationChecks } from './service-load.ts';
 import { PrometheusClient } from './prometheus.ts';
 import { loadScenario, planRun } from './scenarios.ts';
 import type { ProfileName } from './schema.ts';
@@ -131,16 +133,22 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
 
     const variantSummaries: VariantSummary[] = [];
     const services = [...new Set(stack.instances().map((i) => i.service))];
+    const instances = Object.fromEntries(services.map((service) => [service, stack!.instances().filter((i) => i.service === service).length]));
     for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services));
     const results = [
       ...(await judgeHypotheses(
         scenario.hypotheses,
-        outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.engine.summary })),
+        outcomes.map((v) => ({ variant: v.name, phases: v.phases, faultIntervals: v.faultIntervals, k6: v.engine.summary })),
         { prometheus, scenario: loaded.name, datastores: { postgresUrl: databaseUrl(stackContext(stack.env)), redisUrl: `redis://127.0.0.1:${ports.redis}` } },
       )),
       ...variantSummaries.flatMap(thresholdHypotheses),
     ];
-    const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
+    // drops per phase and per faulted second, from the per-second file (the embedded engine's only)
+    const scheduleChecks = outcomes.flatMap((o) => (o.engine.secondsFile ? droppedIterationChecks(o.name, readLoadSeconds(join(resultsDir, o.engine.secondsFile)).seconds, o.phases, o.faultIntervals) : []));
+    const checks = [
+      ...variantSummaries.flatMap((v) => [...loadChecks(v), ...scheduleChecks.filter((c) => c.variant === v.name), ...saturationChecks(v, saturationBounds(scenario.saturation), instances), ...faultChecks(v)]),
+      ...hypothesisDataChecks(results),
+    ];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
     await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
