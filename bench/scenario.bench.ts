@@ -6,11 +6,12 @@
  *   node_modules/.bin/node bench/scenario.bench.ts [--runs 3] [--profiles smoke,full]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
 import { PROJECT_ROOT } from '../lab/paths.ts';
+import { readSummaryIn } from '../lab/results/summary.ts';
 
 const GOALS = { smoke: 60, full: 240 } as const;
 type Profile = keyof typeof GOALS;
@@ -39,9 +40,9 @@ function makeScenario(profile: Profile): Promise<{ seconds: number; code: number
 function lastSummary(): { verdict: string; queries: string } {
   const dir = join(results, 'cache-stampede');
   const last = readdirSync(dir).sort().at(-1)!;
-  const summary = JSON.parse(readFileSync(join(dir, last, 'summary.json'), 'utf8')) as { verdict: string; hypotheses: { name: string; variant: string; observed: number | null }[]; variants: { name: string; k6: { metrics: Record<string, Record<string, number>> } | null }[] };
+  const summary = readSummaryIn(join(dir, last), { reader: 'the scenario bench' });
   const q = summary.hypotheses.filter((h) => /queries per hot key/.test(h.name)).map((h) => `${h.variant} ${Math.round(h.observed ?? NaN)} queries`);
-  const p99 = summary.variants.map((v) => `${v.name} p99 ${v.k6?.metrics.http_req_duration?.['p(99)']?.toFixed(1)} ms`);
+  const p99 = summary.variants.map((v) => `${v.name} p99 ${v.engine?.metrics.http_req_duration?.['p(99)']?.toFixed(1)} ms`);
   return { verdict: summary.verdict, queries: [...q, ...p99].join(', ') };
 }
 

@@ -21,4 +21,7 @@ export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.FAULTLINE_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'faultline');
 }
 
-export const RESULTS_DIR = join(PROJECT_ROOT, 'results');
+/** Where runs and gates write their results (FAULTLINE_RESULTS_DIR, default results/). */
+export function resultsRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FAULTLINE_RESULTS_DIR ?? join(PROJECT_ROOT, 'results');
+}

@@ -1,19 +1,24 @@
 /** `faultline dashboards`: links over the newest run's time range, with its scenario, variants and run id filled in. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lab/paths.ts';
+import { readSummaryIn, summarySchema, writeSummary } from '../../lab/results/summary.ts';
 import { DASHBOARDS } from '../index.ts';
 
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 const root = mkdtempSync(join(tmpdir(), 'faultline-links-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** A real run's summary (lab/report's fixture) with this run's scenario, window and variant names. */
+const RECORDED = readSummaryIn(join(PROJECT_ROOT, 'lab', 'report', 'test', 'fixtures', 'cache-stampede'), { reader: 'a test' });
+
 function writeRun(scenario: string, id: string, startedAt: string, finishedAt: string, variants: string[]): void {
   mkdirSync(join(root, scenario, id), { recursive: true });
-  writeFileSync(join(root, scenario, id, 'summary.json'), JSON.stringify({ schema: 'faultline.summary/v1', scenario, startedAt, finishedAt, variants: variants.map((name) => ({ name })) }));
+  const named = variants.map((name) => ({ ...RECORDED.variants[0]!, name }));
+  writeSummary(join(root, scenario, id), summarySchema.parse({ ...RECORDED, scenario, startedAt, finishedAt, variants: named }));
 }
 
 function cli(env: NodeJS.ProcessEnv): { code: number; out: string; err: string } {

@@ -13,11 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LabMetrics } from '../../chaos/metrics.ts';
 import { startAutoscaler } from '../../lab/autoscaler/controller.ts';
+import { resultsRoot } from '../../lab/paths.ts';
 import { resolvePorts } from '../../lab/ports.ts';
 import { startLoad } from '../../lab/runner/load-engine.ts';
-import { PrometheusClient } from '../../lab/runner/prometheus.ts';
-import { newestRun } from '../../lab/runner/run-range.ts';
-import { resultsRoot, runScenario } from '../../lab/runner/run.ts';
+import { PrometheusClient } from '../../lab/prometheus-client.ts';
+import { newestRun } from '../../lab/results/run-range.ts';
+import { writeReport } from '../../lab/report/index.ts';
+import { runScenario } from '../../lab/runner/run.ts';
 import { catalogScaleTarget } from '../../lab/runner/variant.ts';
 import { startStack, stopStack } from '../../lab/stack/index.ts';
 import { testEnv } from '../../lab/test/lab-env.ts';
@@ -90,7 +92,7 @@ describe('every panel query of every dashboard, against the real stores', () => 
   });
 
   it('after a smoke scenario run (cache-stampede), with the variables of that run', async () => {
-    await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: true, env: runEnv, out: process.stdout });
+    await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: true, env: runEnv, out: process.stdout, writeReport });
     try {
       const run = newestRun(resultsRoot(runEnv))!;
       const results = await executeAll(endpoints(resolvePorts(runEnv) as unknown as Record<string, number>), { start: run.start, end: run.end, values: run.values });

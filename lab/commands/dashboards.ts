@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { DASHBOARDS } from '../../dashboards/index.ts';
 import { prometheusGraphLink, victoriaLogsLink } from '../../dashboards/links.ts';
 import { LabError } from '../../errors/lab-error.ts';
+import { resultsRoot } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
-import { newestRun } from '../runner/run-range.ts';
-import { resultsRoot } from '../runner/run.ts';
+import { newestRun } from '../results/run-range.ts';
 
 export function dashboardLinks(env: NodeJS.ProcessEnv): string[] {
   const root = resultsRoot(env);

@@ -10,8 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isLabError, LabError } from '../../errors/lab-error.ts';
-import { PROJECT_ROOT } from '../paths.ts';
-import { resultsRoot } from '../runner/run.ts';
+import { PROJECT_ROOT, resultsRoot } from '../paths.ts';
 import { baselineMismatches, baselineRuns, benchmarkIdentity, machineShape, readBaseline, writeBaseline } from './baseline.ts';
 import { currentBuild, refBuild, type Build } from './build.ts';
 import { writeGateOutputs } from './output.ts';
@@ -30,7 +29,6 @@ interface GateOptions {
   profile: string;
   variant: string;
   baselineVariant: string;
-  seed: number;
 }
 
 const wholeNumber = (min: number, max: number) => (raw: string) => {
@@ -81,7 +79,7 @@ async function gate(o: GateOptions): Promise<number> {
   // the figures still count (both builds met the same trouble), but a reader must know
   if (behind > 0) warnings.push(`${behind} of ${baseline.length + runs.candidate.length} benchmark runs were inconclusive on their own (the load generator fell behind its schedule or the app saturated): the machine is busier than the benchmark assumes`);
   const paired = stored === undefined;
-  const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired, bootstrap: { resamples: 4_000, seed: o.seed } });
+  const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired });
   const candidateLabel = `${here.label}${here.commit ? ` ${here.commit.slice(0, 8)}` : ''}${candidateVariant !== 'baseline' ? ` (variant ${candidateVariant})` : ''}`;
   const baselineLabel = stored
     ? `${relative(PROJECT_ROOT, baselinePath)} (${stored.gitCommit?.slice(0, 8) ?? 'unknown commit'}, ${stored.createdAt})`
@@ -104,7 +102,6 @@ const program = new Command()
   .addOption(new Option('--profile <profile>', "the benchmark's profile").choices(['smoke', 'full']).default('smoke'))
   .option('--variant <variant>', 'the variant the candidate runs (slowed injects a lab slowdown)', 'baseline')
   .option('--baseline-variant <variant>', 'the variant the baseline runs', 'baseline')
-  .addOption(new Option('--seed <n>', 'seed of the bootstrap').argParser(wholeNumber(0, 2 ** 31)).default(14))
   .showHelpAfterError('(run with --help for the options)')
   .exitOverride()
   .action(async (o: GateOptions) => process.exit(await gate(o)));

@@ -6,7 +6,7 @@
  */
 import { logs as logQueries } from '../../dashboards/queries.ts';
 import type { StoredLogs } from './stored-data.ts';
-import type { ReportVariant } from './summary-reader.ts';
+import type { StoredVariant } from '../results/summary.ts';
 
 export type LogStoreApi = 'logsql' | 'loki';
 
@@ -64,7 +64,7 @@ async function queryLoki(baseUrl: string, start: number, end: number): Promise<L
   );
 }
 
-export async function collectErrorLogs(store: { url: string; api: LogStoreApi }, variant: ReportVariant): Promise<StoredLogs> {
+export async function collectErrorLogs(store: { url: string; api: LogStoreApi }, variant: StoredVariant): Promise<StoredLogs> {
   const stored: StoredLogs = { schema: 'faultline.report-logs/v1', variant: variant.name, source: `${store.api === 'logsql' ? 'VictoriaLogs' : 'Loki'} at ${store.url}`, error: null, lines: [] };
   const query = store.api === 'logsql' ? queryLogsql : queryLoki;
   try {

@@ -1,9 +1,9 @@
 /**
- * The run report's entry points. The runner calls writeReport once, after summary.json is
- * written: it stores what only the live stack knows (Prometheus panels, slowest traces, error
- * log lines, the scenario's lesson) in the results directory, then renders report.html from that
- * directory alone, as `faultline report` does later. `faultline compare` renders two runs side
- * by side.
+ * The run report's entry points. A run calls writeReport once, after summary.json is written
+ * (the scenario command hands it to the runner, which does not import the report): it stores
+ * what only the live stack knows (Prometheus panels, slowest traces, error log lines, the
+ * scenario's lesson) in the results directory, then renders report.html from that directory
+ * alone, as `faultline report` does later. `faultline compare` renders two runs side by side.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

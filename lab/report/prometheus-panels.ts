@@ -6,9 +6,9 @@
  * series are left out: a scenario without a breaker draws no breaker panel.
  */
 import { autoscaling, cache, fillVariables, resilience, worker, type QueryDefinition } from '../../dashboards/queries.ts';
-import { PrometheusClient } from '../runner/prometheus.ts';
+import { PrometheusClient } from '../prometheus-client.ts';
 import type { StoredPanel, StoredScenario, StoredSeries } from './stored-data.ts';
-import type { ReportVariant } from './summary-reader.ts';
+import type { StoredVariant } from '../results/summary.ts';
 
 const STEP_SECONDS = 1;
 
@@ -47,7 +47,7 @@ function scenarioPanels(scenario: StoredScenario | null): { id: string; query: Q
 }
 
 /** The variant's panels from Prometheus; null when Prometheus does not answer. */
-export async function queryPanels(prometheusUrl: string, variant: ReportVariant, scenarioName: string, scenario: StoredScenario | null): Promise<StoredSeries | null> {
+export async function queryPanels(prometheusUrl: string, variant: StoredVariant, scenarioName: string, scenario: StoredScenario | null): Promise<StoredSeries | null> {
   const url = new URL(prometheusUrl);
   const prometheus = new PrometheusClient(Number(url.port), url.hostname);
   if (!(await prometheus.isReady())) return null;

@@ -4,9 +4,9 @@
  * the scenario's lesson). A directory that is missing, partial or of an older schema is one
  * ReportInputError line.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLoadSeconds, type LoadSeconds } from './load-seconds.ts';
+import { readLoadSeconds, type LoadSeconds } from '../load-seconds/read.ts';
 import { ReportInputError } from './report-errors.ts';
 import {
   SCENARIO_FILE,
@@ -24,10 +24,10 @@ import {
   type StoredSeries,
   type StoredTraces,
 } from './stored-data.ts';
-import { readSummary, type ReportSummary, type ReportVariant } from './summary-reader.ts';
+import { SUMMARY_FILE, readSummaryIn, type StoredSummary, type StoredVariant } from '../results/summary.ts';
 
 export interface VariantData {
-  summary: ReportVariant;
+  summary: StoredVariant;
   seconds: LoadSeconds | null;
   series: StoredSeries | null;
   traces: StoredTraces | null;
@@ -36,15 +36,13 @@ export interface VariantData {
 
 export interface ResultsRun {
   dir: string;
-  summary: ReportSummary;
+  summary: StoredSummary;
   scenario: StoredScenario | null;
   variants: VariantData[];
 }
 
-const SUMMARY_FILE = 'summary.json';
-
 /** summary.json of `dir`, validated; the first thing any report command reads. */
-export function readResultsSummary(dir: string): ReportSummary {
+export function readResultsSummary(dir: string): StoredSummary {
   if (!existsSync(dir)) throw new ReportInputError('REPORT_ERR_NO_DIR', `results directory ${dir} does not exist: give one of results/<scenario>/<timestamp> (ls results/*/)`);
   if (!statSync(dir).isDirectory()) throw new ReportInputError('REPORT_ERR_NOT_DIR', `${dir} is a file, not a results directory: give its folder, results/<scenario>/<timestamp>`);
   const path = join(dir, SUMMARY_FILE);
@@ -57,16 +55,10 @@ export function readResultsSummary(dir: string): ReportSummary {
         : `${dir} has no summary.json: it is not a results directory; give one of results/<scenario>/<timestamp>`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new ReportInputError('REPORT_ERR_SUMMARY_CUT', `${path} is not JSON (the file was cut short): run the scenario again`);
-  }
-  return readSummary(json, path);
+  return readSummaryIn(dir, { reader: 'the report' });
 }
 
-function secondsFor(dir: string, variant: ReportVariant): LoadSeconds | null {
+function secondsFor(dir: string, variant: StoredVariant): LoadSeconds | null {
   const named = variant.engine?.secondsFile ?? null;
   const file = named ?? loadSecondsFile(variant.name);
   const path = join(dir, file);

@@ -8,7 +8,9 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { RunColumn } from './chart-data.ts';
 import { escapeMarkup as esc } from '../escape-markup.ts';
 import { formatNumber } from './number-text.ts';
-import { mergedLatency, phasePercentiles, type PhasePercentiles } from './load-series.ts';
+import { mergedWindow } from '../load-seconds/window.ts';
+import { phasePercentiles, type PhasePercentiles } from './load-series.ts';
+import type { StoredVariant } from '../results/summary.ts';
 import type { ResultsRun } from './results-dir.ts';
 
 const VERDICT_WORDS: Record<string, string> = {
@@ -21,7 +23,7 @@ const VERDICT_WORDS: Record<string, string> = {
 
 export function runHeader(run: ResultsRun, label: string | null): string {
   const s = run.summary;
-  const teaches = s.teaches ?? run.scenario?.teaches;
+  const teaches = run.scenario?.teaches;
   const tripped = s.checks.filter((c) => !c.ok);
   const guards = tripped.length
     ? `<p class="guards"><strong>Guard${tripped.length > 1 ? 's' : ''} that tripped:</strong> ${tripped.map((c) => `<code>${esc(c.check)}</code>${c.variant ? ` (${esc(c.variant)})` : ''}`).join(', ')}</p>`
@@ -60,7 +62,7 @@ export function columnTitle(c: RunColumn): string {
 function steady(c: RunColumn): PhasePercentiles | null {
   const w = c.variant.summary.phases.steady;
   if (!c.variant.seconds || !w) return null;
-  return phasePercentiles(mergedLatency(c.variant.seconds, { start: Date.parse(w.start), end: Date.parse(w.end) }));
+  return phasePercentiles(mergedWindow(c.variant.seconds, { start: Date.parse(w.start), end: Date.parse(w.end) }));
 }
 
 /** Rows of label -> one cell per column. */
@@ -101,8 +103,8 @@ export function costTable(columns: RunColumn[]): string {
     const delta = own !== null && base !== null && c.variant !== columns.find((x) => x.run === c.run)!.variant ? ` (${own >= base ? '+' : ''}${formatNumber(own - base)} ms)` : '';
     return `${formatNumber(own, 'ms')}${delta}`;
   };
-  const cost = (key: string, unit: string, scale = 1) => (c: RunColumn) => {
-    const value = c.variant.summary.cost?.[key];
+  const cost = (key: keyof StoredVariant['cost'], unit: string, scale = 1) => (c: RunColumn) => {
+    const value = c.variant.summary.cost[key];
     return formatNumber(value === null || value === undefined ? value : value * scale, unit);
   };
   return matrix(

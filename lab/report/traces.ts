@@ -4,7 +4,7 @@
  * the report can draw them without Jaeger.
  */
 import type { StoredTrace, StoredTraces } from './stored-data.ts';
-import type { ReportVariant } from './summary-reader.ts';
+import type { StoredVariant } from '../results/summary.ts';
 
 /** The service every client request enters by. */
 const ENTRY_SERVICE = 'gateway';
@@ -63,7 +63,7 @@ function toStored(trace: JaegerTrace, phase: string): StoredTrace | null {
   };
 }
 
-export async function collectSlowestTraces(jaegerUrl: string, variant: ReportVariant): Promise<StoredTraces> {
+export async function collectSlowestTraces(jaegerUrl: string, variant: StoredVariant): Promise<StoredTraces> {
   const stored: StoredTraces = { schema: 'faultline.report-traces/v1', variant: variant.name, source: `Jaeger at ${jaegerUrl}`, error: null, traces: [] };
   try {
     for (const [phase, window] of Object.entries(variant.phases)) {

@@ -8,7 +8,7 @@
 import type { Window } from './phases.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
 import type { PhaseName } from './schema.ts';
-import type { Check } from './summary.ts';
+import type { Check } from '../results/summary.ts';
 
 /** One second of the engine's schedule: epoch second, iterations due, iterations dropped. */
 export interface ScheduleSecond {

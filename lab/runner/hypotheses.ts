@@ -5,7 +5,7 @@
  * is neither held nor failed: `no-data`.
  */
 import type { Op } from '../../chaos/fault.ts';
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 import { length, type PhaseWindows, type Window } from './phases.ts';
 import type { Hypothesis, Measure, PhaseName } from './schema.ts';
 import { observeSql, type Datastores } from './sql-measure.ts';

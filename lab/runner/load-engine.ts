@@ -11,7 +11,7 @@ import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { loadSecondsHeader } from '../report/load-seconds.ts';
+import { loadSecondsHeader } from '../load-seconds/read.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
@@ -27,6 +27,12 @@ const ENGINE_NICE = -5;
 const STOP_GRACE_MS = 35_000;
 
 export const EMBEDDED_CLI = join(PROJECT_ROOT, 'load', 'cli.ts');
+/** k6's default gracefulStop, what the lab's scripts use. */
+const DEFAULT_GRACEFUL_STOP_MS = 30_000;
+/** Past its t = 0 + duration + gracefulStop, an engine gets this long to write its summary before the runner stops it. */
+const DEADLINE_MARGIN_MS = 10_000;
+/** From spawn to t = 0 (start-up, setup(), warm-up), at most this. */
+const START_LIMIT_MS = 120_000;
 
 export interface LoadRun {
   engine: EngineName;
@@ -42,8 +48,10 @@ export interface LoadRun {
   env: NodeJS.ProcessEnv;
   /** Worker threads of the embedded engine (default 1). */
   workers?: number;
-  /** A customer token for the script's order calls (FAULTLINE_TOKEN). */
+  /** A customer token for the script's order calls (FAULTLINE_TOKEN, in the engine's environment). */
   token?: string;
+  /** The script's gracefulStop (default k6's 30 s): part of how long the engine may run before it is stopped. */
+  gracefulStopMs?: number;
 }
 
 export interface RunningLoad {
@@ -79,7 +87,6 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     FAULTLINE_DURATION: String(run.duration),
     FAULTLINE_PROFILE: run.profile,
     FAULTLINE_VARIANT: run.variant,
-    ...(run.token ? { FAULTLINE_TOKEN: run.token } : {}),
     ...Object.fromEntries(Object.entries(run.vars).map(([k, v]) => [k, String(v)])),
   };
   const args = [
@@ -116,6 +123,8 @@ function engineEnv(run: LoadRun, dashboard: string): NodeJS.ProcessEnv {
     K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
     K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
     K6_PROMETHEUS_RW_STALE_MARKERS: 'true',
+    // in the environment, not on the command line that `ps` shows every user: both engines read __ENV from it
+    ...(run.token ? { FAULTLINE_TOKEN: run.token } : {}),
   };
   if (run.engine === 'k6') {
     // a real k6 also exports its web dashboard; nothing listens (port -1), nothing keeps it alive
@@ -124,20 +133,41 @@ function engineEnv(run: LoadRun, dashboard: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/** How much of each period the kernel lets real-time tasks run; -1 turns that throttling off. */
+export const RT_RUNTIME_FILE = '/proc/sys/kernel/sched_rt_runtime_us';
+/**
+ * RLIMIT_RTTIME of a real-time engine, microseconds of CPU a thread may use without blocking:
+ * an engine's event loop blocks in epoll many times a second, a runaway never does; past the soft
+ * limit it gets SIGXCPU (which ends it), past the hard one SIGKILL.
+ */
+export const ENGINE_RTTIME_US = { soft: 1_000_000, hard: 2_000_000 };
+
+/** True when the kernel throttles real-time tasks (a share of each period left to the rest). */
+function realtimeThrottled(rtRuntimeFile: string): boolean {
+  try {
+    return Number(readFileSync(rtRuntimeFile, 'utf8').trim()) > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The load generator keeps its schedule ahead of the app it loads. Where the lab may (root, with
- * util-linux's chrt), every thread of it is a real-time task at the lowest priority (SCHED_RR 1):
- * measured on this 2-core machine during a compose run of cache-stampede, a timer in a process at
- * nice -15 still woke 20-90 ms late every few seconds, one under SCHED_RR never more than 4.6 ms
- * late. The kernel's real-time throttling (95% of each second by default) keeps a runaway engine
- * from taking the machine. Elsewhere it runs at nice -5, or as it is when that is not permitted.
+ * util-linux's chrt and prlimit), every thread of it is a real-time task at the lowest priority
+ * (SCHED_RR 1): measured on this 2-core machine during a compose run of cache-stampede, a timer in
+ * a process at nice -15 still woke 20-90 ms late every few seconds, one under SCHED_RR never more
+ * than 4.6 ms late. Two bounds keep a runaway engine from taking the machine: RLIMIT_RTTIME, and
+ * the kernel's real-time throttling, without which (sched_rt_runtime_us = -1) it is not made a
+ * real-time task at all. Elsewhere it runs at nice -5, or as it is when that is not permitted.
  */
-export function prioritizeEngine(pid: number): void {
-  if (spawnSync('chrt', ['--rr', '--all-tasks', '--pid', '1', String(pid)], { stdio: 'ignore' }).status === 0) return;
+export function prioritizeEngine(pid: number, rtRuntimeFile = RT_RUNTIME_FILE): 'realtime' | 'nice' | 'as-is' {
+  const bounded = () => spawnSync('prlimit', ['--pid', String(pid), `--rttime=${ENGINE_RTTIME_US.soft}:${ENGINE_RTTIME_US.hard}`], { stdio: 'ignore' }).status === 0;
+  if (realtimeThrottled(rtRuntimeFile) && bounded() && spawnSync('chrt', ['--rr', '--all-tasks', '--pid', '1', String(pid)], { stdio: 'ignore' }).status === 0) return 'realtime';
   try {
     setPriority(pid, ENGINE_NICE);
+    return 'nice';
   } catch {
-    // not permitted (not root): the engine runs at normal priority
+    return 'as-is'; // not permitted (not root): the engine runs at normal priority
   }
 }
 
@@ -168,6 +198,19 @@ export function startLoad(run: LoadRun): RunningLoad {
   const cpu = new CpuWatch(record.pid);
   const startedAt = Date.now();
   let stopTimer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT'); // the engine stops its scenarios and still writes its summary
+    stopTimer ??= setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  };
+  // a hung or runaway engine must not hold the run (and the machine) for ever
+  const runMs = run.duration * 1000 + (run.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS) + DEADLINE_MARGIN_MS;
+  let overran = false;
+  const overrun = (): void => {
+    overran = true;
+    stop();
+  };
+  let deadline = setTimeout(overrun, START_LIMIT_MS + runMs);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -175,6 +218,7 @@ export function startLoad(run: LoadRun): RunningLoad {
     child.once('exit', (code, signal) => {
       process.off('exit', killOnExit);
       clearTimeout(stopTimer);
+      clearTimeout(deadline);
       removePidFile(ctx, name);
       const cpuReport = cpu.stop();
       try {
@@ -183,6 +227,10 @@ export function startLoad(run: LoadRun): RunningLoad {
         // no log written: the failure below names the exit instead
       }
       const logText = existsSync(files.log) ? readFileSync(files.log, 'utf8') : '';
+      if (overran) {
+        reject(new LabError('RUN_ERR_LOAD', `the ${run.engine} load engine was still running past its end (duration ${run.duration} s + gracefulStop + ${DEADLINE_MARGIN_MS / 1000} s) and was stopped (log: ${relative(PROJECT_ROOT, files.log)})`));
+        return;
+      }
       if (!existsSync(files.summary)) {
         const cause = engineError(logText) ?? `exit ${code ?? signal}`;
         reject(new LabError('RUN_ERR_LOAD', `the ${run.engine} load engine failed on ${relative(PROJECT_ROOT, run.script)} after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${cause} (log: ${relative(PROJECT_ROOT, files.log)})`));
@@ -207,16 +255,16 @@ export function startLoad(run: LoadRun): RunningLoad {
   });
   done.catch(() => {});
 
-  return {
-    pid: record.pid,
-    started: engineZero(run.engine === 'embedded' ? embeddedZero(files.seconds, startedAt) : k6Zero(logFile(ctx, name)), startedAt, done),
-    done,
-    stop() {
+  const started = engineZero(run.engine === 'embedded' ? embeddedZero(files.seconds, startedAt) : k6Zero(logFile(ctx, name)), startedAt, done);
+  started.then(
+    (zero) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT'); // the engine stops its scenarios and still writes its summary
-      stopTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      clearTimeout(deadline);
+      deadline = setTimeout(overrun, Math.max(0, zero + runMs - Date.now()));
     },
-  };
+    () => {},
+  );
+  return { pid: record.pid, started, done, stop };
 }
 
 const ZERO_POLL_MS = 10;

@@ -4,9 +4,10 @@
  * what did it cost. The same reading serves the embedded engine and a real k6; the start lag is
  * only the embedded engine's (k6 does not export it), and then it is reported as not measured.
  */
+import { parseThresholdExpression } from '../../load/metrics/threshold-expression.ts';
 import type { CpuReport } from './cpu.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
-import type { EngineResultSummary } from './summary.ts';
+import type { EngineResultSummary } from '../results/summary.ts';
 
 export type EngineResult = EngineResultSummary;
 
@@ -41,16 +42,13 @@ export function numericMetrics(raw: Record<string, Record<string, unknown>>): K6
   return out;
 }
 
-const THRESHOLD = /^\s*(count|rate|value|avg|min|max|med|p\(\d+(?:\.\d+)?\))\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
-
 /** The aggregate a threshold expression names, read from the metric's summary stats (a Rate's `rate` is its `value`). */
 function thresholdFigures(expression: string, stats: Record<string, unknown>): { observed: number | null; bound: number | null } {
-  const match = THRESHOLD.exec(expression);
-  if (!match) return { observed: null, bound: null };
-  const aggregate = match[1]!;
+  const parsed = parseThresholdExpression(expression);
+  if (!parsed) return { observed: null, bound: null };
   const read = (key: string) => (typeof stats[key] === 'number' ? (stats[key] as number) : undefined);
-  const observed = aggregate === 'rate' ? (read('rate') ?? read('value')) : read(aggregate);
-  return { observed: observed ?? null, bound: Number(match[3]) };
+  const observed = parsed.aggregation === 'rate' ? (read('rate') ?? read('value')) : read(parsed.aggregation);
+  return { observed: observed ?? null, bound: parsed.bound };
 }
 
 /** Every threshold of the export: `{metric: {thresholds: {"rate<0.01": <true when it FAILED>}}}`. */

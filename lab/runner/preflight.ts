@@ -8,7 +8,7 @@ import type { StackHandle } from '../stack/index.ts';
 import { faultType } from '../../chaos/registry.ts';
 import type { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { expandPromql } from './hypotheses.ts';
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 import type { LoadedScenario, RunPlan } from './scenarios.ts';
 import { visibilityCheck } from './visibility.ts';
 

@@ -3,7 +3,7 @@
  * rate and active faults. On a terminal one line is rewritten each second; otherwise a plain
  * line is printed every few seconds, so CI logs stay readable.
  */
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 
 export interface ProgressState {
   scenario: string;

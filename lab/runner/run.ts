@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../../errors/lab-error.ts';
-import { PROJECT_ROOT, RESULTS_DIR } from '../paths.ts';
+import { PROJECT_ROOT, resultsRoot } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
 import { databaseUrl, startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { stackContext } from '../stack/context.ts';
@@ -16,20 +16,30 @@ import { LabMetrics } from '../../chaos/metrics.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { describeEnvironment } from './environment.ts';
 import { droppedIterationChecks } from './dropped-iterations.ts';
-import { readLoadSeconds } from '../report/load-seconds.ts';
+import { readLoadSeconds } from '../load-seconds/read.ts';
 import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
 import { measureCost, measureServices, saturationBounds, saturationChecks } from './service-load.ts';
-import { PrometheusClient } from './prometheus.ts';
+import { PrometheusClient } from '../prometheus-client.ts';
 import { loadScenario, planRun } from './scenarios.ts';
-import type { ProfileName } from './schema.ts';
-import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, type Check, type Summary, type VariantSummary } from './summary.ts';
+import type { ProfileName, Scenario } from './schema.ts';
+import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, writeSummary, type Check, type Summary, type VariantSummary } from '../results/summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
-import { writeReport } from '../report/index.ts';
 import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, thresholdHypotheses, verdictTable } from './verdict.ts';
 import { judgeFault, visibilityCheck } from './visibility.ts';
+
+/** What a run offers its report before the stack stops: the live stores it may query, and the scenario. */
+export interface RunReportSources {
+  prometheus: string;
+  jaeger: string;
+  logs: { url: string; api: 'logsql' };
+  scenario: Scenario;
+}
+
+/** Writes the run's report into its results directory; called after summary.json, also (without sources) for a broken run. */
+export type RunReportWriter = (resultsDir: string, sources?: RunReportSources) => Promise<unknown>;
 
 export interface RunOptions {
   name: string;
@@ -42,14 +52,12 @@ export interface RunOptions {
   workers?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WriteStream;
+  /** The report (lab/report's writeReport, passed in by the command: the runner does not import the report). */
+  writeReport: RunReportWriter;
 }
 
 /** Seconds to wait after the last load for the final scrapes and remote writes to land. */
 const FLUSH_SECONDS = 2.5;
-
-export function resultsRoot(env: NodeJS.ProcessEnv): string {
-  return env.FAULTLINE_RESULTS_DIR ?? RESULTS_DIR;
-}
 
 function runId(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
@@ -151,7 +159,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     ];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
-    await writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
+    await o.writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
     note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
     return summary;
   } catch (error) {
@@ -161,7 +169,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     try {
       const partial = await build({ verdict, exitCode: EXIT_CODES[verdict], reasons: [interrupted ? 'interrupted (Ctrl-C or SIGTERM): faults reverted' : message] }, [], [], []);
       writeResults(resultsDir, partial);
-      await writeReport(resultsDir);
+      await o.writeReport(resultsDir);
     } catch {
       // the record of a broken run is best effort; the error below is what matters
     }
@@ -220,6 +228,6 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
 }
 
 function writeResults(dir: string, summary: Summary): void {
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeSummary(dir, summary);
   writeFileSync(join(dir, 'junit.xml'), junitXml(summary));
 }

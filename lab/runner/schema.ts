@@ -4,6 +4,7 @@
  * `defineScenario({...})`; the runner validates it with this schema before anything starts.
  */
 import { z } from 'zod';
+import { VARIANT_NAME } from '../results/summary.ts';
 import { SQL_COUNTS, sqlRefusal, usesK6 } from './sql-statement.ts';
 
 export const PHASES = ['steady', 'fault', 'recovery', 'run'] as const;
@@ -141,7 +142,7 @@ export const scenarioSchema = z.strictObject({
     .default({ catalogReplicas: 1, config: {}, products: 10_000 }),
   /** The variants to compare: name -> the switches applied (PATCH /admin/config) before its load. */
   variants: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'variant names are lower-case words, e.g. protected'), z.strictObject({ description: z.string().min(1), switches: switches.default({}), autoscaler: autoscaler.optional() }))
+    .record(z.string().regex(VARIANT_NAME, 'variant names are lower-case words, e.g. protected'), z.strictObject({ description: z.string().min(1), switches: switches.default({}), autoscaler: autoscaler.optional() }))
     .refine((v) => Object.keys(v).length > 0, { message: 'name at least one variant' }),
   /** The k6 script, relative to the scenario's folder (default load.ts). */
   load: z.string().default('load.ts'),

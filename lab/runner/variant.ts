@@ -17,7 +17,7 @@ import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
 import type { EngineResult } from './load-result.ts';
 import { judgedStartLag } from './start-lag.ts';
 import { faultIntervals, phaseAt, phaseWindows, type PhaseWindows, type Window } from './phases.ts';
-import type { PrometheusClient } from './prometheus.ts';
+import type { PrometheusClient } from '../prometheus-client.ts';
 import { ProgressLine } from './progress.ts';
 import type { LoadedScenario, RunPlan } from './scenarios.ts';
 

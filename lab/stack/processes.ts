@@ -71,15 +71,20 @@ export function isOurs(record: PidRecord): boolean {
   return isRunning(record.pid) && startTime(record.pid) === record.start && exePath(record.pid) === record.exe;
 }
 
-/** Live processes of the record's group (the leader's children, e.g. PostgreSQL's backends), running our executable. */
-function groupMembers(record: PidRecord): number[] {
+/**
+ * Live processes left of the record's group once its leader is gone (e.g. PostgreSQL's backends
+ * after the postmaster was killed), running our executable and started after our leader: a
+ * process group id is not reused while one member lives, so these are ours.
+ */
+function orphanedMembers(record: PidRecord): number[] {
   const members: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const fields = procStatFields(pid);
-    // a process group id is never reused while one member lives, so members of ours are ours
-    if (fields && fields[2] === String(record.pid) && fields[0] !== 'Z' && exePath(pid) === record.exe) members.push(pid);
+    if (!fields || fields[2] !== String(record.pid) || fields[0] === 'Z' || exePath(pid) !== record.exe) continue;
+    if (record.start !== null && Number(fields[19]) < Number(record.start)) continue;
+    members.push(pid);
   }
   return members;
 }
@@ -201,18 +206,19 @@ async function waitGone(pids: number[], ms: number): Promise<boolean> {
  * then its clean-stop signal, then SIGKILL after the grace period. A pid that is no longer ours is left alone.
  */
 export async function stopRecorded(ctx: StackContext, record: PidRecord, graceMs = 5000): Promise<void> {
-  const leaderOurs = isOurs(record);
-  const members = groupMembers(record);
-  if (!leaderOurs && isRunning(record.pid) && members.length === 0) {
-    removePidFile(ctx, record.name); // the pid was reused by someone else's process
+  if (isRunning(record.pid) && !isOurs(record)) {
+    // the pid was reused by someone else's process (its start time or executable differs): signal nothing, neither it nor its group
+    removePidFile(ctx, record.name);
     return;
   }
-  const all = [...new Set([...(leaderOurs ? [record.pid] : []), ...members])];
+  const leaderOurs = isRunning(record.pid);
+  const members = (): number[] => orphanedMembers(record).filter((pid) => pid !== record.pid);
+  const all = [...new Set([...(leaderOurs ? [record.pid] : []), ...members()])];
   for (const pid of all) signal(pid, 'SIGCONT');
   if (leaderOurs) signal(record.pid, record.stopSignal);
   else for (const pid of all) signal(pid, record.stopSignal);
   if (!(await waitGone(all, graceMs))) {
-    for (const pid of [...all, ...groupMembers(record)]) signal(pid, 'SIGKILL');
+    for (const pid of [...all, ...members()]) signal(pid, 'SIGKILL');
     await waitGone(all, 2000);
   }
   removePidFile(ctx, record.name);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,27 @@ describe("the lab's secrets", () => {
     chmodSync(labSecretsPath(env), 0o644);
     ensureLabSecrets(env);
     expect(statSync(labSecretsPath(env)).mode & 0o777).toBe(0o600);
+  });
+
+  it('live in a lab dir only its owner can enter: a lab dir others can read is tightened to 0700', () => {
+    const env = { ...process.env, LAB_DIR: join(mkdtempSync(join(tmpdir(), 'faultline-secrets-')), 'lab') };
+    mkdirSync(env.LAB_DIR, { mode: 0o755 });
+    chmodSync(env.LAB_DIR, 0o755);
+    ensureLabSecrets(env);
+    expect(statSync(env.LAB_DIR).mode & 0o777).toBe(0o700);
+  });
+
+  it('a secrets file from an older lab keeps its secrets and gains the database and Grafana passwords, each its own', () => {
+    const env = freshLab();
+    const older = { adminToken: 'a'.repeat(43), jwtSecret: 'j'.repeat(43) };
+    writeFileSync(labSecretsPath(env), JSON.stringify(older), { mode: 0o644 });
+    const secrets = ensureLabSecrets(env);
+    expect(secrets).toMatchObject(older);
+    const added = [secrets.databasePassword, secrets.postgresPassword, secrets.grafanaAdminPassword];
+    expect(new Set(added).size).toBe(3);
+    for (const password of added) expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(labSecretsPath(env)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(labSecretsPath(env), 'utf8'))).toEqual(secrets);
   });
 
   it('make token signs with the lab secret the gateway is given, whatever JWT_SECRET says', async () => {

@@ -3,17 +3,22 @@
  * nothing once `down` ran; a taken port, a missing binary and a corrupt lab state each get one
  * clear line, a non-zero exit, and nothing started.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { labDir } from '../paths.ts';
+import { clusterDirs, clusterOwner } from '../stack/components/postgres-cluster-dir.ts';
+import { stackContext } from '../stack/context.ts';
 import { isRunning } from '../stack/processes.ts';
 import { stopStack } from '../stack/index.ts';
 import { eventually, infraPorts, listening, portsOf, processesUsing, recordedPids, runCli, startCli, testEnv, type CliRun } from './lab-env.ts';
 
 const env = testEnv('cli');
 const dir = labDir(env);
+/** Where this lab's PostgreSQL cluster lives (as root, a private directory outside the lab dir). */
+const postgresDirs = () => clusterDirs(stackContext(env), clusterOwner());
 const ports = portsOf(env);
 
 /** Nothing of the lab runs and no port of its map listens. */
@@ -152,9 +157,12 @@ describe('bad input gets one clear line, a non-zero exit and nothing started', (
   });
 
   it('a component that dies while starting is named with the tail of its log, and nothing is left running', async () => {
-    // a stand-in PostgreSQL (LAB_POSTGRES_BIN) whose server fails the way a real one does
-    const bin = join(dir, 'fake-postgres', '15', 'bin');
-    mkdirSync(bin, { recursive: true });
+    // a stand-in PostgreSQL (LAB_POSTGRES_BIN) whose server fails the way a real one does; outside
+    // the lab dir, which only its owner may enter (as root the cluster's owner runs these)
+    const fake = mkdtempSync(join(tmpdir(), 'faultline-fake-postgres-'));
+    chmodSync(fake, 0o755);
+    const bin = join(fake, '15', 'bin');
+    mkdirSync(bin, { recursive: true, mode: 0o755 });
     writeFileSync(join(bin, 'initdb'), '#!/bin/sh\nmkdir -p "$2" && echo 15 > "$2/PG_VERSION"\n');
     writeFileSync(join(bin, 'postgres'), '#!/bin/sh\necho "FATAL:  could not map anonymous shared memory" >&2\nexit 1\n');
     for (const file of ['initdb', 'postgres']) chmodSync(join(bin, file), 0o755);
@@ -163,20 +171,20 @@ describe('bad input gets one clear line, a non-zero exit and nothing started', (
     const line = oneLine(run);
     expect(line).toMatch(/^faultline: postgres exited with code 1 while starting: FATAL: {2}could not map anonymous shared memory \(log: .*postgres\.log\)$/);
     expectNothingLeft(recordedPids(env));
-    rmSync(join(dir, 'postgres'), { recursive: true, force: true });
+    rmSync(postgresDirs().base, { recursive: true, force: true });
   });
 
   it('a broken PostgreSQL data dir names postgres and the fix, and leaves nothing running', async () => {
     const up = await runCli(['up', '--no-app'], env);
     expect(up.code, up.stderr).toBe(0);
     expect((await runCli(['down'], env)).code).toBe(0);
-    writeFileSync(join(dir, 'postgres', 'data', 'PG_VERSION'), 'garbage\n');
+    writeFileSync(join(postgresDirs().data, 'PG_VERSION'), 'garbage\n');
     const run = await runCli(['up', '--no-app'], env);
     expect(run.code).not.toBe(0);
     const line = oneLine(run);
     expect(line).toMatch(/^faultline: postgres: the data dir .* is broken/);
     expect(line).toContain('remove');
     expectNothingLeft(recordedPids(env));
-    rmSync(join(dir, 'postgres'), { recursive: true, force: true });
+    rmSync(postgresDirs().base, { recursive: true, force: true });
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { httpOk, httpRequest } from '../stack/http.ts';
+import { servicesUrl } from '../stack/components/postgres-roles.ts';
 import { isRunning } from '../stack/processes.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
@@ -36,7 +37,7 @@ describe('the native stack, infrastructure only', () => {
   });
 
   it('PostgreSQL answers SELECT 1 in the faultline database', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: stack.ports.postgres, user: 'faultline', database: 'faultline' });
+    const client = new pg.Client({ connectionString: servicesUrl({ port: stack.ports.postgres, secrets: stack.secrets }) });
     await client.connect();
     try {
       expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);

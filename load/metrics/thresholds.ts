@@ -6,6 +6,7 @@ import { EngineError } from '../run/errors.ts';
 import { parseDurationMs } from '../options/duration.ts';
 import { metricDefinition } from './definitions.ts';
 import { MetricSink } from './metric-sink.ts';
+import { parseThresholdExpression, type ThresholdExpression } from './threshold-expression.ts';
 import { forEachRequestSample, REQUEST_METRICS, type MetricType, type RequestSample, type Sample, type SampleSink, type Tags } from './sample.ts';
 
 const ALLOWED: Record<MetricType, RegExp> = {
@@ -14,13 +15,9 @@ const ALLOWED: Record<MetricType, RegExp> = {
   rate: /^rate$/,
   trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/,
 };
-const EXPRESSION = /^\s*([a-z]+|p\(\d+(?:\.\d+)?\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/;
 
-interface Expression {
+interface Expression extends ThresholdExpression {
   source: string;
-  aggregation: string;
-  operator: string;
-  bound: number;
   abortOnFail: boolean;
   delayAbortEvalMs: number;
   failed: boolean;
@@ -79,12 +76,12 @@ export class Thresholds implements SampleSink {
       const expressions = entries.map((entry): Expression => {
         const spec = typeof entry === 'string' ? { threshold: entry } : (entry as { threshold?: unknown; abortOnFail?: unknown; delayAbortEval?: unknown });
         const source = String(spec.threshold);
-        const parsed = EXPRESSION.exec(source);
-        if (!parsed || !ALLOWED[definition.type].test(parsed[1]!)) {
+        const parsed = parseThresholdExpression(source);
+        if (!parsed || !ALLOWED[definition.type].test(parsed.aggregation)) {
           throw new EngineError('options', `threshold "${key}: ${source}" is invalid for a ${definition.type}; use ${ALLOWED[definition.type].source.replace(/[\^$\\]/g, '')} with <, <=, >, >=, ==, !=`);
         }
         return {
-          source, aggregation: parsed[1]!, operator: parsed[2]!, bound: Number(parsed[3]),
+          source, ...parsed,
           abortOnFail: spec.abortOnFail === true,
           delayAbortEvalMs: spec.delayAbortEval === undefined ? 0 : parseDurationMs(spec.delayAbortEval, `thresholds.${key}.delayAbortEval`),
           failed: false,

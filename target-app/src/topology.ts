@@ -23,7 +23,8 @@ const SERVICES_DIR = join(import.meta.dirname, 'services');
 const DATABASE = 'faultline';
 
 const loopback = (port: number) => `127.0.0.1:${port}`;
-const postgresUrl = (port: number) => `postgres://${DATABASE}@127.0.0.1:${port}/${DATABASE}`;
+/** The services' role `faultline` (no superuser; owns its schema only); without the lab's secrets, no password: PostgreSQL refuses it. */
+const postgresUrl = (port: number, secrets: TopologyOptions['secrets']) => `postgres://${DATABASE}${secrets ? `:${encodeURIComponent(secrets.databasePassword)}` : ''}@127.0.0.1:${port}/${DATABASE}`;
 const redisUrl = (port: number) => `redis://127.0.0.1:${port}`;
 
 /** Every faultable edge; catalog edges for instances 1..replicas. */
@@ -85,14 +86,14 @@ export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): Se
   for (let i = 1; i <= replicas; i++) {
     specs.push(
       spec(ports, options, 'catalog', `catalog-${i}`, catalogPort(ports, i), {
-        DATABASE_URL: postgresUrl(ports.proxyCatalogPostgres),
+        DATABASE_URL: postgresUrl(ports.proxyCatalogPostgres, options.secrets),
         REDIS_URL: redisUrl(ports.proxyCatalogRedis),
       }),
     );
   }
   specs.push(
     spec(ports, options, 'orders', 'orders', ports.orders, {
-      DATABASE_URL: postgresUrl(ports.proxyOrdersPostgres),
+      DATABASE_URL: postgresUrl(ports.proxyOrdersPostgres, options.secrets),
       REDIS_URL: redisUrl(ports.proxyOrdersRedis),
     }),
     spec(ports, options, 'worker', 'worker', ports.worker, { REDIS_URL: redisUrl(ports.proxyWorkerRedis) }),
@@ -102,6 +103,8 @@ export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): Se
       ORDERS_URL: `http://${loopback(ports.proxyOrders)}`,
       CATALOG_UPSTREAM_PORTS: `${catalogProxyPort(ports, 1)}-${catalogProxyPort(ports, MAX_CATALOG_INSTANCES)}`,
       ...(options.secrets ? { JWT_SECRET: options.secrets.jwtSecret } : {}),
+      // the edge: a caller's traceparent does not decide what is traced (platform/edge-sampler.ts)
+      OTEL_TRACES_SAMPLER: 'faultline_edge',
     }),
   );
   return specs;

@@ -7,14 +7,17 @@
  */
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import type { PortMap } from '../../lab/ports.ts';
+import { servicesUrl, type Server } from '../../lab/stack/components/postgres-roles.ts';
 import { startStack } from '../../lab/stack/index.ts';
 import { migrate, seed } from '../src/db/index.ts';
 import { proxySpecs } from '../src/topology.ts';
 
 export type DataLab = {
   ports: PortMap;
-  /** PostgreSQL and Redis themselves, for the test's own checks. */
+  /** PostgreSQL and Redis themselves, for the test's own checks (as the services' role). */
   databaseUrl: string;
+  /** The lab's PostgreSQL and its secrets, for scratch databases (postgres-roles.ts). */
+  postgres: Server;
   redisUrl: string;
   /** What each service is given: its Toxiproxy listeners (proxy names catalog-postgres, ...). */
   edges: {
@@ -26,7 +29,6 @@ export type DataLab = {
   stop(): Promise<void>;
 };
 
-const postgresAt = (port: number) => `postgres://faultline@127.0.0.1:${port}/faultline`;
 const redisAt = (port: number) => `redis://127.0.0.1:${port}`;
 
 export async function startDataLab(env: NodeJS.ProcessEnv = process.env): Promise<DataLab> {
@@ -35,12 +37,14 @@ export async function startDataLab(env: NodeJS.ProcessEnv = process.env): Promis
     const { ports } = stack;
     const toxiproxy = new ToxiproxyClient(ports.toxiproxy);
     await toxiproxy.populate(proxySpecs(ports, 1));
+    const postgresAt = (port: number): string => servicesUrl({ port, secrets: stack.secrets });
     const databaseUrl = postgresAt(ports.postgres);
     await migrate(databaseUrl);
     await seed(databaseUrl, { products: 10_000 });
     return {
       ports,
       databaseUrl,
+      postgres: { port: ports.postgres, secrets: stack.secrets },
       redisUrl: redisAt(ports.redis),
       edges: {
         catalog: { databaseUrl: postgresAt(ports.proxyCatalogPostgres), redisUrl: redisAt(ports.proxyCatalogRedis) },

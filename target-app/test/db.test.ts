@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { dropDatabase, ensureServicesDatabase } from '../../lab/stack/components/postgres-roles.ts';
 import { migrate, seed } from '../src/db/index.ts';
 import { createDatabase } from '../src/platform/index.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
@@ -16,9 +17,7 @@ describe('database schema and seed', () => {
     stores = await startDataLab();
   });
   afterAll(async () => {
-    if (stores) await withClient(stores.databaseUrl, async (client) => {
-      for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    });
+    if (stores) for (const name of created) await dropDatabase(stores.postgres, name);
     await stores?.stop();
   });
 
@@ -32,10 +31,10 @@ describe('database schema and seed', () => {
     }
   }
 
-  /** A new, empty database on the lab's PostgreSQL; its URL. */
+  /** A new, empty database on the lab's PostgreSQL, set up as the lab sets up its own for the services' role; its URL. */
   async function emptyDatabase(): Promise<string> {
     const name = `faultline_test_${process.pid}_${created.length + 1}`;
-    await withClient(stores.databaseUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    await ensureServicesDatabase(stores.postgres, name);
     created.push(name);
     const url = new URL(stores.databaseUrl);
     url.pathname = `/${name}`;

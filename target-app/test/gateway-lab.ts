@@ -15,6 +15,7 @@ import { loadConfig as loadGatewayConfig, type GatewaySwitches } from '../src/se
 import { createApp as createPricing } from '../src/services/pricing/app.ts';
 import { catalogUpstreams, proxySpecs, serviceSpecs } from '../src/topology.ts';
 import { migrate, seed } from '../src/db/index.ts';
+import { servicesUrl } from '../../lab/stack/components/postgres-roles.ts';
 import { adminHeaders } from './admin-calls.ts';
 
 export interface GatewayLab {
@@ -49,13 +50,13 @@ export async function startGatewayLab(options: { catalogReplicas?: number; gatew
     await toxiproxy.populate(proxySpecs(ports, Math.max(1, replicas)));
     const catalogs: Service<SwitchSchema>[] = [];
     if (replicas > 0) {
-      const db = `postgres://faultline@127.0.0.1:${ports.postgres}/faultline`;
+      const db = servicesUrl({ port: ports.postgres, secrets: stack.secrets });
       await migrate(db);
       await seed(db, { products: 10_000 });
       for (let i = 1; i <= replicas; i++) {
         const config: CatalogConfig = {
           service: configOf(ports, `catalog-${i}`),
-          databaseUrl: `postgres://faultline@127.0.0.1:${ports.proxyCatalogPostgres}/faultline`,
+          databaseUrl: servicesUrl({ port: ports.proxyCatalogPostgres, secrets: stack.secrets }),
           redisUrl: `redis://127.0.0.1:${ports.proxyCatalogRedis}`,
           dbPoolSize: 10,
           redisCommandTimeoutMs: 1_000,

@@ -58,6 +58,8 @@ describe('orders', () => {
   const rowsWithKey = async (key: string) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE idempotency_key = $1', [key])).rows[0]?.n);
   const allRows = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n);
   const order = { items: [{ productId: 7, quantity: 2 }, { productId: 8, quantity: 1 }] };
+  /** The customer an order posted without x-customer-id belongs to. */
+  const asAnonymous = { 'x-customer-id': 'anonymous' };
 
   it('an order retried ten times with one Idempotency-Key is one row, same response', async () => {
     const key = randomUUID();
@@ -186,11 +188,15 @@ describe('orders', () => {
     const id = created.body.id as string;
     const location = created.headers.get('location');
     expect(location).toBe(`/orders/${id}`);
-    const fetched = await fetch(`${base}${location}`);
+    const fetched = await fetch(`${base}${location}`, { headers: asAnonymous });
     expect(fetched.status).toBe(200);
     expect(await fetched.json()).toEqual(created.body);
     expect(created.body.status).not.toBe('confirmed');
     expect((await fetch(`${base}/orders/${id}`, { headers: { 'x-customer-id': 'mallory' } })).status).toBe(404);
+    // a direct caller that names no customer gets no order
+    const direct = await fetch(`${base}/orders/${id}`);
+    expect(direct.status).toBe(400);
+    expect(await direct.text()).not.toContain('total');
 
     // the worker reads the stream orders published to, through its own proxy, as in the lab
     const worker = createWorker({
@@ -203,7 +209,7 @@ describe('orders', () => {
     });
     await worker.listen();
     try {
-      await expect.poll(async () => ((await (await fetch(`${base}/orders/${id}`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('confirmed');
+      await expect.poll(async () => ((await (await fetch(`${base}/orders/${id}`, { headers: asAnonymous })).json()) as { status: string }).status, { timeout: 10_000 }).toBe('confirmed');
       expect(await redis.hget(orderConfirmationKey(id), 'consumer')).toBe('worker-orders-test');
     } finally {
       await worker.shutdown();
@@ -222,7 +228,7 @@ describe('orders', () => {
       ['oversized body', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ productId: 1, quantity: 1 }], pad: 'x'.repeat(100_000) }) }), 413],
       ['bad Idempotency-Key', () => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(300) }, body: JSON.stringify(order) }), 400],
       ['malformed order id', () => fetch(`${base}/orders/42`), 400],
-      ['unknown order id', () => fetch(`${base}/orders/${randomUUID()}`), 404],
+      ['unknown order id', () => fetch(`${base}/orders/${randomUUID()}`, { headers: asAnonymous }), 404],
     ];
     for (const [what, call, status] of cases) {
       const response = await call();

@@ -139,7 +139,7 @@ describe('worker', () => {
       const created = await fetch(`${ordersBase}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ productId: 12, quantity: 1 }] }) });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
-      await expect.poll(async () => ((await (await fetch(`${ordersBase}/orders/${id}`)).json()) as { status: string }).status, { timeout: 5_000 }).toBe('confirmed');
+      await expect.poll(async () => ((await (await fetch(`${ordersBase}/orders/${id}`, { headers: { 'x-customer-id': 'anonymous' } })).json()) as { status: string }).status, { timeout: 5_000 }).toBe('confirmed');
     } finally {
       await orders.shutdown();
     }

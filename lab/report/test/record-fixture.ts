@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { format, judgeHypotheses } from '../../runner/hypotheses.ts';
-import { PrometheusClient } from '../../runner/prometheus.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
 import type { Hypothesis } from '../../runner/schema.ts';
 import { labDir } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';

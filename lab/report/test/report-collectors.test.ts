@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PrometheusClient } from '../../runner/prometheus.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
 import { TOOLS_BIN, labDir, toolCacheDir } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';
 import { RULES_DIR } from '../../stack/rules.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jaeger as jaegerComponent } from '../../stack/components/jaeger.ts';
 import { stackContext } from '../../stack/context.ts';
 import { resolvePorts } from '../../ports.ts';
-import type { ReportVariant } from '../summary-reader.ts';
+import type { StoredVariant } from '../../results/summary.ts';
 import { collectSlowestTraces } from '../traces.ts';
 
 // a lane of its own below the ephemeral port range (32768+), where a busy machine's outgoing sockets would take ports
@@ -63,7 +63,7 @@ describe('slowest traces from Jaeger', () => {
     }
     await sleep(1500);
     const iso = (ms: number) => new Date(ms).toISOString();
-    const variant = { name: 'protected', phases: { fault: { start: iso(start), end: iso(start + 10_000), seconds: 10 } } } as unknown as ReportVariant;
+    const variant = { name: 'protected', phases: { fault: { start: iso(start), end: iso(start + 10_000), seconds: 10 } } } as unknown as StoredVariant;
 
     const stored = await collectSlowestTraces(`http://127.0.0.1:${ports.jaegerQuery}`, variant);
     expect(stored.error).toBeNull();

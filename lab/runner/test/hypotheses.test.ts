@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../ports.ts';
-import { PrometheusClient } from '../prometheus.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
 import { judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
 import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { phaseWindows } from '../phases.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../ports.ts';
-import { PrometheusClient } from '../prometheus.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
 import { judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
 import { faultIntervals, phaseWindows } from '../phases.ts';
 import { failedRequests, failedShare, grew } from '../promql.ts';

@@ -1,75 +1,68 @@
-/** PostgreSQL: the lab's own cluster (under .lab/postgres), trust auth on loopback, database and user `faultline`. */
+/**
+ * PostgreSQL: the lab's own cluster, on loopback with password authentication (scram-sha-256).
+ * The superuser `postgres` is the lab's; the services connect as the role `faultline`
+ * (postgres-roles.ts). Where the cluster lives: postgres-cluster-dir.ts.
+ */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lchownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { LabError } from '../../../errors/lab-error.ts';
+import { readLabSecrets, writePrivateFile } from '../../secrets.ts';
 import { claim, type Component, type Launch } from '../component.ts';
 import { postgresBinary, type StackContext } from '../context.ts';
+import { clusterDirs, clusterOwner, recreateClusterDir, type ClusterDirs, type ClusterOwner } from './postgres-cluster-dir.ts';
+import { DATABASE, ensureServicesDatabase, ensureServicesRole, servicesUrl, SUPERUSER, superuserQuery, type Server } from './postgres-roles.ts';
 
 const run = promisify(execFile);
-const DATABASE = 'faultline';
+const AUTH = 'scram-sha-256';
 
-/** PostgreSQL will not run as root: when the lab runs as root, the cluster belongs to the `postgres` system user. */
-function clusterOwner(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (!uid || !gid) throw new LabError('LAB_ERR_MISSING_BINARY', 'the lab runs as root but there is no `postgres` user to own the cluster: run `make setup` (installs postgresql)');
-  return { uid: Number(uid), gid: Number(gid) };
+function server(ctx: StackContext): Server {
+  return { port: ctx.ports.postgres, secrets: readLabSecrets(ctx.env) };
 }
 
-/** True when every folder down to dir lets other users through (the `postgres` user is neither root nor in its group). */
-function reachableByOthers(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) return false;
-    if (d === dirname(d)) return true;
-  }
+/**
+ * What the init marker holds: the auth method and a digest of the superuser's password, so a
+ * cluster made with trust auth, or before the lab's secrets were made anew, is made again.
+ */
+function markerText(ctx: StackContext): string {
+  const digest = createHash('sha256').update(readLabSecrets(ctx.env).postgresPassword).digest('hex').slice(0, 16);
+  return `auth=${AUTH} superuser=${SUPERUSER} password=${digest}\n`;
 }
 
-/** The cluster's folder: .lab/postgres, or, when the `postgres` user cannot reach the lab dir (a checkout under /root), one in /var/tmp. */
-function clusterDir(ctx: StackContext): string {
-  const inLab = join(ctx.dir, 'postgres');
-  mkdirSync(ctx.dir, { recursive: true });
-  if (process.getuid?.() !== 0 || reachableByOthers(ctx.dir)) return inLab;
-  const base = join('/var/tmp', 'faultline-postgres');
-  mkdirSync(base, { recursive: true });
-  chmodSync(base, 0o755);
-  return join(base, createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12));
-}
-
-function dataDir(ctx: StackContext): string {
-  return join(clusterDir(ctx), 'data');
-}
-
-/** Written after initdb succeeded: a data dir without it is the remains of an interrupted init. */
-function initMarker(ctx: StackContext): string {
-  return join(clusterDir(ctx), 'initdb.done');
-}
-
-async function initCluster(ctx: StackContext, owner: { uid: number; gid: number } | undefined): Promise<void> {
-  const data = dataDir(ctx);
-  rmSync(data, { recursive: true, force: true });
-  mkdirSync(clusterDir(ctx), { recursive: true });
-  if (owner) chownSync(clusterDir(ctx), owner.uid, owner.gid);
-  const args = ['-D', data, '-U', DATABASE, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
+/**
+ * initdb as the cluster's owner. The superuser's password goes in through a file readable by the
+ * owner only, in the folder only the lab writes in, removed straight after (never an argument).
+ */
+async function initdb(ctx: StackContext, dirs: ClusterDirs, owner: ClusterOwner | undefined): Promise<void> {
+  const pwfile = join(dirs.base, 'initdb.pw');
+  rmSync(pwfile, { force: true });
+  writeFileSync(pwfile, `${readLabSecrets(ctx.env).postgresPassword}\n`, { mode: 0o600, flag: 'wx' });
+  if (owner) lchownSync(pwfile, owner.uid, owner.gid);
+  const args = ['-D', dirs.data, '-U', SUPERUSER, `--auth=${AUTH}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
   try {
     await run(postgresBinary(ctx, 'initdb'), args, { ...(owner ?? {}), cwd: '/', env: { ...ctx.env, LC_ALL: 'C' } });
   } catch (error) {
     const detail = String((error as { stderr?: string }).stderr ?? error).trim().split('\n').filter(Boolean).slice(-2).join(' | ');
-    throw new LabError('LAB_ERR_COMPONENT_FAILED', `postgres: initdb failed in ${data}: ${detail}`);
+    throw new LabError('LAB_ERR_COMPONENT_FAILED', `postgres: initdb failed in ${dirs.data}: ${detail}`);
+  } finally {
+    rmSync(pwfile, { force: true });
   }
-  writeFileSync(initMarker(ctx), `${new Date().toISOString()}\n`);
 }
 
-function checkCluster(ctx: StackContext): 'fresh' | 'ready' {
-  const data = dataDir(ctx);
-  if (!existsSync(initMarker(ctx))) return 'fresh';
+async function initCluster(ctx: StackContext, dirs: ClusterDirs, owner: ClusterOwner | undefined): Promise<void> {
+  rmSync(dirs.marker, { force: true });
+  recreateClusterDir(dirs, owner);
+  await initdb(ctx, dirs, owner);
+  writePrivateFile(dirs.marker, markerText(ctx));
+}
+
+function checkCluster(ctx: StackContext, dirs: ClusterDirs): 'fresh' | 'ready' {
+  if (!existsSync(dirs.marker) || readFileSync(dirs.marker, 'utf8') !== markerText(ctx)) return 'fresh';
   let version = '';
   try {
-    version = readFileSync(join(data, 'PG_VERSION'), 'utf8').trim();
+    version = readFileSync(join(dirs.data, 'PG_VERSION'), 'utf8').trim();
   } catch {
     // missing: reported below
   }
@@ -77,25 +70,10 @@ function checkCluster(ctx: StackContext): 'fresh' | 'ready' {
   if (!/^\d+$/.test(version) || (binaryMajor && version !== binaryMajor)) {
     throw new LabError(
       'LAB_ERR_STATE_CORRUPT',
-      `postgres: the data dir ${data} is broken (PG_VERSION ${version ? `"${version.slice(0, 20)}"` : 'missing'}, server is ${binaryMajor ?? '?'}): remove ${clusterDir(ctx)} and start again (the lab recreates and reseeds it)`,
+      `postgres: the data dir ${dirs.data} is broken (PG_VERSION ${version ? `"${version.slice(0, 20)}"` : 'missing'}, server is ${binaryMajor ?? '?'}): remove ${dirs.base} and start again (the lab recreates and reseeds it)`,
     );
   }
   return 'ready';
-}
-
-function client(ctx: StackContext, database: string): pg.Client {
-  return new pg.Client({ host: '127.0.0.1', port: ctx.ports.postgres, user: DATABASE, database, connectionTimeoutMillis: 1500 });
-}
-
-async function query<T extends pg.QueryResultRow>(ctx: StackContext, database: string, sql: string): Promise<T[]> {
-  const c = client(ctx, database);
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.query<T>(sql)).rows;
-  } finally {
-    await c.end().catch(() => {});
-  }
 }
 
 export const postgres: Component = {
@@ -108,16 +86,18 @@ export const postgres: Component = {
 
   async prepare(ctx): Promise<Launch> {
     const owner = clusterOwner();
-    if (checkCluster(ctx) === 'fresh') await initCluster(ctx, owner);
+    const dirs = clusterDirs(ctx, owner);
+    if (checkCluster(ctx, dirs) === 'fresh') await initCluster(ctx, dirs, owner);
     // the lab's earlier postgres is stopped by now (pid files, port check): a lock file left by a kill is stale
-    rmSync(join(dataDir(ctx), 'postmaster.pid'), { force: true });
+    rmSync(join(dirs.data, 'postmaster.pid'), { force: true });
     return {
       command: postgresBinary(ctx, 'postgres'),
       args: [
-        '-D', dataDir(ctx),
+        '-D', dirs.data,
         '-c', 'listen_addresses=127.0.0.1',
         '-c', `port=${ctx.ports.postgres}`,
         '-c', 'unix_socket_directories=', // TCP on loopback only
+        '-c', `password_encryption=${AUTH}`,
         '-c', 'fsync=off', // disposable lab data: speed over durability
         '-c', 'synchronous_commit=off',
         '-c', 'full_page_writes=off',
@@ -131,21 +111,26 @@ export const postgres: Component = {
   },
 
   async probe(ctx) {
-    await query(ctx, 'postgres', 'SELECT 1');
+    await superuserQuery(server(ctx), 'postgres', 'SELECT 1');
   },
 
   async afterHealthy(ctx) {
-    const rows = await query(ctx, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASE}'`);
-    if (rows.length === 0) await query(ctx, 'postgres', `CREATE DATABASE ${DATABASE} OWNER ${DATABASE}`);
+    await provisionServicesDatabase(ctx);
   },
 
   async version(ctx) {
-    const [row] = await query<{ server_version: string }>(ctx, DATABASE, 'SHOW server_version');
+    const [row] = await superuserQuery<{ server_version: string }>(server(ctx), 'postgres', 'SHOW server_version');
     return row?.server_version.split(' ')[0] ?? '?';
   },
 };
 
-/** Connection string of the lab's database. */
+/** The services' role and database with its schema, as the superuser (both runtimes, after PostgreSQL is healthy). */
+export async function provisionServicesDatabase(ctx: StackContext): Promise<void> {
+  await ensureServicesRole(server(ctx));
+  await ensureServicesDatabase(server(ctx));
+}
+
+/** Connection string of the lab's database, as the services' role. */
 export function databaseUrl(ctx: StackContext): string {
-  return `postgres://${DATABASE}@127.0.0.1:${ctx.ports.postgres}/${DATABASE}`;
+  return servicesUrl(server(ctx), DATABASE);
 }

@@ -14,6 +14,7 @@ import { infraTargets } from '../supervisor.ts';
 import { writeTargets } from '../targets.ts';
 import type { ServiceSpec, Topology, TopologyOptions } from '../topology.ts';
 import { PROJECT_ROOT } from '../../paths.ts';
+import { writePrivateFile, type LabSecrets } from '../../secrets.ts';
 
 /** The committed inputs for the default port map. */
 export const DEFAULT_INPUTS_DIR = join(PROJECT_ROOT, 'images', 'lab-defaults');
@@ -40,11 +41,28 @@ export function composeAppSpecs(topology: Topology, ports: PortMap, options: Omi
   return topology.serviceSpecs(ports, { ...options, catalogReplicas: 1 }).filter((s) => (COMPOSE_APP_INSTANCES as readonly string[]).includes(s.instance));
 }
 
-/** Writes every input under ctx.dir (prometheus/targets/ is where the native stack writes its targets too). */
-export function writeComposeInputs(ctx: StackContext, topology: Topology, options: Omit<TopologyOptions, 'catalogReplicas'>): void {
-  const specs = composeAppSpecs(topology, ctx.ports, options);
-  mkdirSync(join(ctx.dir, 'env'), { recursive: true });
-  for (const spec of specs) writeAtomically(join(ctx.dir, 'env', `${spec.instance}.env`), envFileText(spec.env));
+/**
+ * What PostgreSQL's and Grafana's containers are given: the superuser's and the services' role's
+ * passwords (the image refuses to start without them) and Grafana's admin password. Without the lab's secrets (the
+ * committed defaults) Grafana creates no admin at all rather than one with a known password.
+ */
+export function infraEnv(secrets: LabSecrets | undefined): Record<'postgres' | 'grafana', Record<string, string>> {
+  return {
+    postgres: secrets ? { POSTGRES_PASSWORD: secrets.postgresPassword, FAULTLINE_DB_PASSWORD: secrets.databasePassword } : {},
+    grafana: secrets ? { GF_SECURITY_ADMIN_PASSWORD: secrets.grafanaAdminPassword } : { GF_SECURITY_DISABLE_INITIAL_ADMIN_CREATION: 'true' },
+  };
+}
+
+/**
+ * Writes every input under ctx.dir (prometheus/targets/ is where the native stack writes its
+ * targets too). The env files carry secrets: 0600, in a 0700 folder.
+ */
+export function writeComposeInputs(ctx: StackContext, topology: Topology, options: Omit<TopologyOptions, 'catalogReplicas' | 'secrets'>, secrets?: LabSecrets): void {
+  const specs = composeAppSpecs(topology, ctx.ports, { ...options, ...(secrets ? { secrets } : {}) });
+  const envDir = join(ctx.dir, 'env');
+  mkdirSync(envDir, { recursive: true, mode: 0o700 });
+  for (const spec of specs) writePrivateFile(join(envDir, `${spec.instance}.env`), envFileText(spec.env));
+  for (const [service, env] of Object.entries(infraEnv(secrets))) writePrivateFile(join(envDir, `${service}.env`), envFileText(env));
 
   mkdirSync(join(ctx.dir, 'toxiproxy'), { recursive: true });
   const proxies = topology.proxySpecs(ctx.ports, 1).map((p) => ({ ...p, enabled: true }));

@@ -10,7 +10,7 @@ import { DockerComposeEnvironment, Wait, getContainerRuntimeClient } from 'testc
 import { LabError } from '../../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../../paths.ts';
 import * as app from '../app.ts';
-import { databaseUrl } from '../components/postgres.ts';
+import { databaseUrl, provisionServicesDatabase } from '../components/postgres.ts';
 import { stackContext, type StackContext } from '../context.ts';
 import { interrupted } from '../health.ts';
 import type { StackHandle, StartOptions } from '../index.ts';
@@ -143,7 +143,7 @@ export async function startComposeStack(options: StartOptions): Promise<StackHan
   if (missing.length > 0) throw new LabError('LAB_ERR_NO_IMAGE', `the compose stack's images ${missing.join(', ')} are not built: run \`make images\``);
 
   const project = projectName(ctx);
-  writeComposeInputs(ctx, topology, { ...appOptions, secrets });
+  writeComposeInputs(ctx, topology, appOptions, secrets);
   writeProjectRecord(ctx, { project, dockerHost: engine.host, engineOwned: engine.owned });
   const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp, catalog: withApp ? [1] : [], appOptions, startedAt: new Date().toISOString() };
   writeState(ctx, state);
@@ -151,6 +151,7 @@ export async function startComposeStack(options: StartOptions): Promise<StackHan
     await composeEnvironment(ctx, project).up([...COMPOSE_INFRA]);
     progress(`infrastructure healthy in ${((Date.now() - started) / 1000).toFixed(1)} s (${COMPOSE_INFRA.join(', ')})`);
     if (options.signal?.aborted) throw interrupted();
+    await provisionServicesDatabase(ctx);
     const toxiproxy = new ToxiproxyClient(ctx.ports.toxiproxy);
     await toxiproxy.reset();
     if (withApp) {

@@ -8,6 +8,9 @@ import { SignJWT } from 'jose';
 export const TOKEN_ISSUER = 'faultline-lab';
 export const TOKEN_AUDIENCE = 'faultline-shop';
 
+/** The longest a token may live (exp - iat), and the oldest one the gateway accepts (now - iat). */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+
 export const encodeSecret = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 
 export async function mintToken(options: { secret: string; subject: string; ttlSeconds?: number; now?: number }): Promise<string> {

@@ -59,6 +59,8 @@ export interface LabSecrets {
   adminToken: string;
   /** HS256 key of the gateway's customer tokens (JWT_SECRET). */
   jwtSecret: string;
+  /** Password of the services' database role `faultline` (in DATABASE_URL). */
+  databasePassword: string;
 }
 
 export interface TopologyOptions {

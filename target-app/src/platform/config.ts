@@ -45,6 +45,8 @@ export const samplerNames = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
+  /** the gateway's: the caller's trace id kept, its sampled flag honoured within a budget (edge-sampler.ts) */
+  'faultline_edge',
 ] as const;
 
 /** What every service reads from its environment. */

@@ -91,10 +91,17 @@ export function createService<S extends SwitchSchema>(options: ServiceOptions<S>
       sendProblem(res, new ProblemError('not-ready', 'shutting down'), req.originalUrl);
       return;
     }
+    // anyone may ask the public port: it says which dependency failed, never how (addresses, users, driver errors)
     const results = await runChecks(checks);
-    const failed = Object.entries(results).filter(([, r]) => r !== 'ok');
-    if (failed.length === 0) res.json({ status: 'ready', checks: results });
-    else sendProblem(res, new ProblemError('not-ready', failed.map(([n, r]) => `${n}: ${r}`).join('; '), { extensions: { checks: results } }), req.originalUrl);
+    const failed = Object.keys(results).filter((name) => results[name] !== 'ok');
+    const outcome = Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result === 'ok' ? 'ok' : 'failed']));
+    if (failed.length === 0) res.json({ status: 'ready', checks: outcome });
+    else sendProblem(res, new ProblemError('not-ready', `not ready: ${failed.join(', ')} failed (the admin port's /admin/readyz says why)`, { extensions: { checks: outcome } }), req.originalUrl);
+  });
+  // the same checks with each failure's own message, behind the admin token
+  adminRoutes.get('/admin/readyz', async (_req, res) => {
+    const results = await runChecks(checks);
+    res.status(Object.values(results).every((r) => r === 'ok') ? 200 : 503).json({ status: stopping ? 'stopping' : 'checked', checks: results });
   });
   app.get('/metrics', async (req, res) => {
     const { contentType, body } = await metrics.expose(req.headers.accept);

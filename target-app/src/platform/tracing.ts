@@ -23,6 +23,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-node';
 import type { ServiceConfig } from './config.ts';
+import { EdgeSampler } from './edge-sampler.ts';
 
 export { SpanKind, SpanStatusCode, context, propagation, trace };
 export type { Span, Context, Attributes };
@@ -55,6 +56,8 @@ function samplerFor(config: ServiceConfig): Sampler {
       return new ParentBasedSampler({ root: ratio });
     case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'faultline_edge':
+      return new EdgeSampler(config.samplerRatio);
   }
 }
 

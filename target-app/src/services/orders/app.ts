@@ -62,10 +62,12 @@ export function createApp(config: OrdersConfig): OrdersService {
 
   service.routes.get('/orders/:id', async (req, res) => {
     const { id } = parseParams(orderParams, req);
-    const order = await findOrder(db, id);
     const customerId = req.get(CUSTOMER_HEADER);
+    // An order is served only to its customer: a caller that names none (a direct call past the gateway) gets none.
+    if (customerId === undefined) throw new ProblemError('malformed-request', `${CUSTOMER_HEADER} is required: an order is served only to its customer`);
+    const order = await findOrder(db, id);
     // Someone else's order is answered as missing, so order ids cannot be probed.
-    if (!order || (customerId !== undefined && customerId !== order.customerId)) throw new ProblemError('not-found', `order ${id} does not exist`);
+    if (!order || customerId !== order.customerId) throw new ProblemError('not-found', `order ${id} does not exist`);
     // The worker's confirmation lives in Redis; without Redis the order still answers, as created.
     const confirmation = await boundByDeadline(redis.hgetall(orderConfirmationKey(id)), 'redis').catch(() => ({}) as Record<string, string>);
     res.json(confirmation.confirmedAt ? { ...order, status: 'confirmed', confirmedAt: confirmation.confirmedAt } : order);

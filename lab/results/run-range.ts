@@ -1,9 +1,9 @@
 /** The last run a user made, as the dashboards need it: time range, scenario, variants, run id (results/<scenario>/<run id>/summary.json). */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunWindow } from '../../dashboards/links.ts';
 import type { VariableName } from '../../dashboards/queries.ts';
-import type { Summary } from './summary.ts';
+import { SUMMARY_FILE, readSummaryIn } from './summary.ts';
 
 export interface RunRange extends RunWindow {
   dir: string;
@@ -12,7 +12,7 @@ export interface RunRange extends RunWindow {
 
 /** The run a summary describes; the run id is its folder's name (also the faultline_run label). */
 export function runRangeOf(dir: string): RunRange {
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  const summary = readSummaryIn(dir, { reader: 'faultline dashboards' });
   const runId = dir.split(/[\\/]/).pop()!;
   return {
     dir,
@@ -28,7 +28,7 @@ export function newestRun(resultsRoot: string): RunRange | undefined {
   const runs = readdirSync(resultsRoot, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .flatMap((scenario) => readdirSync(join(resultsRoot, scenario.name)).map((run) => join(resultsRoot, scenario.name, run)))
-    .filter((dir) => existsSync(join(dir, 'summary.json')))
+    .filter((dir) => existsSync(join(dir, SUMMARY_FILE)))
     .map(runRangeOf);
   return runs.sort((a, b) => b.start.getTime() - a.start.getTime())[0];
 }

@@ -1,8 +1,8 @@
 /**
- * Queries the lab's real Prometheus over its HTTP API. A query Prometheus rejects is one
- * LabError quoting Prometheus's own reason.
+ * Queries the lab's real Prometheus over its HTTP API, for the runner (hypotheses, guards) and
+ * the report (its panels). A query Prometheus rejects is one LabError quoting Prometheus's own reason.
  */
-import { LabError } from '../../errors/lab-error.ts';
+import { LabError } from '../errors/lab-error.ts';
 
 interface Sample {
   metric: Record<string, string>;
