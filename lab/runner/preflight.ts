@@ -18,7 +18,7 @@ export async function checkTargets(loaded: LoadedScenario, plan: RunPlan, stack:
   const services = [...new Set(stack.instances().map((i) => i.service))];
   plan.timeline.forEach((entry, i) => {
     const kind = faultType(entry.fault).target;
-    const known = kind === 'proxy' ? proxies : kind === 'instance' ? instances : services;
+    const known = kind === 'proxy' ? proxies : kind === 'instance' ? instances : kind === 'component' ? stack.components() : services;
     if (!known.includes(entry.target)) {
       throw new LabError('RUN_ERR_SCENARIO_SCHEMA', `${loaded.file} timeline[${i}]: field target: ${entry.fault} acts on a ${kind}, and '${entry.target}' is none of ${known.join(', ')}`);
     }
