@@ -64,14 +64,15 @@ export function activeFilter(window: Window, intervals?: readonly Window[]): str
 
 /**
  * `$window` -> the window's whole seconds (plus one scrape interval), `$active` -> the seconds
- * judged inside it (activeFilter), `$variant`, `$scenario` -> their names.
+ * judged inside it (activeFilter), `$variant`, `$scenario` -> their names, `$target_port` -> the
+ * port of the faulted edge's proxy (fault checks only).
  */
 export function expandPromql(expr: string, window: Window, vars: Record<string, string>, active?: readonly Window[]): string {
   const seconds = Math.max(1, Math.round(length(window))) + LOOKBACK_SECONDS;
   return expr
     .replaceAll('$window', `${seconds}s`)
     .replaceAll('$active', activeFilter(window, active))
-    .replace(/\$(variant|scenario)\b/g, (_m, name: string) => vars[name] ?? '');
+    .replace(/\$(variant|scenario|target_port)\b/g, (_m, name: string) => vars[name] ?? '');
 }
 
 export async function observe(measure: Measure, run: VariantWindows, phase: PhaseName, ctx: MeasureContext, what: string): Promise<Observation> {

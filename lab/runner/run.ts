@@ -142,7 +142,9 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     const variantSummaries: VariantSummary[] = [];
     const services = [...new Set(stack.instances().map((i) => i.service))];
     const instances = Object.fromEntries(services.map((service) => [service, stack!.instances().filter((i) => i.service === service).length]));
-    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services));
+    // a fault check on the edge to one instance reads that instance's calls: $target_port is its proxy's port
+    const proxyPorts = Object.fromEntries(Object.entries(await toxiproxy.proxies()).map(([name, p]) => [name, p.listen.split(':').at(-1)!]));
+    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services, proxyPorts));
     const results = [
       ...(await judgeHypotheses(
         scenario.hypotheses,
@@ -189,7 +191,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
-async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[]): Promise<VariantSummary> {
+async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[], proxyPorts: Record<string, string>): Promise<VariantSummary> {
   const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
   const faults = [];
   for (const record of outcome.faults) {
@@ -208,7 +210,7 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
       detail: record.detail ?? {},
       error: record.error ?? null,
       noEffect: record.noEffect ?? null,
-      visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name }),
+      visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name, target_port: proxyPorts[record.entry.target] ?? '' }),
     });
   }
   const { summary: engineMetrics, ...engine } = outcome.engine;

@@ -28,7 +28,7 @@ const promql = z.string().min(1).refine((q) => !/\bvector\s*\(\s*0\s*\)/.test(q)
 const promqlCheck = z.strictObject({
   /** What the check proves, in words. */
   description: z.string().min(1),
-  /** PromQL; `$window` becomes the window's length, `$active` the seconds judged in it, `$variant` and `$scenario` their names. */
+  /** PromQL; `$window` becomes the window's length, `$active` the seconds judged in it, `$variant` and `$scenario` their names, `$target_port` the faulted proxy's port. */
   promql,
   op,
   value: z.number(),

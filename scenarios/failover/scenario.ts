@@ -71,8 +71,8 @@ export default defineScenario({
       attributes: { timeout: 0 },
       // the kill fails catalog calls too: the blackhole shows as calls that ran out of time
       visible: {
-        description: "the gateway's calls to catalog time out while catalog-2 is blackholed",
-        promql: grew('http_client_request_duration_seconds_count{job="gateway",server_address="catalog",error_type="timeout"}'),
+        description: "the gateway's calls to catalog-2 time out while it is blackholed",
+        promql: grew('http_client_request_duration_seconds_count{job="gateway",server_address="catalog",server_port="$target_port",error_type="timeout"}'),
         op: '>',
         value: 0,
       },

@@ -12,16 +12,21 @@ import { failedRequests, failedShare, grew } from '../promql.ts';
 import { loadScenario, scenarioNames } from '../scenarios.ts';
 import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { startBackfilledPrometheus, type TestServer } from './servers.ts';
+import { edgeErrorsCheck } from '../../../chaos/edges.ts';
+import type { FaultRecord } from '../../../chaos/timeline.ts';
+import { judgeFault } from '../visibility.ts';
 
 const ports = resolvePorts(process.env);
 const T0 = Math.floor(Date.now() / 1000 / 60) * 60 - 1800;
 /** Two faults, 10-15 s and 30-35 s, with a calm gap between them. */
 const FAULTS = [{ start: T0 + 10, end: T0 + 15 }, { start: T0 + 30, end: T0 + 35 }];
+const CALLS = 'http_client_request_duration_seconds_count';
 const inFault = (s: number) => FAULTS.some((f) => T0 + s > f.start && T0 + s <= f.end);
 
 function openMetrics(): string {
   const reqs: string[] = [];
   const queries: string[] = [];
+  const calls: string[] = [];
   let ok = 0;
   let q = 0;
   for (let s = 0; s <= 60; s++) {
@@ -32,8 +37,11 @@ function openMetrics(): string {
     // the failures begin inside the window: the series is born at 30 s holding 3, and stays there
     if (s >= 30) reqs.push(`k6_http_reqs_total{variant="failing",expected_response="false"} 3 ${t}`);
     queries.push(`test_queries_total{job="app"} ${q} ${t}`);
+    // the gateway's calls to two catalog instances (their proxies' ports): only the first one's time out, 10-15 s
+    calls.push(`${CALLS}{job="gateway",server_address="catalog",server_port="8281",error_type="timeout"} ${Math.min(Math.max(s - 10, 0), 5) * 30} ${t}`);
+    calls.push(`${CALLS}{job="gateway",server_address="catalog",server_port="8282",error_type=""} ${s * 30} ${t}`);
   }
-  return ['# TYPE k6_http_reqs counter', ...reqs, '# TYPE test_queries counter', ...queries, '# EOF', ''].join('\n');
+  return ['# TYPE k6_http_reqs counter', ...reqs, '# TYPE test_queries counter', ...queries, '# TYPE http_client_request_duration_seconds_count counter', ...calls, '# EOF', ''].join('\n');
 }
 
 let prometheus: TestServer;
@@ -133,5 +141,15 @@ describe('during the faults means the seconds a fault was on', () => {
 
   it('merges overlapping faults into the seconds some fault was on', () => {
     expect(faultIntervals([{ start: 30, end: 55 }, { start: 10, end: 15 }, { start: 40, end: 65 }])).toEqual([{ start: 10, end: 15 }, { start: 30, end: 65 }]);
+  });
+});
+
+describe("a catalog edge's fault check reads the faulted instance's calls", () => {
+  const fault = (target: string): FaultRecord => ({ entry: { id: '1-timeout', fault: 'timeout', target, at: 10, duration: 5, attributes: { timeout: 0 } }, state: 'reverted', appliedAt: (T0 + 10) * 1000, revertedAt: (T0 + 15) * 1000 });
+  const judgeEdge = (target: string, port: string) => judgeFault(fault(target), edgeErrorsCheck(target), client, { variant: 'v', scenario: 's', target_port: port });
+
+  it('failures on catalog-1 show a fault on catalog-1, not one on catalog-2', async () => {
+    expect(await judgeEdge('gateway-catalog-1', '8281')).toMatchObject({ visible: true, observed: 150 });
+    expect(await judgeEdge('gateway-catalog-2', '8282')).toMatchObject({ visible: false, observed: null });
   });
 });
