@@ -5,6 +5,7 @@
  * (MAX_DROPPED_RATIO), and so is each second while a fault is on (rounded up, so a low-rate second
  * may lose one iteration).
  */
+import { secondOverlaps } from '../load-seconds/window.ts';
 import type { Window } from './phases.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
 import type { PhaseName } from './schema.ts';
@@ -20,15 +21,15 @@ export interface ScheduleSecond {
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const JUDGED_PHASES: PhaseName[] = ['steady', 'fault', 'recovery'];
 
-/** The seconds that start inside the window (epoch seconds). */
-const within = (seconds: readonly ScheduleSecond[], w: Window) => seconds.filter((s) => s.t >= Math.floor(w.start) && s.t < w.end);
+// a guard judges every second any of which lies in the window (windows here are in epoch seconds)
+const overlaps = (s: ScheduleSecond, w: Window) => secondOverlaps(s.t, { start: w.start * 1000, end: w.end * 1000 });
 
 export function droppedIterationChecks(variant: string, seconds: readonly ScheduleSecond[], phases: Partial<Record<PhaseName, Window>>, faultIntervals: readonly Window[]): Check[] {
   const checks: Check[] = [];
   for (const phase of JUDGED_PHASES) {
     const window = phases[phase];
     if (!window) continue;
-    const rows = within(seconds, window);
+    const rows = seconds.filter((s) => overlaps(s, window));
     const planned = rows.reduce((n, s) => n + s.planned, 0);
     const dropped = rows.reduce((n, s) => n + s.dropped, 0);
     const ratio = planned > 0 ? dropped / planned : 0;
@@ -40,7 +41,7 @@ export function droppedIterationChecks(variant: string, seconds: readonly Schedu
     });
   }
   if (faultIntervals.length === 0) return checks;
-  const faulted = seconds.filter((s) => faultIntervals.some((w) => s.t + 1 > w.start && s.t < w.end));
+  const faulted = seconds.filter((s) => faultIntervals.some((w) => overlaps(s, w)));
   const over = faulted.filter((s) => s.dropped > Math.ceil(MAX_DROPPED_RATIO * s.planned));
   const worst = [...over].sort((a, b) => b.dropped / Math.max(1, b.planned) - a.dropped / Math.max(1, a.planned))[0];
   checks.push({

@@ -11,7 +11,7 @@ import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { loadSecondsHeader } from '../load-seconds/read.ts';
+import { loadSecondsFile, loadSecondsHeader } from '../load-seconds/read.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
@@ -178,7 +178,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   const name = `load-${run.variant}`;
   const files = {
     summary: join(run.resultsDir, `load-summary-${run.variant}.json`),
-    seconds: join(run.resultsDir, `load-seconds-${run.variant}.ndjson`),
+    seconds: join(run.resultsDir, loadSecondsFile(run.variant)),
     dashboard: join(run.resultsDir, `k6-dashboard-${run.variant}.html`),
     log: join(run.resultsDir, `load-${run.variant}.log`),
   };
