@@ -19,9 +19,10 @@ setup: ## install what is missing: Debian packages, npm packages (pinned Node 24
 	@tools/build.sh
 	@if [ "$(LAB_RUNTIME)" = compose ]; then FAULTLINE_SYSTEM_PACKAGES="docker.io debootstrap" tools/install-system-packages.sh && tools/build-compose.sh; fi
 
-$(NPM_STAMP): package.json package-lock.json
+# --ignore-scripts: no dependency's install script runs on this machine (also set in .npmrc)
+$(NPM_STAMP): package.json target-app/package.json package-lock.json .npmrc
 	@echo "setup: npm ci (pinned Node 24 and dependencies)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 tools: ## build the pinned Go tools (toxiproxy, jaeger, victoria-logs) into the user cache
@@ -73,7 +74,7 @@ dashboard-links: $(NPM_STAMP) ## print per dashboard a Prometheus graph link ove
 typecheck: $(NPM_STAMP) ## type-check the whole project (strict)
 	@$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: setup ## install what is missing, type-check, and run every test against real components
+test: setup ## install what is missing (as root on Debian also Docker and the compose images), type-check, run every test; the last line is `N passed, N failed[, N skipped]`
 	@$(MAKE) --no-print-directory typecheck
 	@$(NODE) test/run-tests.ts
 

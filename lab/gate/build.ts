@@ -60,7 +60,7 @@ function install(ref: string, root: string, note: (line: string) => void): void 
   }
   note(`${ref}: its package-lock.json differs, npm ci there`);
   try {
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').at(-1);
     throw new LabError('GATE_ERR_BUILD', `${ref} does not build: npm ci failed in ${root} (${stderr}): fix its package-lock.json or compare with another ref`);
