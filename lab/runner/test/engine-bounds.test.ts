@@ -10,14 +10,14 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENGINE_RTTIME_US, prioritizeEngine, RT_RUNTIME_FILE, startLoad, type RunningLoad } from '../load-engine.ts';
+import { ENGINE_RTTIME_US, K6_START_OF_LOAD, prioritizeEngine, RT_RUNTIME_FILE, startLoad, type RunningLoad } from '../load-engine.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-engine-bounds-'));
 const bin = join(work, 'bin');
 const TOKEN = 'header.payload-that-only-the-engine-may-see.signature';
-/** A k6 that never finishes: it keeps its command line (no exec) and leaves only on SIGINT. */
+/** A k6 that starts its load, then never finishes: it keeps its command line (no exec) and leaves only on SIGINT. */
 spawnSync('mkdir', ['-p', bin]);
-writeFileSync(join(bin, 'k6'), "#!/bin/bash\ntrap 'exit 130' INT\nwhile :; do sleep 0.1; done\n");
+writeFileSync(join(bin, 'k6'), `#!/bin/bash\ntrap 'exit 130' INT\necho 'level=info ${K6_START_OF_LOAD}' >&2\nwhile :; do sleep 0.1; done\n`);
 chmodSync(join(bin, 'k6'), 0o755);
 const script = join(work, 'load.ts');
 writeFileSync(script, 'export default async function () {}\n');
