@@ -54,10 +54,10 @@ describe('the load engine', () => {
     expect(readFileSync(`/proc/${load.pid}/environ`, 'utf8').split('\0')).toContain(`FAULTLINE_TOKEN=${TOKEN}`);
 
     const started = Date.now();
-    await expect(load.done).rejects.toThrow(/still running past its end \(duration 1 s \+ gracefulStop \+ 10 s\) and was stopped/);
-    // 1 s + gracefulStop 0 + 10 s from its t = 0, and SIGINT ends it at once
-    expect(Date.now() - started).toBeLessThan(15_000);
-  }, 30_000);
+    await expect(load.done).rejects.toThrow(/still running past its end \(duration 1 s \+ gracefulStop \+ 20 s\) and was stopped/);
+    // 1 s + gracefulStop 0 + 20 s from its t = 0, and SIGINT ends it at once
+    expect(Date.now() - started).toBeLessThan(25_000);
+  }, 40_000);
 
   it.runIf(asRoot && throttled)('as a real-time task carries RLIMIT_RTTIME', async () => {
     const load = hangingLoad();
