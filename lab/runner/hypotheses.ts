@@ -63,13 +63,27 @@ export function activeFilter(window: Window, intervals?: readonly Window[]): str
 }
 
 /**
+ * `$merged(<selector>)` as PromQL: the histograms' increase over the judged seconds, summed, for a
+ * quantile over them. A histogram cannot be summed over a subquery here (Prometheus 2.42 has no
+ * sum_over_time for native histograms), so each stretch of active seconds is its own range, at
+ * its own end (`@`), and the stretches are added.
+ */
+function mergedIncrease(selector: string, window: Window, intervals: readonly Window[] | undefined): string {
+  const range = (w: Window) => `${Math.max(1, Math.ceil(length(w))) + LOOKBACK_SECONDS}s`;
+  if (!intervals || intervals.length === 0) return `sum(increase(${selector}[${range(window)}]))`;
+  return `(${intervals.map((w) => `sum(increase(${selector}[${range(w)}] @ ${Math.ceil(w.end) + LOOKBACK_SECONDS}))`).join(' + ')})`;
+}
+
+/**
  * `$window` -> the window's whole seconds (plus one scrape interval), `$active` -> the seconds
- * judged inside it (activeFilter), `$variant`, `$scenario` -> their names, `$target_port` -> the
+ * judged inside it (activeFilter), `$merged(<histogram selector>)` -> its increase over those
+ * seconds (mergedIncrease), `$variant`, `$scenario` -> their names, `$target_port` -> the
  * port of the faulted edge's proxy (fault checks only).
  */
 export function expandPromql(expr: string, window: Window, vars: Record<string, string>, active?: readonly Window[]): string {
   const seconds = Math.max(1, Math.round(length(window))) + LOOKBACK_SECONDS;
   return expr
+    .replace(/\$merged\(([^()]*)\)/g, (_m, selector: string) => mergedIncrease(selector, window, active))
     .replaceAll('$window', `${seconds}s`)
     .replaceAll('$active', activeFilter(window, active))
     .replace(/\$(variant|scenario|target_port)\b/g, (_m, name: string) => vars[name] ?? '');

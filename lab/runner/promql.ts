@@ -27,3 +27,9 @@ export function failedShare(narrow?: string): PromqlMeasure {
 
 /** `expr`, or 0 where it has no series while `witness` has data: an inner term whose absence means 0. */
 export const orZeroWhile = (expr: string, witness: string) => `(${expr} or (0 * sum(${witness})))`;
+
+/**
+ * A quantile of a native histogram (e.g. the load engine's k6_http_req_duration_seconds) over the
+ * judged seconds: in the fault phase only the seconds a fault was on, the calm gaps left out.
+ */
+export const quantileOverJudged = (q: number, histogram: string) => `histogram_quantile(${q}, $merged(${histogram}))`;

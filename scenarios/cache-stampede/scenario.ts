@@ -5,7 +5,7 @@
  * value and refreshes each key once (stale-while-revalidate), and when nothing stale is left (the
  * eviction, a cold miss) it lets one reader per key query while the others wait for its answer.
  */
-import { grew } from '../../lab/runner/promql.ts';
+import { grew, quantileOverJudged } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** The hot set: products 1..HOT_KEYS (load.ts reads only these). */
@@ -29,8 +29,8 @@ const dbQueries = { promql: grew('db_client_operation_duration_seconds_count{job
 const cacheMisses = { promql: grew('cache_requests_total{job="catalog",cache="products",result="miss"}'), absentMeansZero: lookups };
 /** Reads that waited for another reader's query of the same key instead of querying. */
 const coalesced = { promql: grew('cache_requests_total{job="catalog",cache="products",result="coalesced"}'), absentMeansZero: lookups };
-/** Client-side p99 as the load engine measured it (native histogram from remote write, k6's name). */
-const p99 = 'histogram_quantile(0.99, sum(rate(k6_http_req_duration_seconds{variant="$variant"}[$window])))';
+/** Client-side p99 as the load engine measured it (native histogram from remote write, k6's name), over the seconds judged. */
+const p99 = quantileOverJudged(0.99, 'k6_http_req_duration_seconds{variant="$variant"}');
 
 export default defineScenario({
   title: 'a hot set expires, then is evicted, under load: naive cache-aside stampedes the database, the protected cache queries once per key',
