@@ -5,7 +5,7 @@
  * stops an engine still running past its duration + gracefulStop + a margin, and says so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +31,7 @@ afterAll(async () => {
     load.stop();
     await load.done.catch(() => {});
   }
+  rmSync(work, { recursive: true, force: true });
 });
 
 function hangingLoad(): RunningLoad {
