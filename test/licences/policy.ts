@@ -54,6 +54,12 @@ export const LICENCE_EXCEPTIONS: readonly LicenceException[] = [
     licence: '(MIT AND CC-BY-3.0)',
     reason: 'MIT code over CC-BY data (the ranges of SPDX licence versions); CC-BY asks only for attribution',
   },
+  {
+    ecosystem: 'go',
+    name: 'github.com/opencontainers/go-digest',
+    licence: 'Apache-2.0 AND CC-BY-SA-4.0',
+    reason: 'Apache-2.0 code (built into kwok); CC-BY-SA-4.0 is LICENSE.docs, the licence of its documentation, none of which is built',
+  },
 ];
 
 /** Below this share of recognised words a licence file holds terms nobody has named. */
