@@ -29,7 +29,7 @@ const STOP_GRACE_MS = 35_000;
 export const EMBEDDED_CLI = join(PROJECT_ROOT, 'load', 'cli.ts');
 /** k6's default gracefulStop, what the lab's scripts use. */
 const DEFAULT_GRACEFUL_STOP_MS = 30_000;
-/** Past its t = 0 + duration + gracefulStop, an engine gets this long to write its summary before the runner stops it (k6, whose t = 0 is its spawn, also its start-up and setup()). */
+/** Past its t = 0 + duration + gracefulStop, an engine gets this long to write its summary (and run teardown()) before the runner stops it. */
 const DEADLINE_MARGIN_MS = 20_000;
 /** From spawn to t = 0 (start-up, setup(), warm-up), at most this. */
 const START_LIMIT_MS = 120_000;
