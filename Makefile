@@ -74,7 +74,7 @@ dashboard-links: $(NPM_STAMP) ## print per dashboard a Prometheus graph link ove
 typecheck: $(NPM_STAMP) ## type-check the whole project (strict)
 	@$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: setup ## install what is missing, type-check, and run every test against real components
+test: setup ## install what is missing (as root on Debian also Docker and the compose images), type-check, run every test; the last line is `N passed, N failed[, N skipped]`
 	@$(MAKE) --no-print-directory typecheck
 	@$(NODE) test/run-tests.ts
 

@@ -1,40 +1,38 @@
 /**
- * Runs vitest on the pinned Node and ends with the plain line `N passed, N failed`
- * that CI reads, whatever the reporter printed above it.
+ * Runs vitest on the pinned Node and ends with the plain line CI reads (closing-line.ts):
+ * `N passed, N failed[, N skipped][ (compose: no Docker engine: <how to get one>)]`, whatever the
+ * reporter printed above it. A run that includes the compose tests first makes ready what they
+ * need (compose-prerequisites.ts); a step of that which broke counts as one failure more.
+ *
+ *   test/run-tests.ts [vitest filters...]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
+import { closingLine, tallyOf, type VitestReport } from './closing-line.ts';
+import { prepareCompose, type ComposeReadiness } from './compose-prerequisites.ts';
 
+const filters = process.argv.slice(2);
 const outDir = labDir();
 mkdirSync(outDir, { recursive: true });
 const outputFile = join(outDir, 'vitest-report.json');
+rmSync(outputFile, { force: true });
+
+// vitest filters are substrings of paths: a run without any, or one naming compose, has them
+const withCompose = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('compose'));
+const compose: ComposeReadiness = withCompose ? await prepareCompose() : { state: 'ready' };
 
 const child = spawn(
   process.execPath,
-  [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...process.argv.slice(2)],
+  [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...filters],
   { stdio: 'inherit', cwd: PROJECT_ROOT },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 
 child.on('exit', (code) => {
-  let passed = 0;
-  let failed = 0;
-  if (existsSync(outputFile)) {
-    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as {
-      numPassedTests: number;
-      numFailedTests: number;
-      testResults: { status: string; assertionResults: { status: string }[] }[];
-    };
-    // a file that failed with no failed test of its own (an import error; a failing beforeAll,
-    // which leaves its tests skipped) counts once
-    const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
-    passed = report.numPassedTests;
-    failed = report.numFailedTests + brokenFiles;
-  } else {
-    failed = 1;
-  }
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  process.exit(code === 0 && failed === 0 ? 0 : 1);
+  const tally = existsSync(outputFile) ? tallyOf(JSON.parse(readFileSync(outputFile, 'utf8')) as VitestReport) : { passed: 0, failed: 1, skipped: 0, composeSkipped: 0 };
+  if (compose.state === 'broken') tally.failed += 1;
+  process.stdout.write(`${closingLine(tally, compose.state === 'skipped' ? compose.reason : null)}\n`);
+  process.exit(code === 0 && tally.failed === 0 ? 0 : 1);
 });

@@ -98,7 +98,6 @@ const engineSchema = z.object({
   log: resultsFile.nullable(),
 });
 
-
 /** One app service (Prometheus job) in one phase: how hard it worked. */
 const serviceLoadSchema = z.object({ cpuCores: z.number().nullable(), eventLoopP99Ms: z.number().nullable(), residentMiB: z.number().nullable() });
 

@@ -2,9 +2,10 @@
  * The compose runtime for real: a Docker engine (the lab's own when none answers and we are
  * root), the images built by images/build.sh, the stack of docker-compose.yml up and healthy
  * (all but Grafana), and `down` leaving no container, network, volume or process, also after
- * SIGINT and SIGKILL mid-start. Skipped, with the reason, where no engine can be had.
+ * SIGINT and SIGKILL mid-start. Skipped, with the reason, only where no engine can be had
+ * (lab-env.ts: composeSkipReason); `make test` installs and builds the rest first.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,26 +16,15 @@ import { ensureEngine, reachableEngine } from '../stack/compose/engine.ts';
 import { projectContainers, projectName } from '../stack/compose/project.ts';
 import { readProjectRecord } from '../stack/compose/record.ts';
 import { stackContext } from '../stack/context.ts';
-import { eventually, portsOf, runCli, startCli, testEnv } from './lab-env.ts';
+import { composeSkipReason, eventually, portsOf, runCli, startCli, testEnv } from './lab-env.ts';
 
 const run = promisify(execFile);
 
-function composePluginWorks(): boolean {
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function dockerdInstalled(): boolean {
-  return ['/usr/sbin/dockerd', '/usr/bin/dockerd'].some(existsSync);
-}
-
+// skipped only where no engine can be had; a missing plugin, dockerd or image fails instead
+const skipReason = await composeSkipReason();
 const engineReachable = (await reachableEngine(process.env)) !== null;
-const canRun = composePluginWorks() && (engineReachable || (process.getuid?.() === 0 && dockerdInstalled()));
-if (!canRun) console.warn('compose-real: skipped: no Docker engine (and not root with docker.io) or no `docker compose` plugin: run `LAB_RUNTIME=compose make setup`');
+const canRun = skipReason === null;
+if (!canRun) console.warn(`compose-real: skipped: ${skipReason}`);
 
 const env = testEnv('compose', { LAB_RUNTIME: 'compose' });
 const ctx = stackContext(env);
@@ -84,7 +74,7 @@ describe.runIf(canRun)('compose runtime', () => {
     engineWasRunning = engineReachable;
     const engine = await ensureEngine(ctx);
     dockerHost = engine.host;
-    // warm here: the images were built once (make images); a cold build is in the report's figures
+    // warm here: make test built them before the tests (make images does too); a cold build is in the README's figures
     await run(join(PROJECT_ROOT, 'images', 'build.sh'), [], { env: { ...process.env, DOCKER_HOST: dockerHost }, maxBuffer: 1 << 24 });
   }, 1_800_000);
 

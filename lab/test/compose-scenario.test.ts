@@ -2,7 +2,7 @@
  * cache-stampede in the smoke profile on both runtimes, one after the other: the compose stack
  * must give the verdict the native one gives (and both must pass). It needs the embedded load
  * engine (load/), and a Docker engine as compose-real.test.ts does; without either it is skipped,
- * saying which.
+ * saying which (a missing plugin or image fails it instead).
  * A compose run that is inconclusive only because the load generator fell behind its schedule
  * (the load-schedule check) is run once more, saying so: on this 2-core machine the containers
  * cost more CPU than the native processes, and under the stampede's load a process at normal or
@@ -12,7 +12,6 @@
  * rerun covers a machine where it may not. Such a run judged nothing; a failed hypothesis, an
  * invisible fault or a second lagging run still fails the test.
  */
-import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,23 +19,16 @@ import { PROJECT_ROOT } from '../paths.ts';
 import { writeReport } from '../report/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { stopStack } from '../stack/index.ts';
-import { reachableEngine } from '../stack/compose/engine.ts';
-import { testEnv } from './lab-env.ts';
+import { composeSkipReason, testEnv } from './lab-env.ts';
 
 const loadEngine = existsSync(join(PROJECT_ROOT, 'load'));
-let compose = false;
-try {
-  execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
-  compose = (await reachableEngine(process.env)) !== null || process.getuid?.() === 0;
-} catch {
-  compose = false;
-}
+const skipReason = await composeSkipReason();
 if (!loadEngine) console.warn('compose-scenario: skipped: the embedded load engine (load/) is not in this tree');
-else if (!compose) console.warn('compose-scenario: skipped: no Docker engine or compose plugin (LAB_RUNTIME=compose make setup)');
+else if (skipReason !== null) console.warn(`compose-scenario: skipped: ${skipReason}`);
 
 const out = createWriteStream('/dev/null') as unknown as NodeJS.WriteStream;
 
-describe.runIf(loadEngine && compose)('cache-stampede on compose', () => {
+describe.runIf(loadEngine && skipReason === null)('cache-stampede on compose', () => {
   const native = testEnv('stampede-native', { LAB_RUNTIME: 'native', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-native') });
   const composed = testEnv('stampede-compose', { LAB_RUNTIME: 'compose', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-compose') });
 

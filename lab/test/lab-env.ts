@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT, labDir } from '../paths.ts';
 import { resolvePorts, type PortMap } from '../ports.ts';
+import { engineOutlook } from '../stack/compose/engine.ts';
 import { isRunning } from '../stack/processes.ts';
 
 export const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
@@ -16,6 +17,16 @@ export const CLI = join(PROJECT_ROOT, 'lab', 'cli.ts');
 /** The lane's env with a lab dir of this test's own under the lane's lab dir. */
 export function testEnv(name: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, LAB_DIR: join(labDir(process.env), 'tests', name), ...extra };
+}
+
+/**
+ * Why the compose tests cannot run here, or null when they can: they are skipped only where no
+ * Docker engine can be had (the summary line says so, with how to get one). Set DOCKER_HOST to a
+ * socket nothing serves to see it on a machine that has one: the lab never starts its own then.
+ */
+export async function composeSkipReason(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  const outlook = await engineOutlook(env);
+  return outlook.kind === 'none' ? `no Docker engine: ${outlook.getOne}` : null;
 }
 
 export function portsOf(env: NodeJS.ProcessEnv): PortMap {

@@ -77,6 +77,50 @@ function dockerdBinary(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+/** Debian with apt: where `LAB_RUNTIME=compose make setup` can install docker.io. */
+export function isDebian(env: NodeJS.ProcessEnv): boolean {
+  return existsSync('/etc/debian_version') && (env.PATH ?? '/usr/bin').split(':').concat(['/usr/bin']).some((dir) => dir && existsSync(join(dir, 'apt-get')));
+}
+
+/**
+ * Whether this lab can have a Docker engine, decided without starting one: one answers; the lab
+ * may start its own (root, dockerd installed); setup can install dockerd first (root on Debian);
+ * or none can be had, with the one-line error and how to get one. ensureEngine acts on it, and
+ * the test run decides from it whether the compose tests run or are skipped.
+ */
+export type EngineOutlook =
+  | { kind: 'reachable'; engine: Engine }
+  | { kind: 'own'; dockerd: string }
+  | { kind: 'installable' }
+  | { kind: 'none'; message: string; getOne: string };
+
+export async function engineOutlook(env: NodeJS.ProcessEnv): Promise<EngineOutlook> {
+  const found = await reachableEngine(env);
+  if (found) return { kind: 'reachable', engine: found };
+  if (env.DOCKER_HOST) {
+    return {
+      kind: 'none',
+      message: `no Docker engine answers at DOCKER_HOST=${env.DOCKER_HOST}: start it, unset DOCKER_HOST, or use the native runtime (unset LAB_RUNTIME)`,
+      getOne: `DOCKER_HOST=${env.DOCKER_HOST} answers nothing: start that engine, or unset DOCKER_HOST to let the lab start its own as root`,
+    };
+  }
+  if (process.getuid?.() !== 0) {
+    return {
+      kind: 'none',
+      message: `no Docker engine answers (no ${DEFAULT_SOCKET}, DOCKER_HOST unset) and only root may start the lab's own: start Docker or set DOCKER_HOST, or use the native runtime (unset LAB_RUNTIME)`,
+      getOne: `none answers at ${DEFAULT_SOCKET} and only root may start the lab's own: start Docker or set DOCKER_HOST, or run make test as root on Debian (it installs docker.io)`,
+    };
+  }
+  const dockerd = dockerdBinary(env);
+  if (dockerd) return { kind: 'own', dockerd };
+  if (isDebian(env)) return { kind: 'installable' };
+  return {
+    kind: 'none',
+    message: 'dockerd is missing and this is not Debian: install Docker with your package manager, or start one and set DOCKER_HOST, or use the native runtime (unset LAB_RUNTIME)',
+    getOne: 'dockerd is missing and this is not Debian: install Docker with your package manager, or start one and set DOCKER_HOST',
+  };
+}
+
 /** The lab's own daemon's data root: in the user cache, so images built once serve every clone. */
 export function engineDataRoot(env: NodeJS.ProcessEnv): string {
   return join(toolCacheDir(env), 'docker', 'data');
@@ -87,19 +131,14 @@ export function engineDataRoot(env: NodeJS.ProcessEnv): string {
  * either gets one LabError naming the fixes; nothing is started then.
  */
 export async function ensureEngine(ctx: StackContext, signal?: AbortSignal): Promise<Engine> {
-  const found = await reachableEngine(ctx.env);
-  if (found) return { ...found, owned: readPidFile(ctx, ENGINE_COMPONENT) !== null && found.host === `unix://${OWN_SOCKET}` };
-  if (ctx.env.DOCKER_HOST) {
-    throw new LabError('LAB_ERR_NO_DOCKER', `no Docker engine answers at DOCKER_HOST=${ctx.env.DOCKER_HOST}: start it, unset DOCKER_HOST, or use the native runtime (unset LAB_RUNTIME)`);
+  const outlook = await engineOutlook(ctx.env);
+  if (outlook.kind === 'reachable') {
+    const found = outlook.engine;
+    return { ...found, owned: readPidFile(ctx, ENGINE_COMPONENT) !== null && found.host === `unix://${OWN_SOCKET}` };
   }
-  if (process.getuid?.() !== 0) {
-    throw new LabError(
-      'LAB_ERR_NO_DOCKER',
-      `no Docker engine answers (no ${DEFAULT_SOCKET}, DOCKER_HOST unset) and only root may start the lab's own: start Docker or set DOCKER_HOST, or use the native runtime (unset LAB_RUNTIME)`,
-    );
-  }
-  const dockerd = dockerdBinary(ctx.env);
-  if (!dockerd) throw new LabError('LAB_ERR_MISSING_BINARY', 'dockerd is missing (Debian package docker.io): run `LAB_RUNTIME=compose make setup`');
+  if (outlook.kind === 'none') throw new LabError('LAB_ERR_NO_DOCKER', outlook.message);
+  if (outlook.kind === 'installable') throw new LabError('LAB_ERR_MISSING_BINARY', 'dockerd is missing (Debian package docker.io): run `LAB_RUNTIME=compose make setup`');
+  const dockerd = outlook.dockerd;
   const dataRoot = engineDataRoot(ctx.env);
   mkdirSync(dataRoot, { recursive: true });
   mkdirSync(OWN_EXEC_ROOT, { recursive: true });
