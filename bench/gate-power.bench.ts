@@ -5,27 +5,42 @@
  * (each round: baseline, baseline again, and each slowed variant, in a rotating order), then
  * draws gates of R rounds from the pool (seeded, without replacement within a gate) and judges
  * each with the gate's own rule: baseline against baseline again counts false alarms, baseline
- * against slowed-<n>ms counts catches. Draws from a small pool overlap, so the figures are
+ * against a slowed variant counts catches. Draws from a small pool overlap, so the figures are
  * estimates; the pool size is printed beside them. Beside them, the pool is also cut into gates of
  * R consecutive rounds that share none (in the order collected: what gates run back to back would
- * have seen), which are independent but fewer.
+ * have seen), which are independent but fewer: the figures that count.
+ * `judge` also prints each figure's round-to-round noise (the spread of the per-round log ratio of
+ * unchanged code, the figure the gate's interval is built from) and each variant's effect (the
+ * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide.
+ * One `collect --rounds 1` per call under the machine's heavy lock lets other work interleave:
  *
- *   node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 4 [--pool results/gate-pool]
+ *   flock /tmp/faultline-heavy.lock node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 1 [--pool results/gate-pool]
  *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5] [--floor 0.1]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import type { BenchmarkRun } from '../lab/gate/figures.ts';
+import { readRunFigures, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
-import { seededRandom } from '../lab/gate/statistics.ts';
 import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
 
 /** Every round runs these; `baseline` twice, the second as the unchanged "candidate". */
-const ROUND = (process.env.GATE_POWER_VARIANTS ?? 'baseline,baseline-again,slowed,slowed-3ms').split(',');
-const SLOWED_MS: Record<string, number> = { slowed: 1, 'slowed-2ms': 2, 'slowed-3ms': 3, 'slowed-500us': 0.5, 'slowed-750us': 0.75 };
+const ROUND = (process.env.GATE_POWER_VARIANTS ?? 'baseline,baseline-again,slowed-tail').split(',');
+/** The figures whose noise and effect are printed. */
+const SHOWN: FigureName[] = ['p50', 'p95', 'hotP95', 'cpuPerRequest'];
+
+/** mulberry32: a small, well-mixed 32-bit generator (floats in [0, 1)), so every draw of gates repeats from its seed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,7 +83,12 @@ async function collect(rounds: number): Promise<void> {
 }
 
 function judge(gates: number, gateRounds: number, floor: number): void {
-  const rounds = readPool();
+  // rounds of another set of variants (a pool collected with other GATE_POWER_VARIANTS) are left out
+  // figures read again from each run's directory, so a pool collected before a change of the
+  // extraction is judged by today's (the directories are kept; a run whose directory is gone keeps its stored figures)
+  const rounds = readPool()
+    .filter((r) => ROUND.every((name) => r[name]))
+    .map((r) => Object.fromEntries(Object.entries(r).map(([name, run]) => [name, existsSync(resolve(PROJECT_ROOT, run.dir)) ? { ...run, figures: readRunFigures(resolve(PROJECT_ROOT, run.dir)) } : run])) as Round);
   if (rounds.length < gateRounds) {
     process.stderr.write(`the pool at ${pool} has ${rounds.length} rounds, a gate needs ${gateRounds}: collect more (collect --rounds n) or pass --gate-rounds ${Math.max(2, rounds.length)}\n`);
     process.exit(2);
@@ -83,21 +103,38 @@ function judge(gates: number, gateRounds: number, floor: number): void {
   const disjoint = Array.from({ length: Math.floor(rounds.length / gateRounds) }, (_, g) => rounds.slice(g * gateRounds, (g + 1) * gateRounds));
   const tally = (candidate: string, judged: Round[][]) => {
     const counts = { pass: 0, regression: 0, inconclusive: 0 };
-    for (const [g, picked] of judged.entries()) {
-      const d = decideGate(picked.map((r) => r.baseline!), picked.map((r) => r[candidate]!), { floor, paired: true, bootstrap: { resamples: 2_000, seed: g } });
+    /** Which gating figures raised the regressions, and which deciding ones held gates undecided. */
+    const why: Record<string, number> = {};
+    for (const picked of judged) {
+      const d = decideGate(picked.map((r) => r.baseline!), picked.map((r) => r[candidate]!), { floor, paired: true });
       counts[d.verdict] += 1;
+      const blamed = d.verdict === 'regression' ? d.figures.filter((f) => f.gating && f.verdict === 'regression') : d.verdict === 'inconclusive' ? d.figures.filter((f) => f.decides && f.verdict !== 'pass') : [];
+      for (const f of blamed) why[f.figure] = (why[f.figure] ?? 0) + 1;
+      if (d.guardFailures.length > 0) why.guard = (why.guard ?? 0) + 1;
     }
-    return counts;
+    return { ...counts, why: Object.entries(why).map(([f, n]) => `${f} ${n}`).join(', ') || '–' };
   };
-  const p95 = (name: string) => rounds.map((r) => r[name]?.figures.hotP95 ?? Number.NaN).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
-  process.stdout.write(`pool: ${rounds.length} rounds of ${ROUND.join(', ')} (${pool}); ${gates} gates of ${gateRounds} rounds drawn from it, floor ${floor}\n`);
-  process.stdout.write(`hot path p95 (median over rounds), baseline: ${p95('baseline').toFixed(2)} ms\n\n`);
-  process.stdout.write('| candidate | slowdown / hot p95 | gates | pass | regression | inconclusive |\n|---|---|---|---|---|---|\n');
+  /** Per-round ratios candidate / baseline of one figure. */
+  const ratios = (name: string, figure: FigureName) => rounds.map((r) => (r[name]?.figures[figure] ?? Number.NaN) / (r.baseline?.figures[figure] ?? Number.NaN)).filter(Number.isFinite);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const sdLog = (xs: number[]) => {
+    const logs = xs.map(Math.log);
+    const m = logs.reduce((a, b) => a + b, 0) / logs.length;
+    return Math.sqrt(logs.reduce((a, x) => a + (x - m) ** 2, 0) / (logs.length - 1));
+  };
+  const baselineMedian = (figure: FigureName) => median(rounds.map((r) => r.baseline?.figures[figure] ?? Number.NaN).filter(Number.isFinite));
+  process.stdout.write(`pool: ${rounds.length} rounds of ${ROUND.join(', ')} (${pool}); ${gates} gates of ${gateRounds} rounds drawn from it, and ${disjoint.length} disjoint; floor ${floor}\n\n`);
+  process.stdout.write(`| per-round ratio to baseline | ${SHOWN.join(' | ')} |\n|---|${SHOWN.map(() => '---|').join('')}\n`);
+  process.stdout.write(`| baseline (median of runs) | ${SHOWN.map((f) => `${(baselineMedian(f) * (f === 'cpuPerRequest' ? 1000 : 1)).toFixed(2)} ms`).join(' | ')} |\n`);
   for (const name of ROUND.slice(1)) {
-    const share = SLOWED_MS[name] ? `${((100 * SLOWED_MS[name]) / p95('baseline')).toFixed(0)} %` : 'unchanged';
+    process.stdout.write(`| ${name}: median ratio (min-max) | ${SHOWN.map((f) => { const r = ratios(name, f); return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`; }).join(' | ')} |\n`);
+    process.stdout.write(`| ${name}: noise, sd of log ratio | ${SHOWN.map((f) => sdLog(ratios(name, f)).toFixed(3)).join(' | ')} |\n`);
+  }
+  process.stdout.write('\n| candidate | gates | pass | regression | inconclusive | figures that decided it |\n|---|---|---|---|---|---|\n');
+  for (const name of ROUND.slice(1)) {
     for (const [kind, picked] of [[`${gates} drawn`, draws], [`${disjoint.length} disjoint`, disjoint]] as const) {
       const c = tally(name, picked);
-      process.stdout.write(`| ${name} | ${share} | ${kind} | ${c.pass} | ${c.regression} | ${c.inconclusive} |\n`);
+      process.stdout.write(`| ${name} | ${kind} | ${c.pass} | ${c.regression} | ${c.inconclusive} | ${c.why} |\n`);
     }
   }
 }

@@ -24,6 +24,8 @@ export interface ProcessControl {
   pidOf(instance: string): number | undefined;
   /** Starts the instance again (after a kill) or restarts it (stop, then start). */
   restart(instance: string): Promise<void>;
+  /** Starts a lab component (redis, postgres) again after a kill, with its data or without it (discardData). */
+  restartComponent?(component: string, options: { discardData: boolean }): Promise<void>;
 }
 
 export interface FaultContext {
@@ -41,7 +43,8 @@ export interface AppliedFault {
   noEffect?: () => string | undefined;
 }
 
-export type TargetKind = 'proxy' | 'instance' | 'cache';
+/** What a fault acts on: a Toxiproxy proxy, an app instance, a service's cache, or a lab component (redis, postgres). */
+export type TargetKind = 'proxy' | 'instance' | 'cache' | 'component';
 
 export interface FaultType<A = Record<string, unknown>> {
   /** The name scenarios use, e.g. `latency`, `proxy-down`, `cache-expire`. */

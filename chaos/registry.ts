@@ -18,10 +18,11 @@ import { processKill } from './faults/process-kill.ts';
 import { processStop } from './faults/process-stop.ts';
 import { processRestart } from './faults/process-restart.ts';
 import { cacheExpire } from './faults/cache-expire.ts';
+import { componentKill } from './faults/component-kill.ts';
 
 export type FaultRegistry = ReadonlyMap<string, FaultType<never>>;
 
-const all = [latency, bandwidth, slowClose, timeout, resetPeer, slicer, limitData, proxyDown, processKill, processStop, processRestart, cacheExpire];
+const all = [latency, bandwidth, slowClose, timeout, resetPeer, slicer, limitData, proxyDown, processKill, processStop, processRestart, componentKill, cacheExpire];
 
 export const FAULTS: FaultRegistry = new Map(all.map((f) => [f.type, f as unknown as FaultType<never>]));
 

@@ -20,6 +20,7 @@ const defaults = {
   proxyCatalogRedis: 8295,
   proxyWorkerRedis: 8296,
   proxyOrdersRedis: 8297,
+  proxyWorkerPostgres: 8298,
   // infrastructure
   postgres: 15432,
   redis: 16379,

@@ -19,10 +19,19 @@ interface Rule {
   mayImport: string[];
   /** npm packages it may import (prefixes), when it may not import any. */
   packages?: string[];
+  /** Folders or files inside what it may import that it must still not (prefixes). */
+  mayNotImport?: string[];
 }
 
 /** The app's published contracts: what the lab and chaos may know of the app. */
 const APP_CONTRACTS = 'target-app/src/contracts/';
+
+/** What the orchestrator may import. */
+const LAB = ['lab/', 'errors/', 'chaos/', 'load/', 'dashboards/', APP_CONTRACTS];
+/** The lab's top: the CLI and its commands. */
+const WIRING = ['lab/cli.ts', 'lab/commands/'];
+/** The three users of the lab's shared contracts. */
+const LAB_USERS = ['lab/runner/', 'lab/report/', 'lab/gate/'];
 
 const RULES: Rule[] = [
   // the system under test knows nothing of the lab
@@ -37,8 +46,17 @@ const RULES: Rule[] = [
   { part: 'scenarios/', mayImport: ['lab/runner/schema.ts', 'lab/runner/promql.ts', 'scenarios/k6/'], packages: ['k6'] },
   // the dashboards and their queries stand alone: the lab reads them (the report draws the same queries), never the reverse
   { part: 'dashboards/', mayImport: ['errors/'] },
-  // the orchestrator may drive chaos/ and the load engine, and knows the app only by its contracts
-  { part: 'lab/', mayImport: ['errors/', 'chaos/', 'load/', 'dashboards/', APP_CONTRACTS] },
+  // the orchestrator may drive chaos/ and the load engine, and knows the app only by its contracts;
+  // inside it, the CLI and its commands wire the runner, the report and the gate together, ...
+  { part: 'lab/cli.ts', mayImport: LAB },
+  { part: 'lab/commands/', mayImport: LAB },
+  // ... which share contracts (summary.json, the per-second file, the HDR window arithmetic) only
+  // through modules below all three, never through each other ...
+  { part: 'lab/runner/', mayImport: LAB, mayNotImport: [...WIRING, 'lab/report/', 'lab/gate/'] },
+  { part: 'lab/report/', mayImport: LAB, mayNotImport: [...WIRING, 'lab/runner/', 'lab/gate/'] },
+  { part: 'lab/gate/', mayImport: LAB, mayNotImport: [...WIRING, 'lab/runner/', 'lab/report/'] },
+  // ... and what lies below them knows none of them
+  { part: 'lab/', mayImport: LAB, mayNotImport: [...WIRING, ...LAB_USERS] },
 ];
 
 function isTest(path: string): boolean {
@@ -62,7 +80,8 @@ export function crossings(file: string, source: string, rules: Rule[] = RULES): 
       continue;
     }
     const target = relative(PROJECT_ROOT, resolve(PROJECT_ROOT, dirname(file), specifier));
-    const allowed = [rule.part, ...rule.mayImport].some((prefix) => target === prefix || target.startsWith(prefix));
+    const under = (prefix: string) => target === prefix || target.startsWith(prefix);
+    const allowed = (under(rule.part) || rule.mayImport.some(under)) && !(rule.mayNotImport ?? []).some(under);
     if (!allowed) out.push(`${file} imports ${target}`);
   }
   return out;
@@ -104,6 +123,13 @@ describe('the parts of DESIGN.md and their nevers', () => {
     expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
     expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
     expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/results/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/results/summary.ts']);
+    expect(crossings('lab/report/prometheus-panels.ts', "import { PrometheusClient } from '../runner/prometheus.ts';")).toEqual(['lab/report/prometheus-panels.ts imports lab/runner/prometheus.ts']);
+    expect(crossings('lab/runner/run.ts', "import { writeReport } from '../report/index.ts';")).toEqual(['lab/runner/run.ts imports lab/report/index.ts']);
+    expect(crossings('lab/gate/figures.ts', "import type { Summary } from '../runner/summary.ts';")).toEqual(['lab/gate/figures.ts imports lab/runner/summary.ts']);
+    expect(crossings('lab/results/summary.ts', "import { runScenario } from '../runner/run.ts';")).toEqual(['lab/results/summary.ts imports lab/runner/run.ts']);
+    expect(crossings('lab/stack/index.ts', "import { registerScenarioCommands } from '../commands/scenario.ts';")).toEqual(['lab/stack/index.ts imports lab/commands/scenario.ts']);
+    expect(crossings('lab/gate/figures.ts', "import { readSummaryIn } from '../results/summary.ts';")).toEqual([]);
+    expect(crossings('lab/commands/scenario.ts', "import { writeReport } from '../report/index.ts';\nimport { runScenario } from '../runner/run.ts';")).toEqual([]);
     expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
     expect(scenarioNamesIn('const dir = `scenarios/autoscaling/load.ts`;', ['autoscaling'])).toEqual(['autoscaling']);
     expect(scenarioNamesIn("// the lab's autoscaling controller; uid 'faultline-autoscaling'", ['autoscaling'])).toEqual([]);

@@ -113,7 +113,7 @@ describe('fault attributes are validated before anything is applied', () => {
   it('every fault type has a one-line summary and a target kind', () => {
     for (const fault of FAULTS.values()) {
       expect(fault.summary).not.toMatch(/\n/);
-      expect(['proxy', 'instance', 'cache']).toContain(fault.target);
+      expect(['proxy', 'instance', 'cache', 'component']).toContain(fault.target);
     }
   });
 });
@@ -189,6 +189,13 @@ describe('process faults on a real process', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('component_kill on a component that does not run, or without a stack that restarts components, is one clear error', async () => {
+    const none: FaultContext = { ...ctx, processes: { pidOf: () => undefined, restart: async () => {}, restartComponent: async () => {} } };
+    await expect(faultType('component_kill').apply(none, 'redis', { discardData: false } as never, 'k1')).rejects.toThrow(/component_kill on redis: it does not run/);
+    const appOnly: FaultContext = { ...ctx, processes: { pidOf: () => 1, restart: async () => {} } };
+    await expect(faultType('component_kill').apply(appOnly, 'redis', { discardData: false } as never, 'k2')).rejects.toThrow(/no stack handle that restarts components/);
   });
 
   it('a process fault on an instance that is not running is one clear error', async () => {

@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { LabError } from '../../errors/lab-error.ts';
 import { FIGURES, type BenchmarkRun } from './figures.ts';
 
-export const BASELINE_SCHEMA = 'faultline.gate-baseline/v1';
+/** v2: the figures of the steady window's route histograms, the arrivals guard in place of throughput. */
+export const BASELINE_SCHEMA = 'faultline.gate-baseline/v2';
 
 const figure = z.number().nullable();
 const baselineSchema = z.strictObject({

@@ -15,7 +15,7 @@ import { baselineMismatches, baselineRuns, benchmarkIdentity, machineShape, read
 import { currentBuild, refBuild, type Build } from './build.ts';
 import { writeGateOutputs } from './output.ts';
 import { runRounds, type Side } from './rounds.ts';
-import { decideGate, DEFAULT_FLOOR } from './verdict.ts';
+import { decideGate, DEFAULT_FLOOR, FIGURE_RULES } from './verdict.ts';
 
 
 interface GateOptions {
@@ -29,7 +29,6 @@ interface GateOptions {
   profile: string;
   variant: string;
   baselineVariant: string;
-  seed: number;
 }
 
 const wholeNumber = (min: number, max: number) => (raw: string) => {
@@ -80,7 +79,11 @@ async function gate(o: GateOptions): Promise<number> {
   // the figures still count (both builds met the same trouble), but a reader must know
   if (behind > 0) warnings.push(`${behind} of ${baseline.length + runs.candidate.length} benchmark runs were inconclusive on their own (the load generator fell behind its schedule or the app saturated): the machine is busier than the benchmark assumes`);
   const paired = stored === undefined;
-  const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired, bootstrap: { resamples: 4_000, seed: o.seed } });
+  const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired });
+  for (const f of decision.figures.filter((x) => x.decides && x.verdict === 'no-data')) {
+    const missing = [...baseline, ...runs.candidate].filter((r) => r.figures[f.figure] === null).length;
+    warnings.push(`${FIGURE_RULES[f.figure].label}: no value in ${missing} of ${baseline.length + runs.candidate.length} runs, so the gate cannot decide: a build or baseline older than the figure (the hot path's p95 needs an engine that keeps per-route histograms) cannot be judged on it`);
+  }
   const candidateLabel = `${here.label}${here.commit ? ` ${here.commit.slice(0, 8)}` : ''}${candidateVariant !== 'baseline' ? ` (variant ${candidateVariant})` : ''}`;
   const baselineLabel = stored
     ? `${relative(PROJECT_ROOT, baselinePath)} (${stored.gitCommit?.slice(0, 8) ?? 'unknown commit'}, ${stored.createdAt})`
@@ -103,7 +106,6 @@ const program = new Command()
   .addOption(new Option('--profile <profile>', "the benchmark's profile").choices(['smoke', 'full']).default('smoke'))
   .option('--variant <variant>', 'the variant the candidate runs (slowed injects a lab slowdown)', 'baseline')
   .option('--baseline-variant <variant>', 'the variant the baseline runs', 'baseline')
-  .addOption(new Option('--seed <n>', 'seed of the bootstrap').argParser(wholeNumber(0, 2 ** 31)).default(14))
   .showHelpAfterError('(run with --help for the options)')
   .exitOverride()
   .action(async (o: GateOptions) => process.exit(await gate(o)));

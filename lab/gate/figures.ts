@@ -1,17 +1,20 @@
 /**
- * The figures of one benchmark run, read from its results directory: p50/p95/p99 latency merged
- * exactly from the engine's per-second HDR histograms over the steady window, the error rate and
- * throughput over the same seconds, the hot route's p95 from the engine's summary export (its whole
- * run, warmup included: the export has no windows), and the
- * app's CPU seconds per request from the services' process metrics (summary.json `cost`).
+ * The figures of one benchmark run, read from its results directory, all over the steady window
+ * (warm-up out) of the engine's per-second HDR histograms, merged exactly: p50/p95/p99 latency of
+ * every request, the hot route's p95 (the benchmark tags its hot path `route: hot`, and the
+ * engine keeps a histogram per route), the error rate, the share of planned arrivals the generator
+ * achieved (a guard: under a constant arrival rate throughput is the generator's, not the app's),
+ * and the app's CPU seconds per request from the services' process metrics (summary.json `cost`).
  */
 import { join } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
-import { readLoadSeconds } from '../report/load-seconds.ts';
-import { mergedLatency } from '../report/load-series.ts';
+import { readLoadSeconds } from '../load-seconds/read.ts';
+import { mergedRoute, mergedWindow, percentileMs, windowCounts } from '../load-seconds/window.ts';
 import { readSummaryIn } from '../results/summary.ts';
 
-export const FIGURES = ['p50', 'p95', 'p99', 'hotP95', 'errorRate', 'throughput', 'cpuPerRequest'] as const;
+export const FIGURES = ['p50', 'p95', 'p99', 'hotP95', 'errorRate', 'cpuPerRequest', 'achieved'] as const;
+/** The value of the route tag the benchmark gives its hot path. */
+export const HOT_ROUTE = 'hot';
 export type FigureName = (typeof FIGURES)[number];
 export type RunFigures = Record<FigureName, number | null>;
 
@@ -35,19 +38,15 @@ export function readRunFigures(dir: string): RunFigures {
   const steady = variant.phases.steady ?? variant.load;
   const window = { start: Date.parse(steady.start), end: Date.parse(steady.end) };
   const load = readLoadSeconds(join(dir, engine.secondsFile));
-  const inWindow = load.seconds.filter((s) => s.t * 1000 >= window.start && s.t * 1000 < window.end);
-  const requests = inWindow.reduce((n, s) => n + s.requests, 0);
-  const failed = inWindow.reduce((n, s) => n + s.failed, 0);
-  const merged = mergedLatency(load, window);
-  const ms = (q: number) => (merged.totalCount > 0 ? merged.getValueAtPercentile(q) / 1000 : null);
-  const hot = engine.metrics['http_req_duration{route:hot}'];
+  const counts = windowCounts(load, window);
+  const all = mergedWindow(load, window);
   return {
-    p50: ms(50),
-    p95: ms(95),
-    p99: ms(99),
-    hotP95: hot?.['p(95)'] ?? null,
-    errorRate: requests > 0 ? failed / requests : null,
-    throughput: inWindow.length > 0 ? requests / inWindow.length : null,
+    p50: percentileMs(all, 50),
+    p95: percentileMs(all, 95),
+    p99: percentileMs(all, 99),
+    hotP95: percentileMs(mergedRoute(load, window, HOT_ROUTE), 95),
+    errorRate: counts.requests > 0 ? counts.failed / counts.requests : null,
     cpuPerRequest: variant.cost.cpuSecondsPerSuccess,
+    achieved: counts.planned > 0 ? counts.started / counts.planned : null,
   };
 }

@@ -3,7 +3,8 @@
  * variant (variants of two runs side by side when comparing), one row per panel, every x in
  * seconds from that variant's load start so that all columns share one time axis.
  */
-import { loadPanels, mergedLatency, percentileCurve, type Panel, type PercentileCurve } from './load-series.ts';
+import { mergedWindow } from '../load-seconds/window.ts';
+import { loadPanels, percentileCurve, type Panel, type PercentileCurve } from './load-series.ts';
 import type { ResultsRun, VariantData } from './results-dir.ts';
 import type { StoredPanel } from './stored-data.ts';
 
@@ -100,7 +101,7 @@ export function chartData(columns: RunColumn[]): ChartData {
     const loadSeconds = c.variant.seconds;
     if (!loadSeconds) return [];
     return Object.entries(c.variant.summary.phases)
-      .map(([phase, w]) => percentileCurve(phase, mergedLatency(loadSeconds, { start: Date.parse(w.start), end: Date.parse(w.end) })))
+      .map(([phase, w]) => percentileCurve(phase, mergedWindow(loadSeconds, { start: Date.parse(w.start), end: Date.parse(w.end) })))
       .filter((curve) => curve.count > 0);
   });
   return { columns: columns.map(columnOf), rows, distributions };

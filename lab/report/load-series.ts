@@ -3,8 +3,9 @@
  * achieved arrivals, latency p50/p95/p99 per second, errors by status, start lag; and per phase
  * the merged histogram's percentile curve (any window's percentiles are exact after a merge).
  */
-import * as hdr from 'hdr-histogram-js';
-import type { LoadSecond, LoadSeconds } from './load-seconds.ts';
+import type * as hdr from 'hdr-histogram-js';
+import type { LoadSecond, LoadSeconds } from '../load-seconds/read.ts';
+import { maxMs, percentileMs } from '../load-seconds/window.ts';
 
 /** Values per x; null where a second had no sample. */
 export interface Series {
@@ -31,17 +32,6 @@ export interface PercentileCurve {
   count: number;
   x: number[];
   y: number[];
-}
-
-export interface WindowMs {
-  start: number;
-  end: number;
-}
-
-const US_PER_MS = 1000;
-
-function percentileMs(h: hdr.Histogram, p: number): number | null {
-  return h.totalCount === 0 ? null : h.getValueAtPercentile(p) / US_PER_MS;
 }
 
 /** A status is an error when the request failed outright (0) or the server said 4xx/5xx. */
@@ -72,17 +62,8 @@ export function loadPanels(load: LoadSeconds, loadStartMs: number): LoadPanels {
       ],
     },
     errors: { x, series: errors },
-    startLag: { x, series: [series('p50', (s) => percentileMs(s.startLag, 50)), series('p99', (s) => percentileMs(s.startLag, 99)), series('max', (s) => (s.startLag.totalCount ? s.startLag.maxValue / US_PER_MS : null))] },
+    startLag: { x, series: [series('p50', (s) => percentileMs(s.startLag, 50)), series('p99', (s) => percentileMs(s.startLag, 99)), series('max', (s) => maxMs(s.startLag))] },
   };
-}
-
-/** The exact merge of a window's seconds (those that start inside it). */
-export function mergedLatency(load: LoadSeconds, window: WindowMs, pick: (s: LoadSecond) => hdr.Histogram = (s) => s.latency): hdr.Histogram {
-  const merged = hdr.build({ autoResize: true, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-  for (const s of load.seconds) {
-    if (s.t * 1000 >= window.start && s.t * 1000 < window.end) merged.add(pick(s));
-  }
-  return merged;
 }
 
 /** Points of the percentile curve: ten per decade of 1/(1-p), up to the last the sample count supports, then the maximum. */
@@ -93,10 +74,10 @@ export function percentileCurve(label: string, h: hdr.Histogram): PercentileCurv
     const x = 10 ** (step / 10);
     if (x > h.totalCount) break;
     curve.x.push(x);
-    curve.y.push(h.getValueAtPercentile(100 * (1 - 1 / x)) / US_PER_MS);
+    curve.y.push(percentileMs(h, 100 * (1 - 1 / x))!);
   }
   curve.x.push(Math.max(h.totalCount, curve.x.at(-1)! * 1.01));
-  curve.y.push(h.maxValue / US_PER_MS);
+  curve.y.push(maxMs(h)!);
   return curve;
 }
 
@@ -109,5 +90,5 @@ export interface PhasePercentiles {
 }
 
 export function phasePercentiles(h: hdr.Histogram): PhasePercentiles {
-  return { count: h.totalCount, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: h.totalCount ? h.maxValue / US_PER_MS : null };
+  return { count: h.totalCount, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: maxMs(h) };
 }

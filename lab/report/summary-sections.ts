@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { RunColumn } from './chart-data.ts';
 import { escapeMarkup as esc } from '../escape-markup.ts';
 import { formatNumber } from './number-text.ts';
-import { mergedLatency, phasePercentiles, type PhasePercentiles } from './load-series.ts';
+import { mergedWindow } from '../load-seconds/window.ts';
+import { phasePercentiles, type PhasePercentiles } from './load-series.ts';
 import type { StoredVariant } from '../results/summary.ts';
 import type { ResultsRun } from './results-dir.ts';
 
@@ -61,7 +62,7 @@ export function columnTitle(c: RunColumn): string {
 function steady(c: RunColumn): PhasePercentiles | null {
   const w = c.variant.summary.phases.steady;
   if (!c.variant.seconds || !w) return null;
-  return phasePercentiles(mergedLatency(c.variant.seconds, { start: Date.parse(w.start), end: Date.parse(w.end) }));
+  return phasePercentiles(mergedWindow(c.variant.seconds, { start: Date.parse(w.start), end: Date.parse(w.end) }));
 }
 
 /** Rows of label -> one cell per column. */

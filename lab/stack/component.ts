@@ -30,6 +30,8 @@ export interface Component {
   claims(ports: PortMap): PortClaim[];
   /** Resolves its executables; throws LAB_ERR_MISSING_BINARY naming the fix. No side effects. */
   binaries(ctx: StackContext): string[];
+  /** Where it keeps its data, for a fault that restarts it without it (a broker that lost its disk). */
+  dataDir?(ctx: StackContext): string;
   /** Creates its data dir and config under the lab dir and says how to launch it. */
   prepare(ctx: StackContext): Promise<Launch>;
   /** One real health probe (its readiness endpoint or a real query); throws when not healthy. */

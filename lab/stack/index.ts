@@ -6,6 +6,7 @@ import { ensureLabSecrets, readLabSecrets, type LabSecrets } from '../secrets.ts
 import { LabError } from '../../errors/lab-error.ts';
 import { MAX_CATALOG_INSTANCES, type PortMap } from '../ports.ts';
 import * as app from './app.ts';
+import { COMPONENTS } from './components/index.ts';
 import { stackContext, type StackContext } from './context.ts';
 import { interrupted } from './health.ts';
 import { assertPortsFree } from './port-check.ts';
@@ -14,7 +15,7 @@ import { readProjectRecord } from './compose/record.ts';
 import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
 import { stackStatus as nativeStatus, type ComponentStatus } from './status.ts';
-import { assertPidFilesReadable, checkBinaries, infraClaims, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
+import { assertPidFilesReadable, checkBinaries, infraClaims, restartComponent, startInfrastructure, stopRecordedProcesses, type Progress, type StopReport } from './supervisor.ts';
 import { appAvailable, loadTopology, type SeedRequest, type ServiceSpec, type TopologyOptions } from './topology.ts';
 
 export { formatStatus, type ComponentStatus } from './status.ts';
@@ -69,6 +70,10 @@ export interface StackHandle {
   signal(name: string, signal: NodeJS.Signals): boolean;
   /** Stops an app instance if it runs (SIGTERM, drain) and starts it again; resolves when it is ready. Also starts a killed one. */
   restart(name: string): Promise<void>;
+  /** Starts an infrastructure component again (after a kill), with its data or, with discardData, without it; resolves when it is healthy. */
+  restartComponent(name: string, options: { discardData: boolean }): Promise<void>;
+  /** The infrastructure components of the stack (redis, postgres, ...). */
+  components(): string[];
   /** Starts one more catalog instance, its proxy and scrape target, and tells the gateway; resolves to its name. */
   addCatalogInstance(): Promise<string>;
   /** Drains and stops catalog instance i (default: the highest). */
@@ -105,6 +110,8 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
       return record !== null && signalRecorded(record, sig);
     },
     restart: (name) => app.restartInstance(requireApp(), name),
+    restartComponent: (name, options) => restartComponent(ctx, name, options),
+    components: () => COMPONENTS.map((c) => c.name),
     async addCatalogInstance() {
       const name = await app.addCatalogInstance(requireApp());
       save();

@@ -5,7 +5,7 @@ import type { Component } from './component.ts';
 import { COMPONENTS, startWaves } from './components/index.ts';
 import type { StackContext } from './context.ts';
 import { interrupted, shortPath, waitHealthy } from './health.ts';
-import { isOurs, logFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
+import { isOurs, logFile, readPidFile, readPidFiles, spawnDetached, stopRecorded, type PidRecord } from './processes.ts';
 import { installRules } from './rules.ts';
 import { writeTargets, type ScrapeTarget } from './targets.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
@@ -126,3 +126,20 @@ export async function stopRecordedProcesses(ctx: StackContext): Promise<StopRepo
 }
 
 export const APP_STOP_GRACE_MS = APP_GRACE_MS;
+
+/**
+ * Starts an infrastructure component again (a process fault killed it), stopping it first if it
+ * still runs; with discardData its data dir goes first, so it comes back empty. Resolves when healthy.
+ */
+export async function restartComponent(ctx: StackContext, name: string, options: { discardData: boolean }, progress: Progress = () => {}): Promise<void> {
+  const component = COMPONENTS.find((c) => c.name === name);
+  if (!component) throw new LabError('LAB_ERR_NO_COMPONENT', `no lab component named ${name}: use one of ${COMPONENTS.map((c) => c.name).join(', ')}`);
+  const record = readPidFile(ctx, name);
+  if (record && isOurs(record)) await stopRecorded(ctx, record, INFRA_GRACE_MS);
+  if (options.discardData) {
+    const dir = component.dataDir?.(ctx);
+    if (!dir) throw new LabError('LAB_ERR_NO_DATA_DIR', `${name} names no data dir to discard: restart it with its data`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await launch(ctx, component, new AbortController().signal, progress);
+}

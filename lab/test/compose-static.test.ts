@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../paths.ts';
 import { resolvePorts, type PortName } from '../ports.ts';
 import { COMPONENTS } from '../stack/components/index.ts';
+import { REDIS_DURABILITY_ARGS } from '../stack/components/redis.ts';
 import { COMPOSE_APP_INSTANCES, DEFAULT_INPUTS_DIR } from '../stack/compose/inputs.ts';
 import { COMPOSE_INFRA } from '../stack/compose/project.ts';
 import { writeDefaultInputs } from '../stack/compose/write-defaults.ts';
@@ -129,6 +130,11 @@ describe('docker-compose.yml', () => {
       const port = /^PORT='(\d+)'$/m.exec(envFile)?.[1];
       expect(withDefaults(services[instance]!.healthcheck!.test!.join(' ')), instance).toContain(`127.0.0.1:${port}/readyz`);
     }
+  });
+
+  it("runs Redis as durably as the native stack: append-only file, bounded memory, only TTL'd keys evicted", () => {
+    const command = services.redis!.command!.join(' ');
+    expect(command).toContain(REDIS_DURABILITY_ARGS.join(' '));
   });
 
   it('gives every service a healthcheck', () => {

@@ -10,6 +10,7 @@ import { servicesUrl } from '../stack/components/postgres-roles.ts';
 import { isRunning } from '../stack/processes.ts';
 import { startStack, stopStack, type StackHandle } from '../stack/index.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
+import { faultType, parseAttributes } from '../../chaos/registry.ts';
 import { eventually, infraPorts, listening, processesUsing, testEnv } from './lab-env.ts';
 
 const env = testEnv('stack');
@@ -46,16 +47,51 @@ describe('the native stack, infrastructure only', () => {
     }
   });
 
-  it('Redis answers PING and keeps nothing on disk', async () => {
+  it('Redis answers PING, keeps an append-only file synced every second, and evicts only keys with a TTL', async () => {
     const redis = new Redis({ host: '127.0.0.1', port: stack.ports.redis, lazyConnect: true });
     await redis.connect();
     try {
       expect(await redis.ping()).toBe('PONG');
       expect(await redis.config('GET', 'save')).toEqual(['save', '']);
-      expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+      expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'everysec']);
+      expect(await redis.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'volatile-lru']);
+      expect(Number((await redis.config('GET', 'maxmemory'))[1])).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('component_kill on Redis: after SIGKILL it comes back with every write it acknowledged; with discardData, empty', async () => {
+    const crash = async (attributes: Record<string, unknown>) => {
+      const applied = await faultType('component_kill').apply({ toxiproxy: new ToxiproxyClient(stack.ports.toxiproxy), processes: stack }, 'redis', parseAttributes('component_kill', attributes, 't') as never, 'k');
+      await applied.revert();
+      expect(stack.pidOf('redis')).not.toBe(applied.detail.pid);
+    };
+    const read = async () => {
+      const redis = new Redis({ host: '127.0.0.1', port: stack.ports.redis, lazyConnect: true });
+      await redis.connect();
+      try {
+        return { length: await redis.xlen('crash:stream'), group: ((await redis.xinfo('GROUPS', 'crash:stream').catch(() => [])) as unknown[]).length };
+      } finally {
+        redis.disconnect();
+      }
+    };
+    const redis = new Redis({ host: '127.0.0.1', port: stack.ports.redis, lazyConnect: true });
+    await redis.connect();
+    try {
+      await redis.del('crash:stream');
+      await redis.xgroup('CREATE', 'crash:stream', 'g', '0', 'MKSTREAM');
+      for (let i = 0; i < 3; i++) await redis.xadd('crash:stream', '*', 'n', String(i));
+    } finally {
+      redis.disconnect();
+    }
+    // everysec: a write reaches the file within a second, two when an fsync is slow (Redis postpones the write, not the answer)
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await crash({});
+    expect(await read()).toEqual({ length: 3, group: 1 });
+    await crash({ discardData: true });
+    expect(await read()).toEqual({ length: 0, group: 0 });
   });
 
   it('Prometheus is ready and answers PromQL about its own scrape', async () => {

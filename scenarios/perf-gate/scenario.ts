@@ -11,6 +11,11 @@ const MIX = { RATE: 50, HOT_KEYS: 20, PRODUCTS: 10_000, COLD_PCT: 15, LIST_PCT: 
 const slowed = (ms: number) => ({ description: `the hot path made ${ms} ms slower (catalog hotPathDelayMs lab switch)`, switches: { catalog: { hotPathDelayMs: ms } } });
 /** Smaller slowdowns than a whole-ms wait, as CPU work on the hot path, µs: the catalog's hotPathSpinUs lab switch. */
 const spun = (us: number) => ({ description: `the hot path made ${us} µs slower by CPU work (catalog hotPathSpinUs lab switch)`, switches: { catalog: { hotPathSpinUs: us } } });
+/**
+ * A slower tail, not a slower median: this share of product reads waits `ms` (the catalog's
+ * hotPathTailShare lab switch), sized so the hot path's p95 rises about 20% while p50 moves under 3%.
+ */
+const slowTail = (share: number, ms: number) => ({ description: `${(100 * share).toFixed(1)}% of product reads made ${ms} ms slower: a slower tail, the median as it was (catalog hotPathTailShare lab switch)`, switches: { catalog: { hotPathTailShare: share, hotPathTailDelayMs: ms } } });
 
 export default defineScenario({
   title: 'the performance gate benchmark: hot and cold reads, list pages and orders at a fixed rate',
@@ -31,6 +36,7 @@ export default defineScenario({
     'slowed-3ms': slowed(3),
     'slowed-500us': spun(500),
     'slowed-750us': spun(750),
+    'slowed-tail': slowTail(0.02, 100),
   },
   profiles: {
     smoke: { duration: 25, warmup: 5, settle: 0, vars: MIX },

@@ -43,6 +43,7 @@ export function proxySpecs(ports: AppPorts, replicas = 1): ProxyDefinition[] {
     { name: 'orders-postgres', listen: loopback(ports.proxyOrdersPostgres), upstream: loopback(ports.postgres) },
     { name: 'orders-redis', listen: loopback(ports.proxyOrdersRedis), upstream: loopback(ports.redis) },
     { name: 'worker-redis', listen: loopback(ports.proxyWorkerRedis), upstream: loopback(ports.redis) },
+    { name: 'worker-postgres', listen: loopback(ports.proxyWorkerPostgres), upstream: loopback(ports.postgres) },
   ];
 }
 
@@ -96,7 +97,7 @@ export function serviceSpecs(ports: AppPorts, options: TopologyOptions = {}): Se
       DATABASE_URL: postgresUrl(ports.proxyOrdersPostgres, options.secrets),
       REDIS_URL: redisUrl(ports.proxyOrdersRedis),
     }),
-    spec(ports, options, 'worker', 'worker', ports.worker, { REDIS_URL: redisUrl(ports.proxyWorkerRedis) }),
+    spec(ports, options, 'worker', 'worker', ports.worker, { REDIS_URL: redisUrl(ports.proxyWorkerRedis), DATABASE_URL: postgresUrl(ports.proxyWorkerPostgres, options.secrets) }),
     spec(ports, options, 'gateway', 'gateway', ports.gateway, {
       CATALOG_URLS: catalogUpstreams(ports, replicas).join(','),
       PRICING_URL: `http://${loopback(ports.proxyPricing)}`,

@@ -23,7 +23,7 @@ export type DataLab = {
   edges: {
     catalog: { databaseUrl: string; redisUrl: string };
     orders: { databaseUrl: string; redisUrl: string };
-    worker: { redisUrl: string };
+    worker: { databaseUrl: string; redisUrl: string };
   };
   toxiproxy: ToxiproxyClient;
   stop(): Promise<void>;
@@ -49,7 +49,7 @@ export async function startDataLab(env: NodeJS.ProcessEnv = process.env): Promis
       edges: {
         catalog: { databaseUrl: postgresAt(ports.proxyCatalogPostgres), redisUrl: redisAt(ports.proxyCatalogRedis) },
         orders: { databaseUrl: postgresAt(ports.proxyOrdersPostgres), redisUrl: redisAt(ports.proxyOrdersRedis) },
-        worker: { redisUrl: redisAt(ports.proxyWorkerRedis) },
+        worker: { databaseUrl: postgresAt(ports.proxyWorkerPostgres), redisUrl: redisAt(ports.proxyWorkerRedis) },
       },
       toxiproxy,
       async stop() {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { dropDatabase, ensureServicesDatabase } from '../../lab/stack/components/postgres-roles.ts';
 import { migrate, seed } from '../src/db/index.ts';
 import { createDatabase } from '../src/platform/index.ts';
+import { BACKGROUND_STATEMENT_TIMEOUT_MS } from '../src/platform/datastores.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 
 /**
@@ -94,5 +95,26 @@ describe('database schema and seed', () => {
     }
     expect((await db.query<{ n: number }>('SELECT 3 AS n')).rows[0]!.n).toBe(3);
     await db.close();
+  });
+
+  it('work outside a request is bounded: a statement_timeout by default, and a client-side bound when the connection goes silent', async () => {
+    const db = createDatabase(stores.edges.orders.databaseUrl, undefined, { max: 1 });
+    try {
+      expect((await db.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout).toBe(`${BACKGROUND_STATEMENT_TIMEOUT_MS / 1000}s`);
+    } finally {
+      await db.close();
+    }
+    const short = createDatabase(stores.edges.orders.databaseUrl, undefined, { max: 1, statementTimeoutMs: 300 });
+    try {
+      await expect(short.query('SELECT pg_sleep(5)')).rejects.toThrow(/statement timeout/);
+      // a connection that answers nothing (its answers swallowed): no cancel can arrive, the client gives up by itself
+      await stores.toxiproxy.addToxic('orders-postgres', { name: 'silent', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } });
+      const started = Date.now();
+      await expect(short.query('SELECT 1')).rejects.toThrow(/read timeout/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await stores.toxiproxy.removeToxic('orders-postgres', 'silent').catch(() => {});
+      await short.close().catch(() => {});
+    }
   });
 });

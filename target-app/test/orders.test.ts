@@ -32,7 +32,7 @@ describe('orders', () => {
       redisUrl: lab.edges.orders.redisUrl,
       dbPoolSize: 10,
       redisCommandTimeoutMs: 1_000,
-      outbox: { relayIntervalMs: 100, graceMs: 500, batchSize: 100 },
+      outbox: { relayIntervalMs: 100, graceMs: 500, batchSize: 100, confirmDeadlineMs: 60_000 },
     });
     const ports = await orders.listen();
     base = `http://127.0.0.1:${ports.port}`;
@@ -183,6 +183,34 @@ describe('orders', () => {
     await expect.poll(async () => (await db.query('SELECT 1 FROM orders WHERE id = $1 AND event_published_at IS NOT NULL', [id])).rowCount, { timeout: 5_000 }).toBe(1);
   });
 
+  it('confirmed-outbox publishes again an event still unconfirmed past the deadline; published-at-xadd trusts the XADD', async () => {
+    // Orders whose event went out long ago and that no worker confirmed: the broker lost them.
+    const lostEvent = async () =>
+      (
+        await db.query<{ id: string }>(
+          `INSERT INTO orders (customer_id, items, total_cents, created_at, event_published_at)
+           VALUES ('carol', '[{"productId":2,"quantity":1,"priceCents":100}]', 100, now() - interval '2 minutes', now() - interval '2 minutes') RETURNING id`,
+        )
+      ).rows[0]!.id;
+    const inStream = async (id: string) => (await redis.xrange(ORDER_STREAM, '-', '+')).some(([, fields]) => decodeOrderEvent(fields).orderId === id);
+    const republished = await lostEvent();
+    await expect.poll(() => inStream(republished), { timeout: 5_000 }).toBe(true);
+    // Published again now: the next attempt waits another deadline.
+    await expect.poll(async () => (await db.query('SELECT 1 FROM orders WHERE id = $1 AND event_published_at > now() - interval \'1 minute\'', [republished])).rowCount, { timeout: 5_000 }).toBe(1);
+    expect(await scrapeSum(base, 'order_events_published_total', { path: 'republish' })).toBeGreaterThanOrEqual(1);
+
+    const patch = await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ eventDelivery: 'published-at-xadd' }) });
+    expect(patch.status).toBe(200);
+    try {
+      const trusted = await lostEvent();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(await inStream(trusted)).toBe(false);
+    } finally {
+      await fetch(`${admin}/admin/config`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ eventDelivery: 'confirmed-outbox' }) });
+    }
+    await db.query("UPDATE orders SET confirmed_at = now() WHERE customer_id = 'carol'");
+  });
+
   it('GET /orders/:id answers the order, confirmed once a real worker consumed its event', async () => {
     const created = await post(order);
     const id = created.body.id as string;
@@ -202,6 +230,8 @@ describe('orders', () => {
     const worker = createWorker({
       service: testServiceConfig('worker', { instance: 'worker-orders-test' }),
       redisUrl: lab.edges.worker.redisUrl,
+      databaseUrl: lab.edges.worker.databaseUrl,
+      dbPoolSize: 2,
       consumerGroup: `orders-test-${process.pid}`,
       blockMs: 200,
       claimIntervalMs: 100,

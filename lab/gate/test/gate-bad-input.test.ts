@@ -42,7 +42,7 @@ describe('gate bad input: one line, exit 2, nothing started', () => {
     const wrong = gate(['--baseline', broken]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr.split('\n')).toHaveLength(1);
-    expect(wrong.stderr).toMatch(/is not a faultline.gate-baseline\/v1 baseline .*make gate-baseline/);
+    expect(wrong.stderr).toMatch(/is not a faultline.gate-baseline\/v2 baseline .*make gate-baseline/);
   });
 
   it('a git ref that does not exist', () => {

@@ -16,14 +16,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'faultline-gate-output-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const baseline = runs('A', NOISE);
-/** Every figure 10% up, in another order of noise: latency and CPU regress, throughput and errors hold. */
+/** Every figure 10% up, in another order of noise: latency and CPU regress, errors and the guard hold. */
 const slower = runs('B', [...NOISE].reverse().map((f) => f * 1.1));
 const unchanged = runs('B', [...NOISE].reverse());
 /** Rounds so noisy that neither no change nor twice the floor can be ruled out. */
 const wild = { a: runs('A', [1, 1.4, 0.7, 1.3, 0.8]), b: runs('B', [0.75, 1.35, 1, 0.8, 1.3]) };
 
 function report(a: BenchmarkRun[], b: BenchmarkRun[], title = 'performance gate'): GateReport {
-  const decision = decideGate(a, b, { floor: 0.05, paired: true, bootstrap: { resamples: 2_000, seed: 14 } });
+  const decision = decideGate(a, b, { floor: 0.05, paired: true });
   return { title, baselineLabel: 'origin/main', candidateLabel: 'this checkout', floor: 0.05, paired: true, rounds: a.length, warnings: [], decision, baseline: a, candidate: b, wallSeconds: 61.2 };
 }
 
@@ -48,18 +48,18 @@ describe('gate output', () => {
       p99: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
       hotP95: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
       errorRate: ['0.00 %', '0.00 %', 'pass'],
-      throughput: ['100.00 req/s', '100.00 req/s', 'pass'],
       cpuPerRequest: ['10000.000 ms', '11000.000 ms', '**REGRESSION**'],
+      achieved: ['100.00 %', '100.00 %', 'pass'],
     };
     // the row's label says the figure's part in the verdict
     const role: Record<FigureName, string> = {
       p50: '',
-      p95: ' (fails on a regression past the floor only)',
+      p95: '',
       p99: ' (informative)',
-      hotP95: ' (fails on a regression past the floor only)',
+      hotP95: '',
       errorRate: '',
-      throughput: '',
-      cpuPerRequest: ' (informative)',
+      cpuPerRequest: '',
+      achieved: '',
     };
     expect(rows).toHaveLength(r.decision.figures.length);
     r.decision.figures.forEach((f, k) => {
@@ -68,14 +68,27 @@ describe('gate output', () => {
       expect([base, candidate, verdict], f.figure).toEqual(expected[f.figure]);
       if (f.figure === 'errorRate') {
         // judged on its difference in points: a baseline of 0 has no ratio
+        expect(ratio).toBe('+0.00 pt [+0.00 pt, +0.00 pt]');
+        return;
+      }
+      if (f.figure === 'achieved') {
+        // a guard, not a comparison
         expect(ratio).toBe('–');
         return;
       }
       const [, point, low, high] = ratio!.match(/^(\d+\.\d{3}) \[(\d+\.\d{3}), (\d+\.\d{3})\]$/) ?? [];
       expect(point, `${f.figure}: ${ratio}`).toBeDefined();
-      expect([Number(point), Number(low), Number(high)]).toEqual([f.estimate!.ratio, f.estimate!.low, f.estimate!.high].map((v) => Number(v.toFixed(3))));
-      if (f.figure !== 'throughput') expect(Number(low)).toBeGreaterThan(1);
+      expect([Number(point), Number(low), Number(high)]).toEqual([f.estimate!.value, f.estimate!.low, f.estimate!.high].map((v) => Number(v.toFixed(3))));
+      expect(Number(low)).toBeGreaterThan(1);
     });
+  });
+
+  it('a run that fell short of its planned arrivals is named under the table, and the verdict is inconclusive', () => {
+    const short = unchanged.map((r, k) => (k === 1 ? { ...r, figures: { ...r.figures, achieved: 0.97 } } : r));
+    const table = markdownTable(report(baseline, short));
+    expect(table.split('\n')[0]).toBe('### performance gate: INCONCLUSIVE');
+    expect(table).toContain('> guard: round 2, build B: 97.0% of the planned arrivals started (the guard asks 99%)');
+    expect(tableRows(table).find((row) => row[0] === FIGURE_RULES.achieved.label)).toEqual([FIGURE_RULES.achieved.label, '100.00 %', '100.00 %', '–', 'inconclusive']);
   });
 
   it('the table goes to summary.md, and is appended to $GITHUB_STEP_SUMMARY when that is set', () => {
@@ -99,7 +112,7 @@ describe('gate output', () => {
     expect(suite['@name']).toBe('gate: origin/main <-> "this" & that');
     expect(suite.testcase.map((c) => c['@name'])).toEqual(r.decision.figures.map((f) => FIGURE_RULES[f.figure].label));
     const regressed = r.decision.figures.filter((f) => f.gating && f.verdict === 'regression').map((f) => FIGURE_RULES[f.figure].label);
-    expect(regressed).toEqual([FIGURE_RULES.p50.label, FIGURE_RULES.p95.label, FIGURE_RULES.hotP95.label]);
+    expect(regressed).toEqual([FIGURE_RULES.p50.label, FIGURE_RULES.p95.label, FIGURE_RULES.hotP95.label, FIGURE_RULES.cpuPerRequest.label]);
     expect(suite.testcase.filter((c) => c.failure).map((c) => c['@name'])).toEqual(regressed);
     expect(suite['@tests']).toBe(String(r.decision.figures.length));
     expect(suite['@failures']).toBe(String(regressed.length));
@@ -127,7 +140,7 @@ describe('gate output', () => {
       writeGateOutputs(dir, r, {});
       expect(readFileSync(join(dir, 'summary.md'), 'utf8').split('\n')[0]).toBe(`### performance gate: ${verdict.toUpperCase()}`);
       const stored = JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')) as GateReport & { schema: string };
-      expect(stored.schema).toBe('faultline.gate/v1');
+      expect(stored.schema).toBe('faultline.gate/v2');
       expect([stored.decision.verdict, stored.decision.exitCode]).toEqual([verdict, exitCode]);
       expect(stored.candidate.map((run) => run.figures.p95)).toEqual(r.candidate.map((run) => run.figures.p95));
     }

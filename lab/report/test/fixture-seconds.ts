@@ -4,7 +4,7 @@
  * second it was taken) and the engine's figures of summary.json v2.
  */
 import * as hdr from 'hdr-histogram-js';
-import { LOAD_SECONDS_SCHEMA } from '../load-seconds.ts';
+import { LOAD_SECONDS_SCHEMA } from '../../load-seconds/read.ts';
 import type { LoadRecord, Sample } from './fixture-load.ts';
 
 const START_LAG_BOUND_MS = 50;

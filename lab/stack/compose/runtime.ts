@@ -179,6 +179,16 @@ function composeHandle(ctx: StackContext, project: string, withApp: boolean, rt:
     throw new LabError('LAB_ERR_COMPOSE_UNSUPPORTED', `${what} needs the native runtime (unset LAB_RUNTIME): the compose stack runs one catalog instance`);
   };
   const pidOf = (name: string): number | undefined => running.pids.get(name);
+  const restart = async (name: string): Promise<void> => {
+    const id = running.ids.get(name);
+    if (!id) throw new LabError('LAB_ERR_UNKNOWN_INSTANCE', `no compose service is named ${name}: known are ${[...running.ids.keys()].join(', ')}`);
+    const client = await getContainerRuntimeClient();
+    await client.container.dockerode.getContainer(id).restart({ t: APP_STOP_GRACE_S });
+    await composeEnvironment(ctx, project, true).up([name]);
+    const fresh = await inspectProject(project);
+    running.ids = fresh.ids;
+    running.pids = fresh.pids;
+  };
   return {
     ports: ctx.ports,
     env: ctx.env,
@@ -199,16 +209,10 @@ function composeHandle(ctx: StackContext, project: string, withApp: boolean, rt:
         return false;
       }
     },
-    async restart(name) {
-      const id = running.ids.get(name);
-      if (!id) throw new LabError('LAB_ERR_UNKNOWN_INSTANCE', `no compose service is named ${name}: known are ${[...running.ids.keys()].join(', ')}`);
-      const client = await getContainerRuntimeClient();
-      await client.container.dockerode.getContainer(id).restart({ t: APP_STOP_GRACE_S });
-      await composeEnvironment(ctx, project, true).up([name]);
-      const fresh = await inspectProject(project);
-      running.ids = fresh.ids;
-      running.pids = fresh.pids;
-    },
+    restart,
+    // The container keeps its files across a restart: coming back empty needs the native runtime.
+    restartComponent: async (name, options) => (options.discardData ? unsupported('restarting a component without its data') : restart(name)),
+    components: () => [...COMPOSE_INFRA],
     addCatalogInstance: async () => unsupported('adding a catalog instance'),
     removeCatalogInstance: async () => unsupported('removing a catalog instance'),
     stop: () => stopComposeStack(ctx.env),

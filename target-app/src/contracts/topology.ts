@@ -22,6 +22,7 @@ export interface AppPorts {
   readonly proxyCatalogRedis: number;
   readonly proxyWorkerRedis: number;
   readonly proxyOrdersRedis: number;
+  readonly proxyWorkerPostgres: number;
   readonly postgres: number;
   readonly redis: number;
   readonly otlpHttp: number;

@@ -56,6 +56,20 @@ const migrations: readonly { version: number; name: string; sql: string }[] = [
       ALTER TABLE orders ADD CONSTRAINT orders_customer_idempotency_key UNIQUE (customer_id, idempotency_key);
     `,
   },
+  {
+    version: 4,
+    name: "the worker's confirmations and sales counters, durable beside the orders",
+    sql: `
+      ALTER TABLE orders ADD COLUMN confirmed_at timestamptz, ADD COLUMN confirmed_by text;
+      -- Orders from before confirmations were kept counted as delivered once published: keep them so, or the relay would send them all again.
+      UPDATE orders SET confirmed_at = event_published_at, confirmed_by = 'before-confirmations' WHERE event_published_at IS NOT NULL;
+      CREATE INDEX orders_unconfirmed_idx ON orders (created_at) WHERE confirmed_at IS NULL;
+      CREATE TABLE product_sales (
+        product_id integer PRIMARY KEY,
+        units      bigint NOT NULL CHECK (units >= 0)
+      );
+    `,
+  },
 ];
 
 /** Any fixed number: it names the lock that serialises concurrent migrate() calls. */

@@ -45,6 +45,12 @@ const LIMIT_REUSE_RATIO = 0.9;
 /** Client-side backstop past the server's statement_timeout, for a connection that no longer answers (ms). */
 const READ_TIMEOUT_GRACE_MS = 250;
 const QUERY_CANCELED = '57014';
+/**
+ * statement_timeout of work outside any request (outbox relay, confirmations, cache refreshes),
+ * ms: without one, a statement stuck behind a lock or a dead connection holds its pool
+ * connection and its loop forever.
+ */
+export const BACKGROUND_STATEMENT_TIMEOUT_MS = 5_000;
 
 type PoolMetrics = ReturnType<typeof poolMetricsOf>;
 
@@ -187,7 +193,9 @@ export class Database implements Queryable {
     const scope = currentDeadline();
     const started = performance.now();
     try {
-      const readTimeout = scope ? Math.max(1, scope.deadline - Date.now()) + READ_TIMEOUT_GRACE_MS : undefined;
+      // Outside a request the base limit bounds the wait on the answer too: a connection that went silent never answers a cancel.
+      const left = scope ? Math.max(1, scope.deadline - Date.now()) : this.baseTimeoutMs;
+      const readTimeout = left > 0 ? left + READ_TIMEOUT_GRACE_MS : undefined;
       // query_timeout is a per-query option of pg that its types do not list.
       return await client.query<R>({ text, values, ...(readTimeout ? { query_timeout: readTimeout } : {}) } as { text: string; values?: unknown[] });
     } catch (error) {
@@ -273,7 +281,7 @@ export interface PostgresOptions {
   connectionTimeoutMillis?: number;
   /** Most checkouts waiting for a connection; one more is refused at once with 503. Default 256. */
   maxWaiting?: number;
-  /** Server-side statement_timeout outside requests (ms); default none. Inside a request, the deadline's time left. */
+  /** Server-side statement_timeout outside requests (ms), with a client-side backstop just past it; default BACKGROUND_STATEMENT_TIMEOUT_MS. Inside a request, the deadline's time left. */
   statementTimeoutMs?: number;
   /** application_name shown in pg_stat_activity. */
   applicationName?: string;
@@ -282,11 +290,12 @@ export interface PostgresOptions {
 export function createDatabase(connectionString: string, metrics?: ServiceMetrics, options: PostgresOptions = {}): Database {
   const pg = require('pg') as typeof import('pg');
   const max = options.max ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? BACKGROUND_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString,
     max,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2_000,
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     ...(options.applicationName ? { application_name: options.applicationName } : {}),
   });
   // An idle client losing its connection (a fault on the proxy) must not crash the process.
@@ -294,7 +303,7 @@ export function createDatabase(connectionString: string, metrics?: ServiceMetric
   // Nor may a checked-out one: pg-pool listens only while a client is idle, and a connection reset
   // mid-transaction is emitted on the client too (its queries reject; release() discards it).
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Database(pool, metrics, { max, maxWaiting: options.maxWaiting, statementTimeoutMs: options.statementTimeoutMs });
+  return new Database(pool, metrics, { max, maxWaiting: options.maxWaiting, statementTimeoutMs });
 }
 
 /** An ioredis client; maxRetriesPerRequest bounded so a faulted Redis fails calls instead of queueing forever. */

@@ -35,10 +35,18 @@ export function createApp(config: CatalogConfig): CatalogService {
   const products = new ReadThroughCache<Product>({ name: PRODUCT_CACHE.keyPrefix, label: PRODUCT_CACHE.label, redis, settings, events });
   const pages = new ReadThroughCache<ProductPage>({ name: PAGE_CACHE.keyPrefix, label: PAGE_CACHE.label, redis, settings, events });
 
+  // hotPathTailShare's running credit: a read that brings it to 1 or more is slowed and spends 1
+  let tailCredit = 0;
   service.routes.get('/products/:id', async (req, res) => {
     const { id } = parseParams(productIdParams, req);
     const delayMs = service.switches.current.hotPathDelayMs;
     if (delayMs > 0) await sleep(delayMs);
+    const { hotPathTailShare, hotPathTailDelayMs } = service.switches.current;
+    tailCredit = hotPathTailShare > 0 ? tailCredit + hotPathTailShare : 0;
+    if (tailCredit >= 1) {
+      tailCredit -= 1;
+      await sleep(hotPathTailDelayMs);
+    }
     const spinUntil = performance.now() + service.switches.current.hotPathSpinUs / 1000;
     while (performance.now() < spinUntil) {
       // hotPathSpinUs: the lab's slower code, CPU held on purpose

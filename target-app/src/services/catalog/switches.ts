@@ -27,6 +27,14 @@ export const catalogSwitches = z.object({
   hotPathDelayMs: z.number().int().min(0).max(1_000).default(0),
   /** The same lab switch as CPU work: every GET /products/:id busy for this long, µs, so smaller slowdowns than a whole-ms wait can be tried. */
   hotPathSpinUs: z.number().int().min(0).max(100_000).default(0),
+  /**
+   * A lab switch for the tail: this share of GET /products/:id reads waits hotPathTailDelayMs, so
+   * the perf gate can prove it catches a slower p95 that leaves the median where it was. Exactly
+   * every 1/share-th read is slowed (a running credit, not a coin), so two runs slow the same share.
+   */
+  hotPathTailShare: z.number().min(0).max(1).default(0),
+  /** The wait of a read hotPathTailShare picks, ms. */
+  hotPathTailDelayMs: z.number().int().min(0).max(1_000).default(0),
   /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
   ...sheddingSwitches,
 });

@@ -1,21 +1,21 @@
 /**
  * orders: POST /orders with an optional Idempotency-Key (one row per key, replayed response),
- * GET /orders/:id; every new order's `order.created` event goes to the Redis stream.
+ * GET /orders/:id; every new order's `order.created` event goes to the Redis stream (outbox.ts).
  */
 import { z } from 'zod';
 import { createDatabase, createRedis, createService, parseBody, parseParams, ProblemError, type Service } from '../../platform/index.ts';
 import { idempotencyKey } from '../../platform/idempotency-key.ts';
 import { productIdValue } from '../../platform/product-id.ts';
 import type { OrdersConfig } from './config.ts';
-import { orderConfirmationKey } from '../../contracts/order-stream.ts';
-import { OrderEventOutbox } from './outbox.ts';
-import { findOrder, placeOrder } from './store.ts';
-import { boundByDeadline } from '../../platform/resilience/deadline.ts';
+import { EVENT_DELIVERY, OrderEventOutbox } from './outbox.ts';
+import { confirmationOf, findOrder, placeOrder } from './store.ts';
 import { sheddingOptionsOf, sheddingSwitches } from '../../platform/resilience/shedding.ts';
 
 export const ordersSwitches = z.object({
   /** on: an Idempotency-Key (scoped to the customer) makes a retried POST replay the first order; off: every POST writes a new order. */
   idempotency: z.boolean().default(true),
+  /** confirmed-outbox: an event counts as delivered once the worker confirmed its order durably, and is published again past the deadline until then; published-at-xadd: once XADD returns (the stream capped at 100k). */
+  eventDelivery: z.enum(EVENT_DELIVERY).default('confirmed-outbox'),
   /** Load shedding before the body is parsed (off by default): shedding, shedConcurrency, shedQueueTimeoutMs, shedMaxQueue. */
   ...sheddingSwitches,
 });
@@ -37,7 +37,7 @@ export function createApp(config: OrdersConfig): OrdersService {
   const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, maxWaiting: config.dbPoolMaxWaiting, applicationName: config.service.instance });
   // Fail fast without Redis: the outbox relay publishes what could not go out.
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs, enableOfflineQueue: false });
-  const outbox = new OrderEventOutbox(db, redis, service.metrics, service.logger, config.outbox);
+  const outbox = new OrderEventOutbox(db, redis, service.metrics, service.logger, config.outbox, () => service.switches.current.eventDelivery);
   const replays = service.metrics.counter({ name: 'idempotent_replays_total', help: 'POST /orders answered with the order an earlier request with the same Idempotency-Key created.' });
   replays.inc(0);
 
@@ -68,9 +68,9 @@ export function createApp(config: OrdersConfig): OrdersService {
     const order = await findOrder(db, id);
     // Someone else's order is answered as missing, so order ids cannot be probed.
     if (!order || customerId !== order.customerId) throw new ProblemError('not-found', `order ${id} does not exist`);
-    // The worker's confirmation lives in Redis; without Redis the order still answers, as created.
-    const confirmation = await boundByDeadline(redis.hgetall(orderConfirmationKey(id)), 'redis').catch(() => ({}) as Record<string, string>);
-    res.json(confirmation.confirmedAt ? { ...order, status: 'confirmed', confirmedAt: confirmation.confirmedAt } : order);
+    // The worker's confirmation is kept beside the order, so it outlives anything Redis loses.
+    const confirmedAt = await confirmationOf(db, id);
+    res.json(confirmedAt ? { ...order, status: 'confirmed', confirmedAt } : order);
   });
 
   outbox.start();

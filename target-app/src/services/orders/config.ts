@@ -9,6 +9,8 @@ const envSchema = serviceEnvSchema.extend({
   OUTBOX_RELAY_INTERVAL_MS: envInt(1_000, 10),
   /** An order younger than this is left to the request path's own publish, ms. */
   OUTBOX_GRACE_MS: envInt(2_000, 0),
+  /** confirmed-outbox: an event unconfirmed this long after it was published is published again, ms. */
+  OUTBOX_CONFIRM_DEADLINE_MS: envInt(10_000, 100),
 });
 
 export interface OrdersConfig extends DatastoreConfig {
@@ -21,6 +23,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
   return {
     service: serviceConfigFromEnv(parsed),
     ...datastoreConfigOf(parsed),
-    outbox: { relayIntervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 100 },
+    outbox: { relayIntervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 100, confirmDeadlineMs: parsed.OUTBOX_CONFIRM_DEADLINE_MS },
   };
 }

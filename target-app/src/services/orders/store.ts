@@ -2,8 +2,8 @@
  * Orders in PostgreSQL. With an idempotency key, one key of one customer is one row (another
  * customer's same key is another order): (customer, key) has a unique constraint, the order is written in one transaction, and a concurrent request with the same
  * key waits on that constraint until the first commits, then replays it. The row is never
- * updated after it is written (apart from the outbox marker), so the replayed response, built
- * from the row, is the first response.
+ * updated after it is written (apart from the outbox marker and the worker's confirmation, which
+ * the order's answer leaves out), so the replayed response, built from the row, is the first response.
  */
 import { createHash } from 'node:crypto';
 import { ProblemError, type Database, type Queryable } from '../../platform/index.ts';
@@ -120,6 +120,12 @@ export async function findOrder(db: Queryable, id: string): Promise<Order | unde
   return row ? orderOf(row) : undefined;
 }
 
+/** When the worker confirmed the order (orders.confirmed_at), if it did. */
+export async function confirmationOf(db: Queryable, id: string): Promise<string | undefined> {
+  const result = await db.query<{ confirmed_at: Date | null }>('SELECT confirmed_at FROM orders WHERE id = $1', [id], { operation: 'SELECT', collection: 'orders' });
+  return result.rows[0]?.confirmed_at?.toISOString();
+}
+
 /** Orders whose event is not yet in the stream and older than graceMs (the request path is still publishing younger ones). */
 export async function unpublishedOrders(db: Queryable, graceMs: number, limit: number): Promise<Order[]> {
   const result = await db.query<OrderRow>(
@@ -130,6 +136,23 @@ export async function unpublishedOrders(db: Queryable, graceMs: number, limit: n
     { operation: 'SELECT', collection: 'orders' },
   );
   return result.rows.map(orderOf);
+}
+
+/**
+ * Orders the worker has not confirmed whose event is due: never published and older than graceMs,
+ * or published more than deadlineMs ago (the broker may have lost it). `republish` tells the two apart.
+ */
+export async function undeliveredOrders(db: Queryable, graceMs: number, deadlineMs: number, limit: number): Promise<(Order & { republish: boolean })[]> {
+  const result = await db.query<OrderRow & { republish: boolean }>(
+    `SELECT ${ORDER_COLUMNS}, event_published_at IS NOT NULL AS republish FROM orders
+      WHERE confirmed_at IS NULL
+        AND (event_published_at IS NULL AND created_at < now() - make_interval(secs => $1::float8 / 1000)
+          OR event_published_at < now() - make_interval(secs => $2::float8 / 1000))
+      ORDER BY created_at LIMIT $3`,
+    [graceMs, deadlineMs, limit],
+    { operation: 'SELECT', collection: 'orders' },
+  );
+  return result.rows.map((row) => ({ ...orderOf(row), republish: row.republish }));
 }
 
 export async function markPublished(db: Queryable, ids: string[]): Promise<void> {

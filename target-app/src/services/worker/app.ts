@@ -1,10 +1,10 @@
 /**
  * worker: consumes order.created events from the order stream in a consumer group, confirms
- * each order in Redis, retries failures up to a cap and dead-letters what it cannot process.
+ * each order durably in PostgreSQL (mirrored into Redis), retries failures up to a cap and dead-letters what it cannot process.
  * Its HTTP side is /healthz, /readyz, /metrics and the admin switches.
  */
 import { z } from 'zod';
-import { createRedis, createService, type Service } from '../../platform/index.ts';
+import { createDatabase, createRedis, createService, type Service } from '../../platform/index.ts';
 import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, ORDER_STREAM, PoisonMessageError } from '../../contracts/order-stream.ts';
 import type { WorkerConfig } from './config.ts';
 import { confirmOrder } from './confirmations.ts';
@@ -26,6 +26,7 @@ export type WorkerService = Service<typeof workerSwitches>;
 export function createApp(config: WorkerConfig): WorkerService {
   const service = createService({ config: config.service, switches: workerSwitches });
   const redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  const db = createDatabase(config.databaseUrl, service.metrics, { max: config.dbPoolSize, applicationName: config.service.instance });
   const blockingRedis = createRedis(config.redisUrl, { commandTimeout: config.blockMs + config.redisCommandTimeoutMs });
   const consumer = new StreamConsumer({
     redis,
@@ -37,7 +38,7 @@ export function createApp(config: WorkerConfig): WorkerService {
     blockMs: config.blockMs,
     claimIntervalMs: config.claimIntervalMs,
     settings: () => service.switches.current,
-    handle: (fields) => confirmOrder(redis, decodeOrderEvent(fields), config.service.instance),
+    handle: (fields) => confirmOrder(db, redis, decodeOrderEvent(fields), config.service.instance),
     // An entry that does not decode never will: retrying it only delays the dead-letter stream.
     isPoison: (error) => error instanceof PoisonMessageError,
     metrics: service.metrics,
@@ -45,9 +46,11 @@ export function createApp(config: WorkerConfig): WorkerService {
   });
   consumer.start();
   service.readiness('redis', () => redis.ping());
+  service.readiness('postgres', () => db.ping());
   service.onClose(async () => {
     await consumer.stop();
     for (const client of [blockingRedis, redis]) await client.quit().catch(() => client.disconnect());
+    await db.close();
   });
   return service;
 }

@@ -5,6 +5,10 @@ import { envInt, parseEnv, serviceConfigFromEnv, serviceEnvSchema, type ServiceC
 const envSchema = serviceEnvSchema.extend({
   /** Redis through the worker-redis Toxiproxy listener. */
   REDIS_URL: z.string().min(1),
+  /** PostgreSQL through the worker-postgres Toxiproxy listener: where confirmations and sales counters are kept. */
+  DATABASE_URL: z.string().min(1),
+  /** Database connections (the consumer handles one event at a time). */
+  DB_POOL_SIZE: envInt(2, 1, 50),
   /** The consumer group on the order stream. */
   CONSUMER_GROUP: z.string().min(1).default('worker'),
   /** How long one XREADGROUP blocks waiting for entries, ms. */
@@ -17,6 +21,8 @@ const envSchema = serviceEnvSchema.extend({
 export interface WorkerConfig {
   service: ServiceConfig;
   redisUrl: string;
+  databaseUrl: string;
+  dbPoolSize: number;
   consumerGroup: string;
   blockMs: number;
   claimIntervalMs: number;
@@ -28,6 +34,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   return {
     service: serviceConfigFromEnv(parsed),
     redisUrl: parsed.REDIS_URL,
+    databaseUrl: parsed.DATABASE_URL,
+    dbPoolSize: parsed.DB_POOL_SIZE,
     consumerGroup: parsed.CONSUMER_GROUP,
     blockMs: parsed.STREAM_BLOCK_MS,
     claimIntervalMs: parsed.CLAIM_INTERVAL_MS,

@@ -8,7 +8,11 @@
  * - an entry delivered maxDeliveries times without success goes to the dead-letter stream with
  *   its fields, its id, its delivery count and the last error, and is acknowledged;
  * - a poison entry (one the handler can never process: it does not decode or validate) goes to
- *   the dead-letter stream at its first failure, instead of being retried like a transient error.
+ *   the dead-letter stream at its first failure, instead of being retried like a transient error;
+ * - a stream or group that is gone (a fresh Redis) is created again at once (MKSTREAM), not
+ *   reported and retried as a failure;
+ * - entries every consumer group of the stream has acknowledged are trimmed (XTRIM MINID), so the
+ *   stream stays bounded without dropping an entry some group still owes.
  */
 import type { Redis } from 'ioredis';
 import type { Logger, ServiceMetrics } from '../../platform/index.ts';
@@ -57,6 +61,8 @@ export class StreamConsumer {
   readonly #deadLetters;
   readonly #handled;
   readonly #claims;
+  readonly #errors;
+  readonly #trimmed;
   #stopped = false;
   #loop: Promise<void> | undefined;
   #nextClaimAt = 0;
@@ -72,6 +78,10 @@ export class StreamConsumer {
     this.#deadLetters = metrics.counter({ name: 'dead_letters_total', help: 'Entries moved to the dead-letter stream: poison at once, others after their last allowed delivery.', labelNames: ['stream'] });
     this.#handled = metrics.counter({ name: 'stream_messages_handled_total', help: 'Deliveries handled, by outcome (the handler\'s label, or failed).', labelNames: ['stream', 'outcome'] });
     this.#claims = metrics.counter({ name: 'stream_redeliveries_total', help: 'Pending entries claimed (XCLAIM) to be tried again.', labelNames: ['stream'] });
+    this.#errors = metrics.counter({ name: 'stream_consumer_errors_total', help: 'Rounds of the consumer loop that failed on Redis and paused before trying again.', labelNames: ['stream'] });
+    this.#trimmed = metrics.counter({ name: 'stream_trimmed_entries_total', help: 'Entries trimmed from the stream (XTRIM MINID) once every consumer group had acknowledged them.', labelNames: ['stream'] });
+    this.#errors.inc({ stream }, 0);
+    this.#trimmed.inc({ stream }, 0);
     this.#deadLetters.inc({ stream }, 0);
     this.#claims.inc({ stream }, 0);
     this.#handled.inc({ stream, outcome: 'failed' }, 0);
@@ -97,13 +107,18 @@ export class StreamConsumer {
         if (Date.now() >= this.#nextClaimAt) {
           this.#nextClaimAt = Date.now() + this.#o.claimIntervalMs;
           await this.#reclaim();
-          await this.#refreshLag();
+          await this.#inspectGroups();
         }
         await this.#readNew();
       } catch (error) {
         if (this.#stopped) break;
-        // The stream (and with it the group) was deleted: create both again.
-        if (String(error).includes('NOGROUP')) groupReady = false;
+        if (streamGone(error)) {
+          // The stream, and with it the group, is gone (a Redis that came back empty): create both now.
+          groupReady = false;
+          this.#o.logger.info({ stream: this.#o.stream, group: this.#o.group }, 'stream consumer: the stream or its group is gone, creating them again');
+          continue;
+        }
+        this.#errors.inc({ stream: this.#o.stream });
         this.#o.logger.warn({ err: error, stream: this.#o.stream }, 'stream consumer: Redis failed, trying again');
         await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
       }
@@ -184,16 +199,43 @@ export class StreamConsumer {
     this.#o.logger.warn({ stream, id, deliveries, reason }, 'stream entry moved to the dead-letter stream');
   }
 
-  async #refreshLag(): Promise<void> {
+  /** Refreshes the lag gauge and trims what every group has acknowledged, from one XINFO GROUPS. */
+  async #inspectGroups(): Promise<void> {
     const { redis, stream, group } = this.#o;
-    const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
-    for (const fields of groups) {
-      const info = fieldMap(fields);
-      if (info.get('name') !== group) continue;
-      const lag = info.get('lag');
+    const groups = ((await redis.xinfo('GROUPS', stream)) as (string | number | null)[][]).map((fields) => fieldMap(fields));
+    let floor: string | undefined;
+    for (const info of groups) {
       const pending = Number(info.get('pending') ?? 0);
-      // Redis reports no lag when it cannot tell (after deletions); keep the last value then.
-      if (typeof lag === 'number') this.#lag.set({ stream, group }, lag + pending);
+      if (info.get('name') === group) {
+        const lag = info.get('lag');
+        // Redis reports no lag when it cannot tell (after deletions); keep the last value then.
+        if (typeof lag === 'number') this.#lag.set({ stream, group }, lag + pending);
+      }
+      const bound = pending > 0 ? await this.#oldestPending(String(info.get('name'))) : String(info.get('last-delivered-id'));
+      if (floor === undefined || compareStreamIds(bound, floor) < 0) floor = bound;
     }
+    if (floor === undefined || floor === '0-0') return;
+    // Entries below the lowest bound are acknowledged by every group; the bound itself stays.
+    const trimmed = Number(await redis.xtrim(stream, 'MINID', floor));
+    if (trimmed > 0) this.#trimmed.inc({ stream }, trimmed);
   }
+
+  /** The id of the group's oldest entry delivered but not acknowledged. */
+  async #oldestPending(group: string): Promise<string> {
+    const [, oldest] = (await this.#o.redis.xpending(this.#o.stream, group)) as [number, string | null];
+    return oldest ?? '0-0';
+  }
+}
+
+/** NOGROUP from a read or XPENDING, "no such key" from XINFO, UNBLOCKED from a read the deletion interrupted: the stream is not there. */
+function streamGone(error: unknown): boolean {
+  return /NOGROUP|no such key|UNBLOCKED the stream key no longer exists/.test(String(error));
+}
+
+/** Orders two stream ids (`<ms>-<seq>`) numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
 }

@@ -1,20 +1,25 @@
 /**
- * Reads the load engine's per-second file (load-seconds-<variant>.ndjson, schema
- * faultline.load-seconds/v1): a header line, then one line per wall-clock second with counters
- * and three HDR histograms (µs) encoded by hdr-histogram-js. A file cut short or not of this
- * schema is one ReportInputError line.
+ * Reads the load engine's per-second file (load-seconds-<variant>.ndjson, its schema named in
+ * load/metrics/seconds-format.ts): a header line, then one line per wall-clock second with
+ * counters, three HDR histograms (µs) encoded by hdr-histogram-js and one per route. The runner,
+ * the report and the gate all read it here. A file cut short or not of this schema is one
+ * LabError line (exit 2).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { z } from 'zod';
-import { ReportInputError } from './report-errors.ts';
+import { LabError } from '../../errors/lab-error.ts';
+import { LOAD_SECONDS_SCHEMA, LOAD_SECONDS_UNIT } from '../../load/metrics/seconds-format.ts';
 
-export const LOAD_SECONDS_SCHEMA = 'faultline.load-seconds/v1';
+export { LOAD_SECONDS_SCHEMA };
+
+/** The file's name in a results directory: the runner has the engine write it, the report falls back to it. */
+export const loadSecondsFile = (variant: string) => `load-seconds-${variant}.ndjson`;
 
 const header = z.object({
   schema: z.literal(LOAD_SECONDS_SCHEMA),
-  unit: z.literal('us'),
+  unit: z.literal(LOAD_SECONDS_UNIT),
   startedAt: z.number(),
   tags: z.record(z.string(), z.string()).default({}),
 });
@@ -35,6 +40,8 @@ const second = z.object({
   latency: z.string(),
   latencyFromDue: z.string(),
   startLag: z.string(),
+  routes: z.record(z.string(), z.string()).optional(),
+  routesDropped: count.optional(),
 });
 
 export interface LoadSecond {
@@ -50,6 +57,10 @@ export interface LoadSecond {
   latency: hdr.Histogram;
   latencyFromDue: hdr.Histogram;
   startLag: hdr.Histogram;
+  /** Latency per value of the route tag; a route absent in a second had no request in it. */
+  routes: Record<string, hdr.Histogram>;
+  /** Requests whose route got no histogram (past the engine's cap on distinct routes). */
+  routesDropped: number;
 }
 
 export interface LoadSeconds {
@@ -83,26 +94,27 @@ export function readLoadSeconds(path: string): LoadSeconds {
     try {
       return JSON.parse(lines[index]!);
     } catch {
-      throw new ReportInputError('REPORT_ERR_SECONDS_CUT', `${file} line ${index + 1} is not JSON (the file was cut short): run the scenario again`);
+      throw new LabError('LOAD_SECONDS_ERR_CUT', `${file} line ${index + 1} is not JSON (the file was cut short): run the scenario again`);
     }
   };
-  if (lines.length === 0) throw new ReportInputError('REPORT_ERR_SECONDS_EMPTY', `${file} is empty: the load engine stopped before its first second; run the scenario again`);
+  if (lines.length === 0) throw new LabError('LOAD_SECONDS_ERR_EMPTY', `${file} is empty: the load engine stopped before its first second; run the scenario again`);
   const head = header.safeParse(parse(0));
   if (!head.success) {
-    throw new ReportInputError('REPORT_ERR_SECONDS_SCHEMA', `${file} does not start with a ${LOAD_SECONDS_SCHEMA} header: it is from another engine version; run the scenario again`);
+    throw new LabError('LOAD_SECONDS_ERR_SCHEMA', `${file} does not start with a ${LOAD_SECONDS_SCHEMA} header: it is from another engine version; run the scenario again`);
   }
   const seconds: LoadSecond[] = [];
   for (let i = 1; i < lines.length; i++) {
     const row = second.safeParse(parse(i));
     if (!row.success) {
       const issue = row.error.issues[0]!;
-      throw new ReportInputError('REPORT_ERR_SECONDS_LINE', `${file} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}: the file is not a ${LOAD_SECONDS_SCHEMA} record; run the scenario again`);
+      throw new LabError('LOAD_SECONDS_ERR_LINE', `${file} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}: the file is not a ${LOAD_SECONDS_SCHEMA} record; run the scenario again`);
     }
     const s = row.data;
     try {
-      seconds.push({ ...s, latency: decode(s.latency), latencyFromDue: decode(s.latencyFromDue), startLag: decode(s.startLag) });
+      const routes = Object.fromEntries(Object.entries(s.routes ?? {}).map(([name, encoded]) => [name, decode(encoded)]));
+      seconds.push({ ...s, latency: decode(s.latency), latencyFromDue: decode(s.latencyFromDue), startLag: decode(s.startLag), routes, routesDropped: s.routesDropped ?? 0 });
     } catch {
-      throw new ReportInputError('REPORT_ERR_SECONDS_HISTOGRAM', `${file} line ${i + 1} holds a histogram hdr-histogram-js cannot decode: the file is damaged; run the scenario again`);
+      throw new LabError('LOAD_SECONDS_ERR_HISTOGRAM', `${file} line ${i + 1} holds a histogram hdr-histogram-js cannot decode: the file is damaged; run the scenario again`);
     }
   }
   return { file, startedAt: head.data.startedAt, tags: head.data.tags, seconds };
