@@ -2,8 +2,8 @@
  * Every fault type of the registry in its Kubernetes form. The edge faults stay Toxiproxy toxics,
  * added through the API of the in-cluster Toxiproxy (deploy/kubernetes/base/toxiproxy.yaml) as
  * the native stack adds them; the cache fault stays Redis commands on the in-cluster Redis; the
- * process faults, which natively signal one process, become Chaos Mesh experiments on the pod
- * that runs the instance (PodChaos), or on its traffic (NetworkChaos) where no pod action fits.
+ * process and component faults, which natively signal one process, become Chaos Mesh experiments
+ * on the pod that runs it (PodChaos), or on its traffic (NetworkChaos) where no pod action fits.
  * README.md's "Kubernetes" section renders this table; a test checks no fault type lacks a form.
  */
 import type { FaultRegistry } from './registry.ts';
@@ -27,6 +27,12 @@ export const KUBERNETES_FORMS: Readonly<Record<string, KubernetesForm>> = {
   cache_expire: { via: 'redis', how: 'the same EXPIRE / DEL commands, on the in-cluster Redis Service (redis:16379)' },
   process_kill: { via: 'chaos-mesh', kind: 'PodChaos', action: 'pod-kill', how: 'the pod is killed (grace period 0); its Deployment starts a new one, as natively the revert starts the instance again' },
   process_restart: { via: 'chaos-mesh', kind: 'PodChaos', action: 'container-kill', how: 'the container is killed and restarted in place by the kubelet' },
+  component_kill: {
+    via: 'chaos-mesh',
+    kind: 'PodChaos',
+    action: 'pod-kill',
+    how: "the datastore's StatefulSet pod is killed and comes back under the same name; in overlays/lab its data is an emptyDir, so it comes back empty (discardData: true); keeping the data needs a persistent volume in its place",
+  },
   process_stop: {
     via: 'chaos-mesh',
     kind: 'NetworkChaos',

@@ -21,7 +21,7 @@ describe('the Kubernetes form of each fault type', () => {
     for (const [type, fault] of FAULTS) {
       const form = KUBERNETES_FORMS[type]!;
       if (fault.target === 'proxy') expect(form.via, type).toBe('toxiproxy');
-      if (fault.target === 'instance') expect(form.via, type).toBe('chaos-mesh');
+      if (fault.target === 'instance' || fault.target === 'component') expect(form.via, type).toBe('chaos-mesh');
     }
   });
 
