@@ -46,21 +46,27 @@ export async function prepareCompose(env: NodeJS.ProcessEnv = process.env): Prom
   }
   // the lab dir the images are built from: the tests' own, apart from the user's stack
   const buildEnv: NodeJS.ProcessEnv = { ...env, LAB_RUNTIME: 'compose', LAB_DIR: join(labDir(env), 'tests', 'compose-images') };
-  try {
+  // an interrupted build leaves no engine running
+  const stopOnSignal = (signal: NodeJS.Signals) => void stopStack(buildEnv).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', stopOnSignal).once('SIGTERM', stopOnSignal);
+  // the plugin's Go build and the engine's package and image builds need nothing of each other,
+  // and both mostly wait on downloads: side by side they take the longer one's time, not the sum
+  const plugin = timed('compose plugin present', () => script('tools/build-compose.sh', env));
+  const images = (async () => {
     if (process.getuid?.() === 0 && isDebian(env)) {
       await timed('docker.io and debootstrap present', () => script('tools/install-system-packages.sh', { ...env, FAULTLINE_SYSTEM_PACKAGES: 'docker.io debootstrap' }));
     }
-    await timed('compose plugin present', () => script('tools/build-compose.sh', env));
     const engine = await ensureEngine(stackContext(buildEnv));
     try {
       await timed('images built', () => script('images/build.sh', { ...env, DOCKER_HOST: engine.host }));
     } finally {
       if (engine.owned) await stopStack(buildEnv);
     }
-    return { state: 'ready' };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    say(`preparing the compose tests failed: ${message}`);
-    return { state: 'broken', error: message };
-  }
+  })();
+  const failure = (await Promise.allSettled([plugin, images])).find((result) => result.status === 'rejected');
+  process.off('SIGINT', stopOnSignal).off('SIGTERM', stopOnSignal);
+  if (!failure) return { state: 'ready' };
+  const message = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
+  say(`preparing the compose tests failed: ${message}`);
+  return { state: 'broken', error: message };
 }

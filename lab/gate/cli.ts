@@ -15,7 +15,7 @@ import { baselineMismatches, baselineRuns, benchmarkIdentity, machineShape, read
 import { currentBuild, refBuild, type Build } from './build.ts';
 import { writeGateOutputs } from './output.ts';
 import { runRounds, type Side } from './rounds.ts';
-import { decideGate, DEFAULT_FLOOR } from './verdict.ts';
+import { decideGate, DEFAULT_FLOOR, FIGURE_RULES } from './verdict.ts';
 
 
 interface GateOptions {
@@ -80,6 +80,10 @@ async function gate(o: GateOptions): Promise<number> {
   if (behind > 0) warnings.push(`${behind} of ${baseline.length + runs.candidate.length} benchmark runs were inconclusive on their own (the load generator fell behind its schedule or the app saturated): the machine is busier than the benchmark assumes`);
   const paired = stored === undefined;
   const decision = decideGate(baseline, runs.candidate, { floor: o.floor, paired });
+  for (const f of decision.figures.filter((x) => x.decides && x.verdict === 'no-data')) {
+    const missing = [...baseline, ...runs.candidate].filter((r) => r.figures[f.figure] === null).length;
+    warnings.push(`${FIGURE_RULES[f.figure].label}: no value in ${missing} of ${baseline.length + runs.candidate.length} runs, so the gate cannot decide: a build or baseline older than the figure (the hot path's p95 needs an engine that keeps per-route histograms) cannot be judged on it`);
+  }
   const candidateLabel = `${here.label}${here.commit ? ` ${here.commit.slice(0, 8)}` : ''}${candidateVariant !== 'baseline' ? ` (variant ${candidateVariant})` : ''}`;
   const baselineLabel = stored
     ? `${relative(PROJECT_ROOT, baselinePath)} (${stored.gitCommit?.slice(0, 8) ?? 'unknown commit'}, ${stored.createdAt})`

@@ -37,6 +37,11 @@ export const engine = {
   discardResponseBodies: false,
   /** True while the script's top level runs (the init context). */
   initContext: true,
+  /** Stops the run with a line and exit code 104 (the script asks for what the engine cannot give); the run replaces it. */
+  stopRun: (message: string): void => {
+    process.stderr.write(`${message}\n`);
+    process.exit(104);
+  },
 };
 
 export function currentContext(): CodeContext | undefined {

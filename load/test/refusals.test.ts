@@ -22,6 +22,15 @@ describe('what the engine refuses', () => {
     oneLine(run.stderr, 'http.get()', "await http.asyncRequest('GET'");
   });
 
+  it('a sleep() nothing awaits: one line naming its file and line, exit 104; awaited ones (await, Promise.all) pass', async () => {
+    const unawaited = await runEngine(script(once, `await sleep(0.01);\n  await Promise.all([sleep(0.01)]);\n  sleep(0.3);`, "import { sleep } from 'k6';"));
+    expect(unawaited.code).toBe(104);
+    oneLine(unawaited.stderr, 'sleep(0.3) at file://', 'script.ts:9:', 'is not awaited', 'await sleep(0.3)');
+    const awaited = await runEngine(script(once, `await sleep(0.01);\n  await Promise.all([sleep(0.01)]);\n  await sleep(0.01).then(() => {});`, "import { sleep } from 'k6';"));
+    expect(awaited.stderr).toBe('');
+    expect(awaited.code).toBe(0);
+  });
+
   it('k6/ws at load time, exit 104', async () => {
     const run = await runEngine(`import ws from 'k6/ws';\n${script(once, '')}`);
     expect(run.code).toBe(104);

@@ -83,6 +83,14 @@ describe('gate output', () => {
     });
   });
 
+  it('a run that fell short of its planned arrivals is named under the table, and the verdict is inconclusive', () => {
+    const short = unchanged.map((r, k) => (k === 1 ? { ...r, figures: { ...r.figures, achieved: 0.97 } } : r));
+    const table = markdownTable(report(baseline, short));
+    expect(table.split('\n')[0]).toBe('### performance gate: INCONCLUSIVE');
+    expect(table).toContain('> guard: round 2, build B: 97.0% of the planned arrivals started (the guard asks 99%)');
+    expect(tableRows(table).find((row) => row[0] === FIGURE_RULES.achieved.label)).toEqual([FIGURE_RULES.achieved.label, '100.00 %', '100.00 %', '–', 'inconclusive']);
+  });
+
   it('the table goes to summary.md, and is appended to $GITHUB_STEP_SUMMARY when that is set', () => {
     const r = report(baseline, slower);
     const local = mkdtempSync(join(scratch, 'local-'));
