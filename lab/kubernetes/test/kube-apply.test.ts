@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneMissing, startControlPlane, type ControlPlane } from '../control-plane.ts';
 import { DEPLOY_DIR, renderYaml } from '../manifests.ts';
+import { startKubernetesStack } from '../runtime.ts';
 
 const missing = controlPlaneMissing();
 let dir: string;
@@ -41,6 +42,13 @@ describe.skipIf(missing !== null)(`the manifests on a real control plane${missin
       expect(hpa.spec.behavior.scaleDown.tolerance).toBe('100m');
     });
   }
+
+  it('LAB_RUNTIME=kubernetes on a context that answers says in one line that running there is not implemented yet', async () => {
+    await expect(startKubernetesStack({ ...process.env, KUBECONFIG: cp.kubeconfig })).rejects.toMatchObject({
+      code: 'LAB_ERR_KUBE_UNSUPPORTED',
+      message: expect.stringMatching(/^LAB_RUNTIME=kubernetes: the context 'local' answers, but running a scenario on a cluster is not implemented yet/),
+    });
+  });
 
   const refused: Record<string, [string, RegExp]> = {
     'a selector that does not match the template': [
