@@ -12,6 +12,7 @@ import { LabError } from '../../errors/lab-error.ts';
 import { endFreshLife } from '../../target-app/src/contracts/catalog-cache.ts';
 import { CACHE_REQUESTS } from '../../target-app/src/contracts/telemetry.ts';
 import { defineFault } from '../fault.ts';
+import { grew } from '../counter-growth.ts';
 
 const attributes = z
   .strictObject({
@@ -63,7 +64,7 @@ export const cacheExpire = defineFault({
   },
   visibility: (target) => ({
     description: `${target} stops finding fresh values in its cache`,
-    promql: `sum(increase(${CACHE_REQUESTS}{job="${target}",result!="hit"}[$window])) or vector(0)`,
+    promql: grew(`${CACHE_REQUESTS}{job="${target}",result!="hit"}`),
     op: '>',
     value: 0,
   }),

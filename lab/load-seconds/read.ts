@@ -14,6 +14,9 @@ import { LOAD_SECONDS_SCHEMA, LOAD_SECONDS_UNIT } from '../../load/metrics/secon
 
 export { LOAD_SECONDS_SCHEMA };
 
+/** The file's name in a results directory: the runner has the engine write it, the report falls back to it. */
+export const loadSecondsFile = (variant: string) => `load-seconds-${variant}.ndjson`;
+
 const header = z.object({
   schema: z.literal(LOAD_SECONDS_SCHEMA),
   unit: z.literal(LOAD_SECONDS_UNIT),

@@ -6,7 +6,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { LoadSecond, LoadSeconds } from './read.ts';
 
-/** Epoch ms; a second belongs to the window when it starts inside it. */
+/** Epoch ms. */
 export interface WindowMs {
   start: number;
   end: number;
@@ -14,8 +14,18 @@ export interface WindowMs {
 
 const US_PER_MS = 1000;
 
+/** The figures' rule: a second counts when it starts inside the window, so warm-up never leaks into a percentile. */
+export function secondStartsIn(t: number, window: WindowMs): boolean {
+  return t * 1000 >= window.start && t * 1000 < window.end;
+}
+
+/** The guards' rule: a second counts when any of it lies in the window, so a guard misses no second half inside it. */
+export function secondOverlaps(t: number, window: WindowMs): boolean {
+  return (t + 1) * 1000 > window.start && t * 1000 < window.end;
+}
+
 export function secondsInWindow(load: LoadSeconds, window: WindowMs): LoadSecond[] {
-  return load.seconds.filter((s) => s.t * 1000 >= window.start && s.t * 1000 < window.end);
+  return load.seconds.filter((s) => secondStartsIn(s.t, window));
 }
 
 /** The exact merge of a window's seconds; `pick` chooses the histogram (latency by default), undefined where a second has none. */

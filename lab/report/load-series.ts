@@ -34,8 +34,6 @@ export interface PercentileCurve {
   y: number[];
 }
 
-const US_PER_MS = 1000;
-
 /** A status is an error when the request failed outright (0) or the server said 4xx/5xx. */
 function isErrorStatus(status: string): boolean {
   return status === '0' || Number(status) >= 400;
@@ -76,10 +74,10 @@ export function percentileCurve(label: string, h: hdr.Histogram): PercentileCurv
     const x = 10 ** (step / 10);
     if (x > h.totalCount) break;
     curve.x.push(x);
-    curve.y.push(h.getValueAtPercentile(100 * (1 - 1 / x)) / US_PER_MS);
+    curve.y.push(percentileMs(h, 100 * (1 - 1 / x))!);
   }
   curve.x.push(Math.max(h.totalCount, curve.x.at(-1)! * 1.01));
-  curve.y.push(h.maxValue / US_PER_MS);
+  curve.y.push(maxMs(h)!);
   return curve;
 }
 

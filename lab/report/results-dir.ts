@@ -6,11 +6,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLoadSeconds, type LoadSeconds } from '../load-seconds/read.ts';
+import { loadSecondsFile, readLoadSeconds, type LoadSeconds } from '../load-seconds/read.ts';
 import { ReportInputError } from './report-errors.ts';
 import {
   SCENARIO_FILE,
-  loadSecondsFile,
   logsFile,
   readStored,
   seriesFile,

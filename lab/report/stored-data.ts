@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ReportInputError } from './report-errors.ts';
 
-export const loadSecondsFile = (variant: string) => `load-seconds-${variant}.ndjson`;
 export const seriesFile = (variant: string) => `series-${variant}.json`;
 export const tracesFile = (variant: string) => `traces-${variant}.json`;
 export const logsFile = (variant: string) => `logs-${variant}.json`;

@@ -15,6 +15,8 @@ export type K6SummaryMetrics = Record<string, Record<string, number>>;
 export interface VariantWindows {
   variant: string;
   phases: PhaseWindows;
+  /** The seconds some fault was on (merged); the fault phase's `$active` lets only these through. */
+  faultIntervals?: Window[];
   /** k6's end-of-test summary metrics for this variant, when it has one. */
   k6?: K6SummaryMetrics;
 }
@@ -49,10 +51,42 @@ export interface MeasureContext {
 /** Prometheus scrapes every second: one more second of lookback anchors a counter on its last sample before the window. */
 const LOOKBACK_SECONDS = 1;
 
-/** `$window` -> the window's whole seconds (plus one scrape interval), `$variant`, `$scenario` -> their names. */
-export function expandPromql(expr: string, window: Window, vars: Record<string, string>): string {
+/**
+ * `$active` as PromQL: a filter that passes at the evaluation times inside `intervals` (each
+ * extended by one scrape interval, the time a counter takes to show what happened), or without
+ * intervals at every time of the window (from one scrape interval before it, as `$window` reaches).
+ */
+export function activeFilter(window: Window, intervals?: readonly Window[]): string {
+  const at = (t: number) => String(Math.round(t * 1000) / 1000);
+  if (!intervals || intervals.length === 0) return `(vector(time()) > ${at(window.start - LOOKBACK_SECONDS)})`;
+  return `(${intervals.map((w) => `(vector(time()) > ${at(w.start)} < ${at(w.end + LOOKBACK_SECONDS)})`).join(' or ')})`;
+}
+
+/**
+ * `$merged(<selector>)` as PromQL: the histograms' increase over the judged seconds, summed, for a
+ * quantile over them. A histogram cannot be summed over a subquery here (Prometheus 2.42 has no
+ * sum_over_time for native histograms), so each stretch of active seconds is its own range, at
+ * its own end (`@`), and the stretches are added.
+ */
+function mergedIncrease(selector: string, window: Window, intervals: readonly Window[] | undefined): string {
+  const range = (w: Window) => `${Math.max(1, Math.ceil(length(w))) + LOOKBACK_SECONDS}s`;
+  if (!intervals || intervals.length === 0) return `sum(increase(${selector}[${range(window)}]))`;
+  return `(${intervals.map((w) => `sum(increase(${selector}[${range(w)}] @ ${Math.ceil(w.end) + LOOKBACK_SECONDS}))`).join(' + ')})`;
+}
+
+/**
+ * `$window` -> the window's whole seconds (plus one scrape interval), `$active` -> the seconds
+ * judged inside it (activeFilter), `$merged(<histogram selector>)` -> its increase over those
+ * seconds (mergedIncrease), `$variant`, `$scenario` -> their names, `$target_port` -> the
+ * port of the faulted edge's proxy (fault checks only).
+ */
+export function expandPromql(expr: string, window: Window, vars: Record<string, string>, active?: readonly Window[]): string {
   const seconds = Math.max(1, Math.round(length(window))) + LOOKBACK_SECONDS;
-  return expr.replaceAll('$window', `${seconds}s`).replace(/\$(variant|scenario)\b/g, (_m, name: string) => vars[name] ?? '');
+  return expr
+    .replace(/\$merged\(([^()]*)\)/g, (_m, selector: string) => mergedIncrease(selector, window, active))
+    .replaceAll('$window', `${seconds}s`)
+    .replaceAll('$active', activeFilter(window, active))
+    .replace(/\$(variant|scenario|target_port)\b/g, (_m, name: string) => vars[name] ?? '');
 }
 
 export async function observe(measure: Measure, run: VariantWindows, phase: PhaseName, ctx: MeasureContext, what: string): Promise<Observation> {
@@ -66,8 +100,14 @@ export async function observe(measure: Measure, run: VariantWindows, phase: Phas
     return await observeSql(measure, { variant: run.variant, scenario: ctx.scenario, window, ...(run.k6 ? { k6: run.k6 } : {}) }, ctx.datastores, what);
   }
   if (!window) return { value: null, text: `${measure.promql} (no ${phase} phase)` };
-  const text = expandPromql(measure.promql, window, { variant: run.variant, scenario: ctx.scenario });
-  return { value: await ctx.prometheus.value(text, window.end, what), text };
+  const vars = { variant: run.variant, scenario: ctx.scenario };
+  const active = phase === 'fault' ? run.faultIntervals : undefined;
+  const text = expandPromql(measure.promql, window, vars, active);
+  const value = await ctx.prometheus.value(text, window.end, what);
+  if (value !== null || !measure.absentMeansZero) return { value, text };
+  // the scenario says absence means 0, but only while its witness shows the data could have been there
+  const witness = await ctx.prometheus.value(expandPromql(measure.absentMeansZero.witness, window, vars, active), window.end, `${what} (its witness)`);
+  return witness === null ? { value: null, text: `${text} (no series, and its witness had no data either)` } : { value: 0, text: `${text} (no series: 0, its witness had data)` };
 }
 
 export function compare(op: Op, left: number, right: number): boolean {

@@ -11,7 +11,7 @@ import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { loadSecondsHeader } from '../load-seconds/read.ts';
+import { loadSecondsFile, loadSecondsHeader } from '../load-seconds/read.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
 import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
@@ -29,8 +29,8 @@ const STOP_GRACE_MS = 35_000;
 export const EMBEDDED_CLI = join(PROJECT_ROOT, 'load', 'cli.ts');
 /** k6's default gracefulStop, what the lab's scripts use. */
 const DEFAULT_GRACEFUL_STOP_MS = 30_000;
-/** Past its t = 0 + duration + gracefulStop, an engine gets this long to write its summary before the runner stops it. */
-const DEADLINE_MARGIN_MS = 10_000;
+/** Past its t = 0 + duration + gracefulStop, an engine gets this long to write its summary (and run teardown()) before the runner stops it. */
+const DEADLINE_MARGIN_MS = 20_000;
 /** From spawn to t = 0 (start-up, setup(), warm-up), at most this. */
 const START_LIMIT_MS = 120_000;
 
@@ -57,9 +57,10 @@ export interface LoadRun {
 export interface RunningLoad {
   readonly pid: number;
   /**
-   * The load's t = 0, epoch ms: the embedded engine's own, from the first line of its seconds file
-   * (written once its start-up, setup() and warm-up are done), so fault times and phases count
-   * from the first planned iteration rather than from the spawn; k6 counts from its spawn.
+   * The load's t = 0, epoch ms, the engine's own start of load rather than its spawn, so fault times
+   * and phases count from the first planned iteration, after start-up, VU init and setup(): the
+   * embedded engine's from the first line of its seconds file, k6's when it logs that it starts
+   * its executors (K6_START_OF_LOAD).
    */
   readonly started: Promise<number>;
   /** Resolves when the engine exits, with what it measured. */
@@ -105,6 +106,8 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     ...Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
   ];
   if (run.engine === 'embedded') args.push('--seconds-out', files.seconds, '--workers', String(run.workers ?? 1));
+  // k6 logs its start of load ("Start all executors...", after VU init and setup()) at debug level only
+  else args.push('--verbose');
   return [...args, run.script];
 }
 
@@ -175,7 +178,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   const name = `load-${run.variant}`;
   const files = {
     summary: join(run.resultsDir, `load-summary-${run.variant}.json`),
-    seconds: join(run.resultsDir, `load-seconds-${run.variant}.ndjson`),
+    seconds: join(run.resultsDir, loadSecondsFile(run.variant)),
     dashboard: join(run.resultsDir, `k6-dashboard-${run.variant}.html`),
     log: join(run.resultsDir, `load-${run.variant}.log`),
   };
@@ -252,7 +255,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   });
   done.catch(() => {});
 
-  const started = run.engine === 'embedded' ? engineZero(files.seconds, startedAt, done) : Promise.resolve(startedAt);
+  const started = engineZero(run.engine === 'embedded' ? embeddedZero(files.seconds, startedAt) : k6Zero(logFile(ctx, name)), startedAt, done);
   started.then(
     (zero) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -267,11 +270,36 @@ export function startLoad(run: LoadRun): RunningLoad {
 const ZERO_POLL_MS = 10;
 
 /**
- * The embedded engine's t = 0 from its seconds file's first line. An engine that fails before it
- * rejects with the engine's failure (no fault is applied against it); one that ends without the
- * line gives its spawn time.
+ * What k6 logs at debug level when its scheduler starts the executors, after VUs are initialised
+ * and setup() ran (execution/scheduler.go, Scheduler.Run): its own start of load, matched in any of
+ * k6's log formats (text, or a user's K6_LOG_FORMAT=json). The log's timestamps are whole seconds,
+ * so the moment the line appears is taken instead.
  */
-function engineZero(secondsFile: string, spawnedAt: number, exited: Promise<unknown>): Promise<number> {
+export const K6_START_OF_LOAD = 'Start all executors...';
+
+/** The embedded engine's t = 0 from its seconds file's header, once written (undefined until then). */
+function embeddedZero(secondsFile: string, spawnedAt: number): () => number | undefined {
+  return () => {
+    if (!existsSync(secondsFile)) return undefined;
+    const text = readFileSync(secondsFile, 'utf8');
+    const newline = text.indexOf('\n');
+    if (newline < 0) return undefined;
+    const head = loadSecondsHeader(text.slice(0, newline));
+    // not the engine's header (its exit settles it), or one left by an earlier run
+    return head === undefined || head.startedAt < spawnedAt ? undefined : head.startedAt;
+  };
+}
+
+/** k6's t = 0: the moment its log shows K6_START_OF_LOAD (undefined until then). */
+function k6Zero(log: string): () => number | undefined {
+  return () => (existsSync(log) && readFileSync(log, 'utf8').includes(K6_START_OF_LOAD) ? Date.now() : undefined);
+}
+
+/**
+ * Polls `zero` for the engine's t = 0. An engine that fails before it rejects with the engine's
+ * failure (no fault is applied against it); one that ends without it gives its spawn time.
+ */
+function engineZero(zeroOf: () => number | undefined, spawnedAt: number, exited: Promise<unknown>): Promise<number> {
   const zero = new Promise<number>((resolve, reject) => {
     let ended = false;
     const end = () => {
@@ -279,15 +307,11 @@ function engineZero(secondsFile: string, spawnedAt: number, exited: Promise<unkn
       clearInterval(poll);
     };
     const poll = setInterval(() => {
-      if (ended || !existsSync(secondsFile)) return;
-      const text = readFileSync(secondsFile, 'utf8');
-      const newline = text.indexOf('\n');
-      if (newline < 0) return;
-      const head = loadSecondsHeader(text.slice(0, newline));
-      // not the engine's header (its exit settles it), or one left by an earlier run
-      if (head === undefined || head.startedAt < spawnedAt) return;
+      if (ended) return;
+      const t = zeroOf();
+      if (t === undefined) return;
       end();
-      resolve(head.startedAt);
+      resolve(t);
     }, ZERO_POLL_MS);
     exited.then(
       () => { end(); resolve(spawnedAt); },

@@ -1,8 +1,9 @@
 /**
  * Phase windows of one variant's load: `steady` before the first fault (after a warmup),
  * `fault` from the first fault applied to the last reverted, `recovery` after the last revert
- * plus a settle margin, `run` the whole load. Times are in seconds (from 0 when planning, epoch
- * seconds when judging a real run).
+ * plus a settle margin, `run` the whole load. Inside `fault`, only the seconds a fault was on are
+ * judged (faultIntervals): the calm gaps between two faults are not "during the faults". Times
+ * are in seconds (from 0 when planning, epoch seconds when judging a real run).
  */
 import type { PhaseName } from './schema.ts';
 
@@ -37,6 +38,17 @@ export function phaseAt(windows: PhaseWindows, t: number): string {
   if (windows.steady && t < windows.steady.start) return 'warmup';
   if (windows.fault && t >= windows.fault.end) return 'settle';
   return 'run';
+}
+
+/** The seconds some fault was on: the faults' windows, overlapping ones merged, in order. */
+export function faultIntervals(faults: readonly Window[]): Window[] {
+  const merged: Window[] = [];
+  for (const f of [...faults].sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && f.start <= last.end) last.end = Math.max(last.end, f.end);
+    else merged.push({ ...f });
+  }
+  return merged;
 }
 
 export function length(window: Window): number {

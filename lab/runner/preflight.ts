@@ -29,7 +29,9 @@ export async function checkQueries(loaded: LoadedScenario, plan: RunPlan, promet
   const window = { start: 0, end: 5 };
   const vars = { variant: 'check', scenario: loaded.name };
   for (const h of loaded.scenario.hypotheses) {
-    if ('promql' in h.measure) await prometheus.check(expandPromql(h.measure.promql, window, vars), `hypothesis '${h.name}' in ${loaded.file}`);
+    if (!('promql' in h.measure)) continue;
+    await prometheus.check(expandPromql(h.measure.promql, window, vars), `hypothesis '${h.name}' in ${loaded.file}`);
+    if (h.measure.absentMeansZero) await prometheus.check(expandPromql(h.measure.absentMeansZero.witness, window, vars), `the witness of hypothesis '${h.name}' in ${loaded.file}`);
   }
   for (const [i, entry] of plan.timeline.entries()) {
     const check = visibilityCheck(loaded.scenario.timeline[i], entry.fault, entry.target, entry.attributes);

@@ -1,13 +1,35 @@
 /**
- * PromQL vocabulary scenarios write their hypotheses in. A scenario's window is short and its
- * counters are often born inside it (the first time a breaker opens, the first timeout to one
- * instance), so growth is measured from the counter's value at the window's start rather than with
- * increase(), which needs two samples of a series inside the window and so misses its first value.
+ * PromQL vocabulary scenarios write their hypotheses in: counter growth over the judged seconds
+ * (chaos/counter-growth.ts says why not increase()), and the one measure of failed requests every
+ * scenario uses, whose absence means 0 only while the load's own requests have data.
  */
+import { grew, grewEachSecond } from '../../chaos/counter-growth.ts';
+import type { PromqlMeasure } from './schema.ts';
+
+export { grew, grewEachSecond };
+
+/** The load engine's requests of this variant (k6's name), optionally narrowed, e.g. `name="price"`. */
+const requests = (extra: string, narrow?: string) => `k6_http_reqs_total{variant="$variant"${extra}${narrow ? `,${narrow}` : ''}}`;
 
 /**
- * How much a counter grew over the window, summed over its series: the last sample at the window's
- * end minus the last at its start, a series born inside the window counting from 0. Samples older
- * than 5 s are left out, so a past run's series never count.
+ * Requests the load engine counted as failed (expected_response="false") over the judged seconds.
+ * That series exists only once a request failed, so its absence is 0, but only while the
+ * variant's requests have data: with no requests at all it is no data.
  */
-export const grew = (series: string) => `((sum(last_over_time(${series}[5s])) or vector(0)) - (sum(last_over_time(${series}[5s] offset $window)) or vector(0)))`;
+export function failedRequests(narrow?: string): PromqlMeasure {
+  return { promql: grew(requests(',expected_response="false"', narrow)), absentMeansZero: { witness: grew(requests('', narrow)) } };
+}
+
+/** The share of the variant's requests that failed over the judged seconds (no data without requests). */
+export function failedShare(narrow?: string): PromqlMeasure {
+  return { promql: `${grew(requests(',expected_response="false"', narrow))} / ${grew(requests('', narrow))}`, absentMeansZero: { witness: grew(requests('', narrow)) } };
+}
+
+/** `expr`, or 0 where it has no series while `witness` has data: an inner term whose absence means 0. */
+export const orZeroWhile = (expr: string, witness: string) => `(${expr} or (0 * sum(${witness})))`;
+
+/**
+ * A quantile of a native histogram (e.g. the load engine's k6_http_req_duration_seconds) over the
+ * judged seconds: in the fault phase only the seconds a fault was on, the calm gaps left out.
+ */
+export const quantileOverJudged = (q: number, histogram: string) => `histogram_quantile(${q}, $merged(${histogram}))`;

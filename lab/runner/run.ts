@@ -15,10 +15,12 @@ import { stackContext } from '../stack/context.ts';
 import { LabMetrics } from '../../chaos/metrics.ts';
 import { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { describeEnvironment } from './environment.ts';
+import { droppedIterationChecks } from './dropped-iterations.ts';
+import { readLoadSeconds } from '../load-seconds/read.ts';
 import { judgeHypotheses, type HypothesisResult } from './hypotheses.ts';
 import { junitXml } from './junit.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
-import { measureCost, measureServices, saturationChecks } from './service-load.ts';
+import { measureCost, measureServices, saturationBounds, saturationChecks } from './service-load.ts';
 import { PrometheusClient } from '../prometheus-client.ts';
 import { loadScenario, planRun } from './scenarios.ts';
 import type { ProfileName, Scenario } from './schema.ts';
@@ -139,16 +141,24 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
 
     const variantSummaries: VariantSummary[] = [];
     const services = [...new Set(stack.instances().map((i) => i.service))];
-    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services));
+    const instances = Object.fromEntries(services.map((service) => [service, stack!.instances().filter((i) => i.service === service).length]));
+    // a fault check on the edge to one instance reads that instance's calls: $target_port is its proxy's port
+    const proxyPorts = Object.fromEntries(Object.entries(await toxiproxy.proxies()).map(([name, p]) => [name, p.listen.split(':').at(-1)!]));
+    for (const outcome of outcomes) variantSummaries.push(await summariseVariant(outcome, loaded.scenario.variants[outcome.name]!, loaded, prometheus, services, proxyPorts));
     const results = [
       ...(await judgeHypotheses(
         scenario.hypotheses,
-        outcomes.map((v) => ({ variant: v.name, phases: v.phases, k6: v.engine.summary })),
+        outcomes.map((v) => ({ variant: v.name, phases: v.phases, faultIntervals: v.faultIntervals, k6: v.engine.summary })),
         { prometheus, scenario: loaded.name, datastores: { postgresUrl: databaseUrl(stackContext(stack.env)), redisUrl: `redis://127.0.0.1:${ports.redis}` } },
       )),
       ...variantSummaries.flatMap(thresholdHypotheses),
     ];
-    const checks = [...variantSummaries.flatMap((v) => [...loadChecks(v), ...saturationChecks(v, scenario.saturation), ...faultChecks(v)]), ...hypothesisDataChecks(results)];
+    // drops per phase and per faulted second, from the per-second file (the embedded engine's only)
+    const scheduleChecks = outcomes.flatMap((o) => (o.engine.secondsFile ? droppedIterationChecks(o.name, readLoadSeconds(join(resultsDir, o.engine.secondsFile)).seconds, o.phases, o.faultIntervals) : []));
+    const checks = [
+      ...variantSummaries.flatMap((v) => [...loadChecks(v), ...scheduleChecks.filter((c) => c.variant === v.name), ...saturationChecks(v, saturationBounds(scenario.saturation), instances), ...faultChecks(v)]),
+      ...hypothesisDataChecks(results),
+    ];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
     await o.writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
@@ -181,7 +191,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
-async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[]): Promise<VariantSummary> {
+async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[], proxyPorts: Record<string, string>): Promise<VariantSummary> {
   const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
   const faults = [];
   for (const record of outcome.faults) {
@@ -200,7 +210,7 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
       detail: record.detail ?? {},
       error: record.error ?? null,
       noEffect: record.noEffect ?? null,
-      visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name }),
+      visibility: await judgeFault(record, check, prometheus, { variant: outcome.name, scenario: loaded.name, target_port: proxyPorts[record.entry.target] ?? '' }),
     });
   }
   const { summary: engineMetrics, ...engine } = outcome.engine;

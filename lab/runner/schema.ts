@@ -17,11 +17,19 @@ const switches = z.record(z.string(), z.record(z.string(), z.unknown()));
 /** Seconds from the start of the load, or a share of the profile's duration ('40%'). */
 const offset = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'expected seconds or a percentage like "40%"')]);
 
+/**
+ * `or vector(0)` turns a metric that is not there into 0, so an upper bound holds on nothing: a
+ * measure without series is no data (the run inconclusive) unless the scenario opts in, typed.
+ */
+const promql = z.string().min(1).refine((q) => !/\bvector\s*\(\s*0\s*\)/.test(q), {
+  message: 'vector(0) reads a missing metric as 0: drop it, and where absence really means 0 say so with absentMeansZero: { witness } (or orZeroWhile from lab/runner/promql.ts)',
+});
+
 const promqlCheck = z.strictObject({
   /** What the check proves, in words. */
   description: z.string().min(1),
-  /** PromQL; `$window` becomes the window's length, `$variant` and `$scenario` their names. */
-  promql: z.string().min(1),
+  /** PromQL; `$window` becomes the window's length, `$active` the seconds judged in it, `$variant` and `$scenario` their names, `$target_port` the faulted proxy's port. */
+  promql,
   op,
   value: z.number(),
 });
@@ -40,8 +48,17 @@ const faultEntry = z.strictObject({
 
 const K6_STATS = ['count', 'rate', 'avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'value', 'passes', 'fails'] as const;
 
+const promqlMeasure = z.strictObject({
+  promql,
+  /**
+   * Explicit opt-in: no series means 0, but only while `witness` (PromQL over the same window) has
+   * data, e.g. the variant's requests for its failed requests. Without it no series is no data.
+   */
+  absentMeansZero: z.strictObject({ witness: promql }).optional(),
+});
+
 const measure = z.union([
-  z.strictObject({ promql: z.string().min(1) }),
+  promqlMeasure,
   /** A metric of k6's end-of-test summary, judged over the whole run of a variant. */
   z.strictObject({ k6: z.string().min(1), stat: z.enum(K6_STATS) }),
   /** Read-only SQL on the lab's PostgreSQL once the variants have run (lab/runner/sql-measure.ts). */
@@ -135,18 +152,21 @@ export const scenarioSchema = z.strictObject({
   timeline: z.array(faultEntry).default([]),
   hypotheses: z.array(hypothesis).min(1),
   /**
-   * Bounds on how hard each app service may work in the given phases (default: steady). A service
-   * beyond them makes the run inconclusive: the app was saturated where the scenario did not mean it.
+   * Bounds on how hard the app may work in the given phases (default: steady). A service beyond
+   * them makes the run inconclusive: the app was saturated where the scenario did not mean it.
+   * On for every scenario: a bound left out comes from the machine (lab/runner/service-load.ts).
    */
   saturation: z
     .strictObject({
       phases: z.array(phase).min(1).default(['steady']),
-      /** CPU cores one service may use on average over the phase. */
+      /** CPU cores one service may use on average over the phase (default 0.9: a service runs its JavaScript on one thread). */
       cpuCores: z.number().positive().optional(),
-      /** The p99 event-loop delay one service may reach during the phase, ms. */
+      /** CPU cores all services together may use (default 0.8 of the machine's cores, so the load engine and the datastores keep some). */
+      totalCpuCores: z.number().positive().optional(),
+      /** The p99 event-loop delay one service may show on average over the phase, ms (default 200). */
       eventLoopP99Ms: z.number().positive().optional(),
     })
-    .optional(),
+    .default({ phases: ['steady'] }),
 }).refine((s) => !s.resetCacheBetweenVariants || !s.hypotheses.some((h) => 'sql' in h.measure && h.measure.count === 'orders-without-event-outcome'), {
   message: "a measure counting orders without an event outcome reads the worker's confirmations in Redis after every variant ran: set resetCacheBetweenVariants: false",
   path: ['resetCacheBetweenVariants'],
@@ -160,7 +180,8 @@ export type Profile = Scenario['profiles']['smoke'];
 export type ProfileName = keyof Scenario['profiles'];
 export type FaultEntryInput = Scenario['timeline'][number];
 export type PromqlCheck = z.output<typeof promqlCheck>;
-export type Saturation = NonNullable<Scenario['saturation']>;
+export type PromqlMeasure = z.input<typeof promqlMeasure>;
+export type Saturation = Scenario['saturation'];
 
 /** Identity with types: lets a scenario file be checked by the editor as it is written. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {

@@ -16,7 +16,7 @@ import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
 import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
 import type { EngineResult } from './load-result.ts';
 import { judgedStartLag } from './start-lag.ts';
-import { phaseAt, phaseWindows, type PhaseWindows } from './phases.ts';
+import { faultIntervals, phaseAt, phaseWindows, type PhaseWindows, type Window } from './phases.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
 import { ProgressLine } from './progress.ts';
 import type { LoadedScenario, RunPlan } from './scenarios.ts';
@@ -28,6 +28,8 @@ export interface VariantOutcome {
   loadEnd: number;
   /** Epoch seconds. */
   phases: PhaseWindows;
+  /** The seconds some fault was on (epoch seconds, merged): what the fault phase judges. */
+  faultIntervals: Window[];
   faults: FaultRecord[];
   engine: EngineResult & { summary: K6SummaryMetrics };
   /** The autoscaler's decisions, when the variant ran one. */
@@ -155,14 +157,11 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
     await timeline.finished;
     const loadEnd = loadStart + duration * 1000;
     const faults = [...timeline.records];
-    const phases = phaseWindows(
-      { start: loadStart / 1000, end: loadEnd / 1000 },
-      faults.filter((f) => f.appliedAt !== undefined).map((f) => ({ start: f.appliedAt! / 1000, end: (f.revertedAt ?? loadEnd) / 1000 })),
-      plan.settings,
-    );
+    const faultWindows = faults.filter((f) => f.appliedAt !== undefined).map((f) => ({ start: f.appliedAt! / 1000, end: (f.revertedAt ?? loadEnd) / 1000 }));
+    const phases = phaseWindows({ start: loadStart / 1000, end: loadEnd / 1000 }, faultWindows, plan.settings);
     const judged = { start: loadStart + plan.settings.warmup * 1000, end: loadEnd };
     const engine = { ...result, startLag: judgedStartLag(result, v.resultsDir, judged) };
-    return { name: variant, loadStart, loadEnd, phases, faults, engine, autoscaler: autoscaler ? [...autoscaler.decisions] : null };
+    return { name: variant, loadStart, loadEnd, phases, faultIntervals: faultIntervals(faultWindows), faults, engine, autoscaler: autoscaler ? [...autoscaler.decisions] : null };
   } catch (error) {
     load?.stop();
     await autoscaler?.stop();

@@ -5,6 +5,7 @@
  * table printed at the end.
  */
 import { format, type HypothesisResult } from './hypotheses.ts';
+import { STARVED_CORE_SHARE, STARVED_DELAY_MS } from './cpu.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
 import { EXIT_CODES, type Check, type Summary, type VariantSummary, type Verdict } from '../results/summary.ts';
 
@@ -28,6 +29,13 @@ export function loadChecks(variant: VariantSummary): Check[] {
       detail: e.vus.exhausted ? `the load engine ran out of VUs (all ${e.vus.allocated} busy): raise maxVUs in load.ts` : `the VU pool (${e.vus.allocated}) was never exhausted`,
     },
   ];
+  const cpu = e.cpu;
+  checks.push({
+    check: 'load-cpu',
+    variant: variant.name,
+    ok: !cpu.starved,
+    detail: `the load engine waited ${cpu.schedulingDelayMs.toFixed(3)} ms for a core each time it had work (bound ${STARVED_DELAY_MS} ms) and used ${cpu.averageCores.toFixed(2)} cores on average (bound ${STARVED_CORE_SHARE} of the machine's)${cpu.starved ? ': it was starved of CPU, so its schedule and its timings do not describe the app' : ''}`,
+  });
   const lag = e.startLag;
   if (lag && lag.p99Ms !== null) {
     checks.push({

@@ -3,7 +3,7 @@
  * the database passwords, Grafana's admin password): every env file is 0600 in a 0700 folder,
  * and the committed defaults carry none and create no Grafana admin with a known password.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ describe('the compose inputs', () => {
     expect(text('orders.env')).toContain(`:${secrets.databasePassword}@`);
     expect(text('postgres.env')).toBe(`POSTGRES_PASSWORD='${secrets.postgresPassword}'\nFAULTLINE_DB_PASSWORD='${secrets.databasePassword}'\n`);
     expect(text('grafana.env')).toBe(`GF_SECURITY_ADMIN_PASSWORD='${secrets.grafanaAdminPassword}'\n`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('committed for a plain docker compose up, carry no secret and create no Grafana admin', () => {

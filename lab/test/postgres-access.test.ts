@@ -5,7 +5,7 @@
  * symlink planted at the path an earlier layout used, or at the recorded path, is neither
  * followed nor chowned.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -41,6 +41,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopStack(env);
+  // the cluster lives in the stand-in /var/tmp: a new one is made next time
+  for (const dir of [sharedTmp, victim]) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the lab's PostgreSQL", () => {

@@ -3,11 +3,11 @@
  * at once when none is idle, ends the schedule at startTime + duration, then waits gracefulStop
  * for running iterations before interrupting them. Bounded by the scenario's own durations.
  */
-import type { ScenarioConfig } from '../options/options.ts';
+import type { ArrivalRateConfig } from '../options/options.ts';
 import type { Tags } from '../metrics/sample.ts';
 import type { IterationOrder, IterationOutcome } from '../run/iteration.ts';
 import { constantSchedule, rampingSchedule, type Schedule } from './schedule.ts';
-import { VuPool } from './vu-pool.ts';
+import { VuPool, type VuGrowth } from './vu-pool.ts';
 
 export interface IterationHost {
   start(order: IterationOrder): Promise<IterationOutcome>;
@@ -32,7 +32,7 @@ function wakeDelay(dueMs: number): number {
   return Math.max(0, Math.ceil(dueMs - now()));
 }
 
-export function scheduleOf(config: ScenarioConfig): Schedule {
+export function scheduleOf(config: ArrivalRateConfig): Schedule {
   return config.executor === 'constant-arrival-rate'
     ? constantSchedule(config.rate, config.timeUnitMs, config.durationMs)
     : rampingSchedule(config.startRate, config.timeUnitMs, config.stages);
@@ -47,16 +47,17 @@ export class ArrivalRateScenario {
   private timer: NodeJS.Timeout | undefined;
   private stopScheduling: (() => void) | undefined;
   private readonly tags: Tags;
-  private readonly config: ScenarioConfig;
+  private readonly config: ArrivalRateConfig;
   private readonly host: IterationHost;
   private readonly events: ScenarioEvents;
   private stoppedAt: number | undefined;
+  private stopDeadline = 0;
 
-  constructor(config: ScenarioConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents) {
+  constructor(config: ArrivalRateConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents, growth: VuGrowth) {
     this.config = config;
     this.host = host;
     this.events = events;
-    this.pool = new VuPool(config.preAllocatedVUs, config.maxVUs);
+    this.pool = new VuPool(config.preAllocatedVUs, config.maxVUs, growth);
     this.schedule = scheduleOf(config);
     this.tags = { ...testTags, ...config.tags, scenario: config.name };
   }
@@ -75,18 +76,27 @@ export class ArrivalRateScenario {
           due = this.schedule.next();
         }
         // compared as offsets: at epoch magnitude a microsecond is below a double's resolution
-        if (due === undefined || due > this.config.durationMs + 1e-6) return resolve();
+        if (due === undefined || due > this.config.durationMs + 1e-6) {
+          // the scenario lasts its whole duration, as k6's does, whenever its last iteration is due
+          this.timer = setTimeout(resolve, wakeDelay(endMs));
+          return;
+        }
         this.timer = setTimeout(tick, wakeDelay(startMs + due));
       };
       this.timer = setTimeout(tick, wakeDelay(startMs));
     });
     clearTimeout(this.timer);
-    await this.drain((this.stoppedAt ?? Math.max(endMs, now())) + this.config.gracefulStopMs);
+    await this.drain(this.stoppedAt === undefined ? Math.max(endMs, now()) + this.config.gracefulStopMs : this.stopDeadline);
   }
 
-  /** SIGINT/SIGTERM: start nothing more; what runs gets gracefulStop. */
-  stop(): void {
-    this.stoppedAt ??= now();
+  /** Start nothing more; what runs gets gracefulStop (`graceful`) or is interrupted at once (k6's abort: signal, threshold, test.abort()). */
+  stop(graceful: boolean): void {
+    if (this.stoppedAt === undefined) {
+      this.stoppedAt = now();
+      this.stopDeadline = graceful ? this.stoppedAt + this.config.gracefulStopMs : this.stoppedAt;
+    } else if (!graceful) {
+      this.stopDeadline = now();
+    }
     clearTimeout(this.timer);
     this.stopScheduling?.();
   }
@@ -116,7 +126,7 @@ export class ArrivalRateScenario {
 
   /** Wait until no iteration runs or `deadlineMs` passes; interrupt what is left. */
   private async drain(deadlineMs: number): Promise<void> {
-    while (this.inFlight.size > 0 && now() < deadlineMs) {
+    while (this.inFlight.size > 0 && now() < Math.min(deadlineMs, this.stopDeadline || Infinity)) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadlineMs - now()))));
     }
     for (const order of this.inFlight.values()) this.host.interrupt(order);

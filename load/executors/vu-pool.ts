@@ -1,9 +1,19 @@
 /**
- * A scenario's VUs: preAllocatedVUs ready at start, grown one at a time up to maxVUs when a due
- * iteration finds none idle (that iteration is dropped; the new VU serves later ticks, as in k6).
+ * A scenario's VUs: preAllocatedVUs ready at start, grown up to maxVUs when a due iteration finds
+ * none idle (that iteration is dropped; the new VU serves later ticks). As in k6
+ * [lib/executor/constant_arrival_rate.go], one VU initialises at a time and takes as long as the
+ * script's init context: drops while it initialises ask for no other.
  */
 
+/** How VUs added during the run get ready: k6's pacing, or (for comparison) at once, one per drop. */
+export type VuGrowth = { pacedMs: number } | 'instant';
+
 let nextVuId = 1;
+
+/** A VU number of its own (k6's __VU counts VUs across the whole test from 1). */
+export function newVuId(): number {
+  return nextVuId++;
+}
 
 export class VuPool {
   private readonly idle: number[] = [];
@@ -11,9 +21,12 @@ export class VuPool {
   private busy = 0;
   private readonly maxVUs: number;
   private warned = false;
+  private initialising = false;
+  private readonly growth: VuGrowth;
 
-  constructor(preAllocatedVUs: number, maxVUs: number) {
+  constructor(preAllocatedVUs: number, maxVUs: number, growth: VuGrowth) {
     this.maxVUs = maxVUs;
+    this.growth = growth;
     for (let i = 0; i < preAllocatedVUs; i += 1) this.allocate();
   }
 
@@ -41,11 +54,19 @@ export class VuPool {
    */
   growAfterDrop(): string | undefined {
     if (this.allocated < this.maxVUs) {
-      // allocated now, usable from the next tick: k6 initializes it in the background
+      if (this.initialising) return undefined;
       this.allocated += 1;
       const id = nextVuId;
       nextVuId += 1;
-      setImmediate(() => this.idle.push(id));
+      if (this.growth === 'instant') {
+        setImmediate(() => this.idle.push(id));
+        return undefined;
+      }
+      this.initialising = true;
+      setTimeout(() => {
+        this.initialising = false;
+        this.idle.push(id);
+      }, this.growth.pacedMs);
       return undefined;
     }
     if (this.warned) return undefined;

@@ -8,6 +8,8 @@ import { MetricSink } from './metric-sink.ts';
 import { forEachRequestSample, type RequestSample, type Sample, type SampleSink } from './sample.ts';
 import type { ThresholdResult, Thresholds } from './thresholds.ts';
 
+const EXPECTED_DURATION = 'http_req_duration{expected_response:true}';
+
 export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
 
 interface CheckCount { name: string; path: string; passes: number; fails: number }
@@ -27,7 +29,11 @@ export class Summary implements SampleSink {
 
   addRequest(request: RequestSample): void {
     forEachRequestSample(request, this.addValue);
+    // k6 always keeps this submetric, so it shows in every summary with a successful request [internal/metrics/engine/engine.go]
+    if (request.tags.expected_response === 'true') this.expectedDuration.add(request.timings.duration);
   }
+
+  private readonly expectedDuration = new MetricSink('trend');
 
   private readonly addValue = (metric: string, value: number): void => {
     this.sinkFor(metric)?.add(value);
@@ -86,6 +92,7 @@ export class Summary implements SampleSink {
       }
     };
     for (const [name, sink] of this.sinks) metrics[name] = render(sink);
+    if (this.expectedDuration.count > 0) metrics[EXPECTED_DURATION] = render(this.expectedDuration);
     for (const { key, sink } of thresholds.submetrics()) metrics[key] = render(sink);
     for (const [key, results] of judged.byMetric) {
       const definition = allMetricDefinitions().find((d) => d.name === key.replace(/\{.*$/, ''));

@@ -35,7 +35,12 @@ export interface ThresholdResult {
   /** key → expression → true when FAILED (the export's convention). */
   byMetric: Map<string, Record<string, boolean>>;
   anyFailed: boolean;
-  abort: string | undefined;
+  /** Keys with a crossed expression, sorted (k6 names them in its messages). */
+  crossed: string[];
+  /** Set when a crossed expression has abortOnFail and is past its delayAbortEval. */
+  abort: boolean;
+  /** k6's "Threshold error" lines: an expression with nothing to judge (a Rate without samples at the end). */
+  errors: string[];
 }
 
 function compare(value: number, operator: string, bound: number): boolean {
@@ -113,23 +118,38 @@ export class Thresholds implements SampleSink {
     for (const threshold of thresholds) if (matches(threshold.filter, tags)) threshold.sink.add(value);
   }
 
-  /** Judge every expression now; `abort` names the first failed abortOnFail expression past its delay. */
-  evaluate(elapsedMs: number): ThresholdResult {
+  /**
+   * Judge the thresholds as k6 does [internal/metrics/engine/engine.go, metrics/thresholds.go]:
+   * while running, a metric without samples is skipped (its last results stand); at the end it is
+   * judged with its empty sink's values (0), except a Rate, whose rate of nothing k6 cannot compute:
+   * that is a "Threshold error", shown as failed in the export but not counted as crossed. A crossed
+   * abortOnFail expression aborts once the test has run longer than its delayAbortEval. `final`
+   * (the default) is the end-of-test judgement.
+   */
+  evaluate(elapsedMs: number, final = true): ThresholdResult {
     const byMetric = new Map<string, Record<string, boolean>>();
-    let anyFailed = false;
-    let abort: string | undefined;
+    const crossed: string[] = [];
+    const errors: string[] = [];
+    let abort = false;
     for (const threshold of this.list) {
-      const results: Record<string, boolean> = {};
-      for (const expression of threshold.expressions) {
-        const value = threshold.sink.aggregate(expression.aggregation, elapsedMs / 1000) ?? NaN;
-        expression.failed = !compare(value, expression.operator, expression.bound);
-        results[expression.source] = expression.failed;
-        anyFailed ||= expression.failed;
-        if (expression.failed && expression.abortOnFail && elapsedMs >= expression.delayAbortEvalMs) abort ??= `${threshold.key}: ${expression.source}`;
+      const empty = threshold.sink.count === 0;
+      if (!empty || final) {
+        for (const [index, expression] of threshold.expressions.entries()) {
+          if (empty && threshold.sink.type === 'rate') {
+            expression.failed = true;
+            errors.push(`Threshold error: metric_name=${threshold.key}: threshold ${index} run error: unable to apply threshold ${expression.source} over metrics; reason: no metric supporting the rate aggregation method found`);
+            break; // k6 stops at a metric's first threshold error
+          }
+          const value = threshold.sink.aggregate(expression.aggregation, elapsedMs / 1000) ?? NaN;
+          expression.failed = !compare(value, expression.operator, expression.bound);
+          if (expression.failed && expression.abortOnFail && elapsedMs > expression.delayAbortEvalMs) abort = true;
+        }
+        if (!(empty && threshold.sink.type === 'rate') && threshold.expressions.some((e) => e.failed)) crossed.push(threshold.key);
       }
-      byMetric.set(threshold.key, results);
+      byMetric.set(threshold.key, Object.fromEntries(threshold.expressions.map((e) => [e.source, e.failed])));
     }
-    return { byMetric, anyFailed, abort };
+    crossed.sort();
+    return { byMetric, anyFailed: crossed.length > 0, crossed, abort, errors };
   }
 
   /** Submetric sinks the summary export shows as `metric{tag:value}` entries. */

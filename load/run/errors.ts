@@ -23,3 +23,5 @@ export function outOfSubset(call: string, instead: string): EngineError {
 }
 
 export const EXIT_THRESHOLDS_FAILED = 99;
+export const EXIT_EXTERNAL_ABORT = 105;
+export const EXIT_SCRIPT_ABORTED = 108;

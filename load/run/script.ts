@@ -9,6 +9,9 @@ import { EngineError } from './errors.ts';
 
 export type ScriptModule = Record<string, unknown>;
 
+/** How long the script's init context takes to run once more, as k6 runs it for every VU it adds. */
+export let initContextMs = 0;
+
 export async function loadScript(path: string): Promise<ScriptModule> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw new EngineError('script', `script ${path} not found; give the path of a k6 script (.ts or .js)`);
@@ -23,6 +26,10 @@ export async function loadScript(path: string): Promise<ScriptModule> {
     if (missing) throw new EngineError('options', `${missing[1]}.${missing[2]} is outside the embedded engine's k6 subset; see load/README.md for what it offers`);
     throw new EngineError('script', `${path} failed in its init context: ${message.split('\n')[0]}`);
   }
+  // a fresh module instance (its imports are cached): the script's own init code, compiled and run
+  const started = performance.now();
+  await import(`${pathToFileURL(absolute).href}?vu-init`);
+  initContextMs = performance.now() - started;
   closeInitContext();
   engine.initContext = false;
   return script;

@@ -3,19 +3,20 @@
  * on a common t = 0, the once-a-second gauges and threshold checks, teardown, the summary outputs.
  */
 import { writeFileSync } from 'node:fs';
-import { ArrivalRateScenario, type IterationHost } from '../executors/arrival-rate.ts';
+import { ArrivalRateScenario, type IterationHost, type ScenarioEvents } from '../executors/arrival-rate.ts';
+import { ClosedModelScenario } from '../executors/closed-model.ts';
 import { closeConnections } from '../http/connections.ts';
 import { FanOut } from '../metrics/fan-out.ts';
 import type { Tags } from '../metrics/sample.ts';
 import { SecondsFile } from '../metrics/seconds-file.ts';
 import { DEFAULT_TREND_STATS, Summary } from '../metrics/summary.ts';
 import { Thresholds } from '../metrics/thresholds.ts';
-import { parseOptions } from '../options/options.ts';
+import { parseOptions, type ScenarioConfig } from '../options/options.ts';
 import { engine, runInContext } from './context.ts';
-import { EngineError, EXIT_THRESHOLDS_FAILED } from './errors.ts';
+import { EngineError, EXIT_EXTERNAL_ABORT, EXIT_SCRIPT_ABORTED, EXIT_THRESHOLDS_FAILED } from './errors.ts';
 import { classify, type IterationOutcome } from './iteration.ts';
 import { LocalHost } from './local-host.ts';
-import { loadScript } from './script.ts';
+import { initContextMs, loadScript } from './script.ts';
 import { startRemoteWrite } from '../metrics/remote-write-output.ts';
 import { warmUp } from './warm-up.ts';
 import { WorkerHost } from './worker-host.ts';
@@ -53,11 +54,11 @@ export async function runTest(config: RunConfig): Promise<number> {
   const remoteWrite = config.remoteWrite ? startRemoteWrite(process.env, stderr) : undefined;
   if (remoteWrite) outputs.attach(remoteWrite);
 
-  const lifecycle = { iteration: undefined, groupPath: '' };
+  // k6 runs setup() and teardown() as groups of their own [js/runner.go runPart]
   const setup = script.setup as (() => unknown) | undefined;
   let data: unknown;
   try {
-    data = setup ? await withTimeout(runInContext(lifecycle, setup), options.setupTimeoutMs, 'setup()') : undefined;
+    data = setup ? await withTimeout(runInContext({ iteration: undefined, groupPath: '::setup' }, setup), options.setupTimeoutMs, 'setup()') : undefined;
   } catch (error) {
     throw new EngineError(classify(error).fatal ? 'options' : 'script', `setup() failed: ${(error as Error).message}`);
   }
@@ -66,39 +67,61 @@ export async function runTest(config: RunConfig): Promise<number> {
   const host: IterationHost & { close(): Promise<void> } = config.workers > 1
     ? await WorkerHost.start(config.workers, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags)
     : new LocalHost(script, data);
+  // a synchronous exec function blocks in k6/http and sleep as a k6 VU does: each of its VUs a thread
+  const blocking = options.scenarios.filter((scenario) => (script[scenario.exec] as () => unknown).constructor.name !== 'AsyncFunction');
+  const vuThreadCount = blocking.reduce((n, scenario) => n + ('maxVUs' in scenario ? scenario.maxVUs : scenario.vus), 0);
+  const vuThreads = vuThreadCount === 0 ? undefined
+    : await WorkerHost.start(vuThreadCount, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags, true);
+  const hostOf = (scenario: ScenarioConfig): IterationHost => (vuThreads !== undefined && blocking.includes(scenario) ? vuThreads : host);
   await warmUp(options.thresholds);
   const zeroMs = now() + 20;
   const seconds = config.secondsOut ? new SecondsFile(config.secondsOut, zeroMs, engine.testTags) : undefined;
   if (seconds) outputs.attach(seconds);
 
   let fatal: IterationOutcome['fatal'];
-  let abortedBy: string | undefined;
+  /** Why the run was aborted (k6's runAbort): its exit code and the line k6 prints for it. */
+  let aborted: { exitCode: number; message: string } | undefined;
+  const abort = (exitCode: number, message: string): void => {
+    aborted ??= { exitCode, message };
+    for (const scenario of scenarios) scenario.stop(false);
+  };
+  const fatalOutcome = (outcome: NonNullable<IterationOutcome['fatal']>): void => {
+    if (fatal !== undefined) return;
+    fatal = outcome;
+    for (const s of scenarios) s.stop(false);
+  };
   const errorCounts = new Map<string, number>();
-  const scenarios = options.scenarios.map((scenario) => new ArrivalRateScenario(scenario, engine.testTags, host, {
+  // FAULTLINE_VU_INIT=instant: the engine's earlier VU growth, kept to compare drops with k6's pacing
+  const growth = process.env.FAULTLINE_VU_INIT === 'instant' ? 'instant' as const : { pacedMs: initContextMs };
+  const events: ScenarioEvents = {
     emit: (metric, tags, value, time) => outputs.add({ metric, tags, value, time }),
     warn: (message) => stderr(`WARN ${message}`),
     outcome: (outcome) => {
-      if (outcome.fatal && fatal === undefined) {
-        fatal = outcome.fatal;
-        for (const s of scenarios) s.stop();
-      }
+      if (outcome.fatal?.exitCode === EXIT_SCRIPT_ABORTED) abort(EXIT_SCRIPT_ABORTED, outcome.fatal.message);
+      else if (outcome.fatal) fatalOutcome(outcome.fatal);
       if (outcome.error !== undefined) {
         const seen = errorCounts.get(outcome.error) ?? 0;
         if (seen === 0) stderr(`ERROR iteration: ${outcome.error}`);
         errorCounts.set(outcome.error, seen + 1);
       }
     },
-  }));
+  };
+  const scenarios = options.scenarios.map((scenario) => ('preAllocatedVUs' in scenario
+    ? new ArrivalRateScenario(scenario, engine.testTags, hostOf(scenario), events, growth)
+    : new ClosedModelScenario(scenario, engine.testTags, hostOf(scenario), events)));
 
+  engine.stopRun = (message) => fatalOutcome({ message, exitCode: 104 });
+  // k6 [internal/cmd/run.go]: the first SIGINT/SIGTERM aborts the run at once (running iterations
+  // are interrupted), teardown and the summary still run, and the exit code is 105; a second one
+  // exits at once
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
       stderr(`${signal} again: stopping at once without a summary`);
-      process.exit(105);
+      process.exit(EXIT_EXTERNAL_ABORT);
     }
-    stderr(`${signal}: starting no more iterations; running ones get their gracefulStop`);
-    for (const scenario of scenarios) scenario.stop();
+    abort(EXIT_EXTERNAL_ABORT, `test run was aborted because k6 received a '${signal === 'SIGINT' ? 'interrupt' : 'terminated'}' signal`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -110,13 +133,9 @@ export async function runTest(config: RunConfig): Promise<number> {
     outputs.add({ metric: 'vus_max', tags: engine.testTags, value: scenarios.reduce((n, s) => n + s.pool.size, 0), time: at });
     seconds?.flush(at);
     tick += 1;
-    if (tick % 2 === 0 && thresholds.size > 0 && abortedBy === undefined) {
-      const judged = thresholds.evaluate(at - zeroMs);
-      if (judged.abort !== undefined) {
-        abortedBy = judged.abort;
-        stderr(`threshold ${judged.abort} failed with abortOnFail: stopping the test`);
-        for (const scenario of scenarios) scenario.stop();
-      }
+    if (tick % 2 === 0 && thresholds.size > 0 && aborted === undefined) {
+      const judged = thresholds.evaluate(at - zeroMs, false);
+      if (judged.abort) abort(EXIT_THRESHOLDS_FAILED, `thresholds on metrics '${judged.crossed.join(', ')}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`);
     }
   }, 1000);
 
@@ -125,7 +144,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   const endMs = now();
   outputs.add({ metric: 'vus', tags: engine.testTags, value: 0, time: endMs });
   outputs.add({ metric: 'vus_max', tags: engine.testTags, value: scenarios.reduce((n, s) => n + s.pool.size, 0), time: endMs });
-  await host.close();
+  await Promise.all([host.close(), vuThreads?.close()]);
   if (fatal) {
     stderr(fatal.message);
     await closeConnections();
@@ -136,7 +155,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   const teardown = script.teardown as ((data: unknown) => unknown) | undefined;
   if (teardown) {
     try {
-      await withTimeout(runInContext(lifecycle, () => teardown(data)), options.teardownTimeoutMs, 'teardown()');
+      await withTimeout(runInContext({ iteration: undefined, groupPath: '::teardown' }, () => teardown(data)), options.teardownTimeoutMs, 'teardown()');
     } catch (error) {
       stderr(`ERROR teardown(): ${(error as Error).message}`);
     }
@@ -144,13 +163,19 @@ export async function runTest(config: RunConfig): Promise<number> {
   await closeConnections();
 
   const elapsedMs = endMs - zeroMs;
-  const judged = thresholds.evaluate(elapsedMs);
+  const judged = thresholds.evaluate(elapsedMs, true);
+  for (const line of judged.errors) stderr(`ERROR ${line}`);
   seconds?.flush(now(), true);
   await remoteWrite?.stop();
   if (config.summaryExport) writeFileSync(config.summaryExport, `${JSON.stringify(summary.exportJson(trendStats, elapsedMs, thresholds, judged), null, 2)}\n`);
   const handleSummary = script.handleSummary as ((data: unknown) => unknown) | undefined;
   if (handleSummary) await writeHandledSummary(await handleSummary(summary.handleSummaryData(trendStats, elapsedMs, thresholds, judged)));
-  for (const [key, results] of judged.byMetric) for (const [expression, failed] of Object.entries(results)) if (failed) stderr(`threshold failed: ${key} ${expression}`);
+  for (const key of judged.crossed) for (const [expression, failed] of Object.entries(judged.byMetric.get(key)!)) if (failed) stderr(`threshold failed: ${key} ${expression}`);
+  if (aborted) {
+    stderr(`ERROR ${aborted.message}`);
+    return aborted.exitCode;
+  }
+  if (judged.anyFailed) stderr(`ERROR thresholds on metrics '${judged.crossed.join(', ')}' have been crossed`);
   return judged.anyFailed ? EXIT_THRESHOLDS_FAILED : 0;
 }
 

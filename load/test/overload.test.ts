@@ -1,14 +1,16 @@
 /**
  * Runs that cannot keep up, for real: a server slower than the VU pool allows drops iterations
- * (with k6's one warning), gracefulStop interrupts what still runs, and SIGINT still writes the summary.
+ * (with k6's one warning, and VUs added at k6's pace), gracefulStop interrupts what still runs, and
+ * SIGINT aborts as k6 does.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEngine, script, startServer, total, type TestServer } from './run-engine.ts';
 
 let slow: TestServer;
-beforeAll(async () => { slow = await startServer(600); });
-afterAll(async () => { await slow.close(); });
+let stalled: TestServer;
+beforeAll(async () => { [slow, stalled] = await Promise.all([startServer(600), startServer(10_000)]); });
+afterAll(async () => { await Promise.all([slow.close(), stalled.close()]); });
 
 const request = `const res = await http.asyncRequest('GET', url + '/');
   check(res, { ok: (r) => r.status === 200 });`;
@@ -45,20 +47,42 @@ describe('an overloaded run', () => {
     expect(total(run.seconds, 'started')).toBe(2);
   });
 
-  it('on SIGINT starts no more iterations, lets running ones finish, writes the summary and exits 0', async () => {
-    const options = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 20, duration: '60s', preAllocatedVUs: 20, gracefulStop: '5s' } } };
-    const started = Date.now();
+  it('on SIGINT aborts as k6 does: running iterations interrupted at once, teardown and summary still, exit 105', async () => {
+    const options = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 20, duration: '60s', preAllocatedVUs: 20, gracefulStop: '20s' } } };
+    let signalledAt = 0;
     // interrupt once iterations run (the engine's start-up takes seconds on a busy machine)
     const interruptWhenRunning = (child: ChildProcess): void => {
-      child.stdout!.once('data', () => setTimeout(() => child.kill('SIGINT'), 1000));
+      child.stdout!.once('data', () => setTimeout(() => { signalledAt = Date.now(); child.kill('SIGINT'); }, 1000));
     };
-    const run = await runEngine(script(options, `console.log('iteration'); ${request}`), ['-e', `TARGET=${slow.url}`], { onStart: interruptWhenRunning });
-    expect(run.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(30_000);
-    expect(run.stderr).toContain('SIGINT');
+    const teardown = `export async function teardown() { console.log('teardown ran'); }`;
+    const run = await runEngine(script(options, `console.log('iteration'); ${request}`, teardown), ['-e', `TARGET=${stalled.url}`], { onStart: interruptWhenRunning });
+    expect(run.code).toBe(105);
+    // the stalled server answers after 10 s and gracefulStop is 20 s: only an abort ends this soon
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(run.stderr).toContain("test run was aborted because k6 received a 'interrupt' signal");
+    expect(run.stdout).toContain('teardown ran');
     const m = run.summary!.metrics;
-    expect(m.iterations!.count).toBeGreaterThan(0);
-    expect(m.iterations!.count).toBe(m.iterations_planned!.count! - (m.dropped_iterations?.count ?? 0));
-    expect(total(run.seconds, 'completed')).toBe(m.iterations!.count);
+    expect(m.iterations).toBeUndefined();
+    expect(total(run.seconds, 'interrupted')).toBeGreaterThan(0);
+    expect(total(run.seconds, 'completed')).toBe(0);
+  });
+
+  it("adds VUs at k6's pace, one initialising at a time, so it drops more than growing a VU per drop at once", async () => {
+    const options = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 200, duration: '1s', preAllocatedVUs: 1, maxVUs: 200, gracefulStop: '2s' } } };
+    // an init context that takes 20 ms, as one that reads and parses a data file does
+    const init = 'const began = Date.now(); while (Date.now() - began < 20);';
+    const paced = await runEngine(script(options, request, init), ['-e', `TARGET=${slow.url}`]);
+    const instant = await runEngine(script(options, request, init), ['-e', `TARGET=${slow.url}`], { env: { FAULTLINE_VU_INIT: 'instant' } });
+    for (const run of [paced, instant]) {
+      expect(run.code).toBe(0);
+      expect(run.summary!.metrics.iterations!.count! + (run.summary!.metrics.dropped_iterations?.count ?? 0)).toBe(200);
+    }
+    const dropped = (run: typeof paced): number => run.summary!.metrics.dropped_iterations!.count!;
+    // a VU per drop at once: the pool reaches every arrival within the first 600 ms (one server delay)
+    expect(dropped(instant)).toBeLessThan(130);
+    // one at a time, each as long as the script's init context (20 ms): at most ~50 VUs in the
+    // second, so at least half the arrivals are dropped
+    expect(dropped(paced)).toBeGreaterThan(dropped(instant) + 40);
+    expect(paced.summary!.metrics.vus_max!.max).toBeLessThanOrEqual(60);
   });
 });

@@ -22,6 +22,15 @@ describe('what the engine refuses', () => {
     oneLine(run.stderr, 'http.get()', "await http.asyncRequest('GET'");
   });
 
+  it('a sleep() nothing awaits: one line naming its file and line, exit 104; awaited ones (await, Promise.all) pass', async () => {
+    const unawaited = await runEngine(script(once, `await sleep(0.01);\n  await Promise.all([sleep(0.01)]);\n  sleep(0.3);`, "import { sleep } from 'k6';"));
+    expect(unawaited.code).toBe(104);
+    oneLine(unawaited.stderr, 'sleep(0.3) at file://', 'script.ts:9:', 'is not awaited', 'await sleep(0.3)');
+    const awaited = await runEngine(script(once, `await sleep(0.01);\n  await Promise.all([sleep(0.01)]);\n  await sleep(0.01).then(() => {});`, "import { sleep } from 'k6';"));
+    expect(awaited.stderr).toBe('');
+    expect(awaited.code).toBe(0);
+  });
+
   it('k6/ws at load time, exit 104', async () => {
     const run = await runEngine(`import ws from 'k6/ws';\n${script(once, '')}`);
     expect(run.code).toBe(104);
@@ -35,16 +44,19 @@ describe('what the engine refuses', () => {
     oneLine(run.stderr, 'k6.randomSeed');
   });
 
-  it('a closed-model executor, an unknown scenario key and an unknown option, exit 104', async () => {
-    const closed = await runEngine(script({ scenarios: { load: { executor: 'constant-vus', vus: 1, duration: '1s' } } }, ''));
+  it('externally-controlled, a shortcut beside scenarios (as k6), an unknown scenario key and an unknown option, exit 104', async () => {
+    const closed = await runEngine(script({ scenarios: { load: { executor: 'externally-controlled', vus: 1, duration: '1s' } } }, ''));
     expect(closed.code).toBe(104);
-    oneLine(closed.stderr, 'constant-vus', 'constant-arrival-rate');
+    oneLine(closed.stderr, 'externally-controlled', 'constant-vus');
+    const both = await runEngine(script({ ...once, duration: '1s' }, ''));
+    expect(both.code).toBe(104);
+    oneLine(both.stderr, 'using an execution configuration shortcut (`duration`) and `scenarios` simultaneously is not allowed');
     const key = await runEngine(script({ scenarios: { load: { ...once.scenarios.load, rampUp: '1s' } } }, ''));
     expect(key.code).toBe(104);
     oneLine(key.stderr, 'options.scenarios.load.rampUp');
-    const option = await runEngine(script({ ...once, vus: 10 }, ''));
+    const option = await runEngine(script({ ...once, rps: 10 }, ''));
     expect(option.code).toBe(104);
-    oneLine(option.stderr, 'options.vus');
+    oneLine(option.stderr, 'options.rps');
   });
 
   it('a script exception in the init context, exit 107', async () => {

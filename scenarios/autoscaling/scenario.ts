@@ -4,6 +4,7 @@
  * the lab's HPA controller adds instances when the per-instance request rate crosses its target,
  * and removes them, drained, once the scale-down stabilization window has passed.
  */
+import { failedRequests, failedShare, orZeroWhile } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** What one product query waits on the database (pg_sleep, no CPU): with a pool of 10 connections one instance serves about 10 / 0.15 s = 66 reads/s. */
@@ -37,12 +38,14 @@ const SHAPE = { rest: 0.1, up: 0.3, hold: 0.2, down: 0.05 };
 const perInstanceRate = 'sum by (instance) (rate(http_server_request_duration_seconds_count{job="catalog",http_route="/products/:id"}[3s]))';
 const gauge = (name: string) => `faultline_autoscaler_${name}{scenario="$scenario",variant="$variant"}`;
 const current = gauge('current_replicas');
-/** Epoch second at which the metric's average first left the tolerance band above its target (0 when it never did). */
-const metricCrossed = `(min(min_over_time(timestamp(${gauge('metric_average')} > ${gauge('metric_target')} * ${1 + TOLERANCE})[$window:1s])) or vector(0))`;
+/** Epoch second at which the metric's average first left the tolerance band above its target (0 when it never did; no data without the autoscaler's gauges). */
+const metricCrossed = orZeroWhile(`min(min_over_time(timestamp(${gauge('metric_average')} > ${gauge('metric_target')} * ${1 + TOLERANCE})[$window:1s]))`, `max_over_time(${gauge('metric_average')}[$window])`);
 /** The client's p95 over the last 5 s, as the load engine measured it. */
 const p95 = 'histogram_quantile(0.95, sum(rate(k6_http_req_duration_seconds{variant="$variant"}[5s])))';
-const failed = 'sum(increase(k6_http_reqs_total{variant="$variant",expected_response="false"}[$window])) or vector(0)';
-const failedShare = `(${failed}) / sum(increase(k6_http_reqs_total{variant="$variant"}[$window]))`;
+/** Seconds of the window with p95 over the objective (0 while p95 had data and never left it). */
+const secondsOverObjective = orZeroWhile(`count_over_time((${p95} > ${P95_OBJECTIVE})[$window:1s])`, `count_over_time(${p95}[$window:1s])`);
+const readsFailed = failedRequests();
+const readsFailedShare = failedShare();
 /** The highest replica count of the run, and the replicas the metric asked for at each evaluation (ceil(current × average / target)). */
 const peakReplicas = `scalar(max_over_time(${current}[$window]))`;
 const recommended = `ceil(${current} * ${gauge('metric_average')} / ${gauge('metric_target')})`;
@@ -111,34 +114,34 @@ export default defineScenario({
     {
       name: `autoscaled: p95 back under ${P95_OBJECTIVE * 1000} ms within 20 s of the metric crossing its target, and under it from then on`,
       // 0 when p95 never left the objective after the crossing; the whole epoch when the metric never crossed
-      measure: { promql: `clamp_min((max(max_over_time(timestamp(${p95} > ${P95_OBJECTIVE})[$window:1s])) or vector(0)) - ${metricCrossed}, 0)` },
+      measure: { promql: `clamp_min(${orZeroWhile(`max(max_over_time(timestamp(${p95} > ${P95_OBJECTIVE})[$window:1s]))`, `count_over_time(${p95}[$window:1s])`)} - ${metricCrossed}, 0)` },
       variants: ['autoscaled'],
       expect: { op: '<=', value: 20 },
     },
     {
       name: `fixed: p95 above ${P95_OBJECTIVE * 1000} ms for at least 8 s of the ramp and the peak`,
-      measure: { promql: `count_over_time((${p95} > ${P95_OBJECTIVE})[$window:1s]) or vector(0)` },
+      measure: { promql: secondsOverObjective },
       phase: 'fault',
       variants: ['fixed'],
       expect: { op: '>=', value: 8 },
     },
     {
       name: `autoscaled: p95 above ${P95_OBJECTIVE * 1000} ms for at most a third of the seconds fixed spends there`,
-      measure: { promql: `count_over_time((${p95} > ${P95_OBJECTIVE})[$window:1s]) or vector(0)` },
+      measure: { promql: secondsOverObjective },
       phase: 'fault',
       variants: ['autoscaled'],
       expect: { op: '<=', factor: 1 / 3, of: { variant: 'fixed' } },
     },
     {
       name: 'fixed: one instance fails at least 5 % of the reads during the peak (its pool queues past the deadline)',
-      measure: { promql: failedShare },
+      measure: readsFailedShare,
       phase: 'fault',
       variants: ['fixed'],
       expect: { op: '>=', value: 0.05 },
     },
     {
       name: 'autoscaled: at most 1 % of the reads fail during the ramp and the peak',
-      measure: { promql: failedShare },
+      measure: readsFailedShare,
       phase: 'fault',
       variants: ['autoscaled'],
       expect: { op: '<=', value: 0.01 },
@@ -168,7 +171,7 @@ export default defineScenario({
     },
     {
       name: 'autoscaled: no read fails after the peak, while instances are removed (the gateway lets go of one first, then it drains)',
-      measure: { promql: failed },
+      measure: readsFailed,
       phase: 'recovery',
       variants: ['autoscaled'],
       expect: { op: '==', value: 0 },

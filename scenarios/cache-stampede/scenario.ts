@@ -5,6 +5,7 @@
  * value and refreshes each key once (stale-while-revalidate), and when nothing stale is left (the
  * eviction, a cold miss) it lets one reader per key query while the others wait for its answer.
  */
+import { grew, quantileOverJudged } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** The hot set: products 1..HOT_KEYS (load.ts reads only these). */
@@ -17,14 +18,19 @@ const EVICTIONS = 1;
 /** What one product query costs the database, ms: a miss is expensive, as it is in production. */
 const QUERY_COST_MS = 125;
 
-/** Product reads that reached the database over the window. */
-const dbQueries = 'sum(increase(db_client_operation_duration_seconds_count{job="catalog",db_collection_name="products"}[$window])) or vector(0)';
+/**
+ * The catalog's product lookups over the judged seconds: while it looked products up, a count of
+ * queries, misses or coalesced reads with no series is 0; without lookups it is no data.
+ */
+const lookups = { witness: grew('cache_requests_total{job="catalog",cache="products"}') };
+/** Product reads that reached the database over the judged seconds. */
+const dbQueries = { promql: grew('db_client_operation_duration_seconds_count{job="catalog",db_collection_name="products"}'), absentMeansZero: lookups };
 /** Reads that found nothing usable in the cache and queried the database themselves. */
-const cacheMisses = 'sum(increase(cache_requests_total{job="catalog",cache="products",result="miss"}[$window])) or vector(0)';
+const cacheMisses = { promql: grew('cache_requests_total{job="catalog",cache="products",result="miss"}'), absentMeansZero: lookups };
 /** Reads that waited for another reader's query of the same key instead of querying. */
-const coalesced = 'sum(increase(cache_requests_total{job="catalog",cache="products",result="coalesced"}[$window])) or vector(0)';
-/** Client-side p99 as the load engine measured it (native histogram from remote write, k6's name). */
-const p99 = 'histogram_quantile(0.99, sum(rate(k6_http_req_duration_seconds{variant="$variant"}[$window])))';
+const coalesced = { promql: grew('cache_requests_total{job="catalog",cache="products",result="coalesced"}'), absentMeansZero: lookups };
+/** Client-side p99 as the load engine measured it (native histogram from remote write, k6's name), over the seconds judged. */
+const p99 = quantileOverJudged(0.99, 'k6_http_req_duration_seconds{variant="$variant"}');
 
 export default defineScenario({
   title: 'a hot set expires, then is evicted, under load: naive cache-aside stampedes the database, the protected cache queries once per key',
@@ -72,14 +78,14 @@ export default defineScenario({
   hypotheses: [
     {
       name: 'protected: at most 1.5 database queries per hot key per expiry or eviction',
-      measure: { promql: dbQueries },
+      measure: dbQueries,
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '<=', value: 1.5 * HOT_KEYS * (EXPIRIES + EVICTIONS) },
     },
     {
       name: 'unprotected: the expiries and the eviction fan out to at least 3 queries per hot key each',
-      measure: { promql: dbQueries },
+      measure: dbQueries,
       phase: 'fault',
       variants: ['unprotected'],
       expect: { op: '>=', value: 3 * HOT_KEYS * (EXPIRIES + EVICTIONS) },
@@ -88,21 +94,21 @@ export default defineScenario({
       // expiries leave a stale value (served, refreshed in the background), so the misses of the
       // protected cache are the eviction's cold misses: one reader per key queries
       name: 'protected: a cold miss queries once per key (at most 1.5 cold misses per hot key per eviction)',
-      measure: { promql: cacheMisses },
+      measure: cacheMisses,
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '<=', value: 1.5 * HOT_KEYS * EVICTIONS },
     },
     {
       name: 'protected: the other cold readers wait for that query (at least one coalesced read per hot key per eviction)',
-      measure: { promql: coalesced },
+      measure: coalesced,
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '>=', value: HOT_KEYS * EVICTIONS },
     },
     {
       name: 'protected sends at most a third of the database queries unprotected sends',
-      measure: { promql: dbQueries },
+      measure: dbQueries,
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '<=', factor: 1 / 3, of: { variant: 'unprotected' } },
@@ -126,7 +132,7 @@ export default defineScenario({
     },
     {
       name: 'after the faults the hot set is served from the cache again (at most 5 queries)',
-      measure: { promql: dbQueries },
+      measure: dbQueries,
       phase: 'recovery',
       expect: { op: '<=', value: 5 },
     },

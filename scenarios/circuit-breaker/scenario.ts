@@ -4,7 +4,7 @@
  * waits out the timeout and fails; with one the circuit opens at once, reads are answered from
  * the last known price, and a half-open probe closes it soon after pricing is back.
  */
-import { grew } from '../../lab/runner/promql.ts';
+import { failedShare, grew } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** The gateway's per-call timeout on pricing, ms; the slow edge adds far more than that. */
@@ -29,7 +29,7 @@ const quantile = (q: number) => `histogram_quantile(${q}, sum(rate(k6_http_req_d
 const reads = 'job="gateway",http_route="/products/:id/price"';
 const slowShare = `1 - ${grew(`http_server_request_duration_seconds_bucket{${reads},le="0.1"}`)} / ${grew(`http_server_request_duration_seconds_count{${reads}}`)}`;
 /** Share of reads that did not get a 200, as the load engine counted them. */
-const failedShare = `${grew('k6_http_reqs_total{variant="$variant",expected_response="false"}')} / ${grew('k6_http_reqs_total{variant="$variant"}')}`;
+const readsFailed = failedShare();
 /** Requests the gateway holds at once, on average over the window (scraped each second). */
 const inFlight = 'avg_over_time(job_instance:http_server_active_requests:sum{job="gateway"}[$window])';
 
@@ -117,7 +117,7 @@ export default defineScenario({
     },
     {
       name: 'protected: at most 1% of reads fail during the fault (the last known price)',
-      measure: { promql: failedShare },
+      measure: readsFailed,
       phase: 'fault',
       variants: ['protected'],
       expect: { op: '<=', value: 0.01 },
@@ -125,7 +125,7 @@ export default defineScenario({
     {
       // the window reaches one scrape before the fault, when reads still succeeded
       name: 'unprotected: most reads fail during the fault (the control: the fault is felt without a breaker)',
-      measure: { promql: failedShare },
+      measure: readsFailed,
       phase: 'fault',
       variants: ['unprotected'],
       expect: { op: '>=', value: 0.75 },
@@ -177,7 +177,7 @@ export default defineScenario({
     },
     {
       name: 'no failed reads once pricing has recovered',
-      measure: { promql: failedShare },
+      measure: readsFailed,
       phase: 'recovery',
       expect: { op: '<=', value: 0.01 },
     },

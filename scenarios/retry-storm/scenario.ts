@@ -14,6 +14,7 @@
  * given up may or may not have been written, acknowledged + given up − distinct items stored is an
  * upper bound of the lost orders, exact when none was given up (a hypothesis of its own).
  */
+import { grew, orZeroWhile } from '../../lab/runner/promql.ts';
 import { defineScenario } from '../../lab/runner/schema.ts';
 
 /** Orders started per second. */
@@ -29,9 +30,9 @@ const variantOrders = "FROM orders WHERE customer_id = 'load-' || $variant AND c
 const duplicated = `SELECT count(*) - count(DISTINCT items) ${variantOrders}`;
 const lostAtMost = `SELECT $k6.orders_acked.count + $k6.orders_given_up.count - count(DISTINCT items) ${variantOrders}`;
 /** Calls the gateway sent to orders per order request it received (client retries are requests too). */
-const amplification = `sum(increase(http_client_request_duration_seconds_count{job="gateway",server_address="orders"}[$window])) / sum(increase(http_server_request_duration_seconds_count{job="gateway",http_route="/orders",http_request_method="POST"}[$window]))`;
-/** orders answered 5xx: how a reset of its PostgreSQL connections shows. */
-const ordersFailed = 'sum(increase(http_server_request_duration_seconds_count{job="orders",http_response_status_code=~"5.."}[$window])) or vector(0)';
+const amplification = `${grew('http_client_request_duration_seconds_count{job="gateway",server_address="orders"}')} / ${grew('http_server_request_duration_seconds_count{job="gateway",http_route="/orders",http_request_method="POST"}')}`;
+/** orders answered 5xx: how a reset of its PostgreSQL connections shows (0 while it answered requests and none failed). */
+const ordersFailed = orZeroWhile(grew('http_server_request_duration_seconds_count{job="orders",http_response_status_code=~"5.."}'), grew('http_server_request_duration_seconds_count{job="orders"}'));
 
 export default defineScenario({
   title: 'orders retried through ambiguous failures: without idempotency a retry storm duplicates them, with it each is written once',

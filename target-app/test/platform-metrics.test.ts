@@ -40,8 +40,8 @@ describe('/metrics of every service', () => {
     const text = await (await fetch(`${lab.url}/metrics`)).text();
     expect(text).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/products\/:id",http_response_status_code="200"\} [1-9]/);
     expect(text).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/products\/:id",http_response_status_code="400"\} 1/);
-    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="catalog",http_response_status_code="200",error_type=""\} [1-9]/);
-    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="catalog",http_response_status_code="404",error_type="404"\} 1/);
+    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="catalog",http_response_status_code="200",error_type="",server_port="\d+"\} [1-9]/);
+    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="catalog",http_response_status_code="404",error_type="404",server_port="\d+"\} 1/);
     expect(text).not.toMatch(/http_route="\/products\/\d/);
     for (const runtime of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_utilization_ratio', '# TYPE nodejs_gc_duration_seconds histogram', 'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes', 'nodejs_active_handles']) {
       expect(text).toContain(runtime);

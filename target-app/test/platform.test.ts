@@ -101,6 +101,6 @@ describe('outbound HTTP client', () => {
     expect((error as UpstreamError).errorType).toBe('deadline');
     expect(Date.now() - started).toBeLessThan(400);
     const text = (await metrics.expose(undefined)).body;
-    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="peer",http_response_status_code="",error_type="deadline"\} 1/);
+    expect(text).toMatch(/http_client_request_duration_seconds_count\{http_request_method="GET",server_address="peer",http_response_status_code="",error_type="deadline",server_port="\d+"\} 1/);
   });
 });

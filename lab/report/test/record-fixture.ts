@@ -20,7 +20,8 @@ import { labDir } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';
 import { RULES_DIR } from '../../stack/rules.ts';
 import { writeReport } from '../index.ts';
-import { loadSecondsFile, logsFile, tracesFile, writeStored } from '../stored-data.ts';
+import { loadSecondsFile } from '../../load-seconds/read.ts';
+import { logsFile, tracesFile, writeStored } from '../stored-data.ts';
 import { recordLoad, type LoadRecord } from './fixture-load.ts';
 import { engineFigures, loadSecondsNdjson } from './fixture-seconds.ts';
 

@@ -5,7 +5,7 @@
  * (a stand-in that checks the command line a real k6 gets) is read through the same path. An engine
  * whose runner was killed is ended by `make down` (stopStack).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,10 @@ import { PROJECT_ROOT } from '../../paths.ts';
 import { resolvePorts } from '../../ports.ts';
 import { isRunning } from '../../stack/processes.ts';
 import { stopStack } from '../../stack/index.ts';
-import { engineCommand, startLoad, type EngineName } from '../load-engine.ts';
+import { engineCommand, K6_START_OF_LOAD, prioritizeEngine, startLoad, type EngineName } from '../load-engine.ts';
+import { PrometheusClient } from '../../prometheus-client.ts';
+import { measureServices, saturationBounds, saturationChecks } from '../service-load.ts';
+import { scenarioSchema } from '../schema.ts';
 import type { EngineResult } from '../load-result.ts';
 import type { VariantSummary } from '../../results/summary.ts';
 import { loadChecks } from '../verdict.ts';
@@ -78,15 +81,29 @@ async function run(name: string, path: string, seconds: number, engine: EngineNa
   return { ...result, spawnedAt, zero, resultsDir };
 }
 
-function asVariant(name: string, engine: EngineResult): VariantSummary {
+function asVariant(name: string, engine: EngineResult | undefined): VariantSummary {
   const window = { start: '', end: '', seconds: 0 };
-  return { name, description: name, switches: {}, load: window, phases: {}, faults: [], engine, services: {}, cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null }, autoscaler: null };
+  return { name, description: name, switches: {}, load: window, phases: {}, faults: [], engine: engine ?? null, services: {}, cost: { cpuSecondsPerSuccess: null, downstreamPerRequest: null, peakMemoryMiB: null }, autoscaler: null };
 }
 
 const tripped = (result: EngineResult) => loadChecks(asVariant('v', result)).filter((c) => !c.ok).map((c) => c.check);
 
+/** Stand-in services Prometheus scrapes once they run (`catalog` is pinned busy). */
+const SERVICES = { catalog: ports.catalog };
+const scrape = Object.entries(SERVICES).map(([job, port]) => `  - job_name: ${job}\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`).join('');
+
+/** A process publishing prom-client's default metrics (the app's process and event-loop series), spinning its event loop for `seconds`. */
+function startBusyService(port: number, seconds: number): ChildProcess {
+  const code = `const client = require('prom-client'); client.collectDefaultMetrics();
+  require('node:http').createServer(async (req, res) => res.end(await client.register.metrics())).listen(${port}, '127.0.0.1');
+  setTimeout(() => process.exit(0), ${seconds * 1000});
+  const spin = () => { const until = Date.now() + 350; while (Date.now() < until) {} setImmediate(spin); };
+  spin();`;
+  return spawn(join(PROJECT_ROOT, 'node_modules/.bin/node'), ['-e', code], { stdio: 'ignore', cwd: PROJECT_ROOT });
+}
+
 beforeAll(async () => {
-  prometheus = await startPrometheus(ports.prometheus);
+  prometheus = await startPrometheus(ports.prometheus, undefined, scrape);
   server = await startTarget(ports.gateway);
 });
 
@@ -125,6 +142,41 @@ describe('the embedded engine keeps its schedule or the run says it did not', ()
   });
 });
 
+describe('the saturation guards trip for real', () => {
+  it('a CPU hog beside the engine, on its core at its priority, starves it: load-cpu trips', async () => {
+    const resultsDir = mkdtempSync(join(work, 'results-hog-'));
+    const load = startLoad({ engine: 'embedded', script: script('hog', { rate: 100, seconds: 4, pre: 20, max: 50 }), variant: 'hog', scenario: 'guards', runId: 'guards-test', profile: 'smoke', duration: 4, vars: {}, resultsDir, env });
+    const hog = spawn('taskset', ['-c', '0', join(PROJECT_ROOT, 'node_modules/.bin/node'), '-e', 'const until = Date.now() + 6000; while (Date.now() < until) {}'], { stdio: 'ignore' });
+    try {
+      // one core for both, and the hog gets whatever priority the engine got (real-time where the lab may)
+      execFileSync('taskset', ['-a', '-p', '-c', '0', String(load.pid)], { stdio: 'ignore' });
+      prioritizeEngine(hog.pid!);
+      const { summary: _metrics, ...result } = await load.done;
+      expect(result.cpu.starved).toBe(true);
+      expect(tripped(result)).toContain('load-cpu');
+    } finally {
+      hog.kill('SIGKILL');
+    }
+  });
+
+  it('a service pinned busy trips sut-saturation with the bounds every scenario gets by default', async () => {
+    const busy = startBusyService(SERVICES.catalog, 12);
+    try {
+      await sleep(9000);
+      const end = Date.now() / 1000;
+      const services = await measureServices(new PrometheusClient(ports.prometheus), ['catalog'], { steady: { start: end - 6, end } });
+      const variant = { ...asVariant('v', undefined), services };
+      const bounds = saturationBounds(scenarioSchema.parse({ title: 't', teaches: 't', variants: { v: { description: 'v' } }, profiles: { smoke: { duration: 9 }, full: { duration: 9 } }, hypotheses: [{ name: 'h', measure: { k6: 'http_reqs', stat: 'count' }, expect: { op: '>', value: 0 } }] }).saturation);
+      const [check] = saturationChecks(variant, bounds);
+      expect(check).toMatchObject({ check: 'sut-saturation', ok: false });
+      expect(check!.detail, JSON.stringify(services)).toMatch(/catalog's event loop lagged/);
+      expect(services.steady!.catalog!.eventLoopP99Ms!).toBeGreaterThan(bounds.eventLoopP99Ms);
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+});
+
 describe('--engine k6 runs a k6 found on PATH with the same command line', () => {
   it('the stand-in k6 gets a k6 command line and its recorded summary is read like the embedded one', async () => {
     const record = join(work, 'k6-args.txt');
@@ -137,6 +189,10 @@ describe('--engine k6 runs a k6 found on PATH with the same command line', () =>
     expect(given).toContain(`env=FAULTLINE_BASE_URL=http://127.0.0.1:${ports.gateway}`);
     expect(given).toContain(`rw=http://127.0.0.1:${ports.prometheus}/api/v1/write`);
     expect(given).toMatch(/^dashboard=.*k6-dashboard-k6\.html$/m);
+    // t = 0 is k6's own start of load (its scheduler's debug line after VU init), not its spawn
+    expect(given).toMatch(/^verbose=1$/m);
+    expect(result.zero - result.spawnedAt).toBeGreaterThanOrEqual(1000);
+    expect(readFileSync(join(result.resultsDir, result.log!), 'utf8')).toContain(K6_START_OF_LOAD);
     expect(result.engine).toBe('k6');
     expect(result.arrival).toMatchObject({ plannedIterations: 2400, achievedIterations: 2397, droppedIterations: 3 });
     expect(result.startLag).toBeNull();

@@ -2,9 +2,6 @@
  * Hypotheses judged against a real Prometheus holding known data: the series are backfilled
  * with promtool (OpenMetrics with timestamps), so every expected number is known exactly.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../ports.ts';
 import { PrometheusClient } from '../../prometheus-client.ts';
@@ -13,7 +10,7 @@ import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { phaseWindows } from '../phases.ts';
 import { judgeFault } from '../visibility.ts';
 import type { FaultRecord } from '../../../chaos/timeline.ts';
-import { startPrometheus, type TestServer } from './servers.ts';
+import { startBackfilledPrometheus, type TestServer } from './servers.ts';
 
 const ports = resolvePorts(process.env);
 // Two variants of 60 s each, 100 s apart, half an hour ago: steady 0-20 s, fault 20-40 s, recovery 40-60 s.
@@ -58,12 +55,7 @@ function hypotheses(raw: unknown[]): Hypothesis[] {
 }
 
 beforeAll(async () => {
-  prometheus = await startPrometheus(ports.prometheus, (dataDir) => {
-    mkdirSync(dataDir, { recursive: true });
-    const input = join(dataDir, '..', 'backfill.om');
-    writeFileSync(input, openMetrics());
-    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir], { stdio: 'ignore' });
-  });
+  prometheus = await startBackfilledPrometheus(ports.prometheus, openMetrics());
 });
 afterAll(async () => {
   await prometheus?.stop();

@@ -2,8 +2,8 @@
  * Real servers for the runner's and chaos's unit tests, started directly in the caller's lane
  * (LAB_PORT_OFFSET / LAB_DIR), each in a temporary directory and each stopped by `stop()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +86,14 @@ export async function startPrometheus(port: number, prepare?: (dataDir: string) 
     port,
     ready,
   );
+}
+
+/** Prometheus holding known data: `openMetrics` (OpenMetrics with timestamps) backfilled with promtool before it starts. */
+export function startBackfilledPrometheus(port: number, openMetrics: string): Promise<TestServer> {
+  return startPrometheus(port, (dataDir) => {
+    mkdirSync(dataDir, { recursive: true });
+    const input = join(dataDir, '..', 'backfill.om');
+    writeFileSync(input, openMetrics);
+    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir], { stdio: 'ignore' });
+  });
 }

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HypothesisResult } from '../hypotheses.ts';
 import type { Check, VariantSummary } from '../../results/summary.ts';
-import { saturationChecks } from '../service-load.ts';
+import { scenarioSchema } from '../schema.ts';
+import { saturationBounds, saturationChecks } from '../service-load.ts';
+import { droppedIterationChecks } from '../dropped-iterations.ts';
 import { decideVerdict, faultChecks, loadChecks, NOT_VERIFIED, thresholdHypotheses } from '../verdict.ts';
 
+const minimalScenario = { title: 't', teaches: 't', variants: { v: { description: 'v' } }, profiles: { smoke: { duration: 10 }, full: { duration: 10 } }, hypotheses: [{ name: 'h', measure: { k6: 'http_reqs', stat: 'count' }, expect: { op: '>', value: 0 } }] };
 const held: HypothesisResult = { name: 'h', variant: 'v', phase: 'run', measure: 'm', observed: 1, bound: 2, expected: '<= 2', outcome: 'held' };
 const failed: HypothesisResult = { ...held, name: 'f', observed: 3, outcome: 'failed' };
 const ok: Check = { check: 'arrival-rate', variant: 'v', ok: true, detail: 'fine' };
@@ -96,9 +99,54 @@ describe('the checks behind inconclusive', () => {
   });
   it('a service beyond the scenario\'s saturation bound in a judged phase trips sut-saturation', () => {
     const services = { steady: { catalog: { cpuCores: 0.95, eventLoopP99Ms: 80, residentMiB: 90 }, gateway: { cpuCores: 0.2, eventLoopP99Ms: 11, residentMiB: 80 } } };
-    const checks = saturationChecks(variant({ services }), { phases: ['steady'], eventLoopP99Ms: 50 });
+    const checks = saturationChecks(variant({ services }), saturationBounds({ phases: ['steady'], eventLoopP99Ms: 50 }, 2));
     expect(checks).toMatchObject([{ check: 'sut-saturation', ok: false, detail: expect.stringMatching(/catalog's event loop lagged 80 ms/) }]);
-    expect(saturationChecks(variant({ services }), { phases: ['steady'], eventLoopP99Ms: 100 })).toMatchObject([{ ok: true }]);
-    expect(saturationChecks(variant({ services }), undefined)).toEqual([]);
+    expect(saturationChecks(variant({ services }), saturationBounds({ phases: ['steady'], cpuCores: 1, eventLoopP99Ms: 100 }, 2))).toMatchObject([{ ok: true }]);
+  });
+  it('the saturation guard is on without a word from the scenario: bounds from the machine\'s cores', () => {
+    const bounds = saturationBounds(scenarioSchema.parse(minimalScenario).saturation, 2);
+    expect(bounds).toEqual({ phases: ['steady'], cpuCores: 0.9, totalCpuCores: 1.6, eventLoopP99Ms: 200 });
+    expect(saturationBounds(scenarioSchema.parse(minimalScenario).saturation, 1)).toMatchObject({ cpuCores: 0.8, totalCpuCores: 0.8 });
+    const busy = { steady: { catalog: { cpuCores: 0.97, eventLoopP99Ms: 30, residentMiB: 90 }, gateway: { cpuCores: 0.7, eventLoopP99Ms: 11, residentMiB: 80 } } };
+    expect(saturationChecks(variant({ services: busy }), bounds)).toMatchObject([{ ok: false, detail: expect.stringMatching(/catalog used 0.97 cores \(bound 0.9\); the services together used 1.67 cores \(bound 1.6\)/) }]);
+    // three catalog instances share one job: their bound is three times one instance's
+    expect(saturationChecks(variant({ services: busy }), { ...bounds, totalCpuCores: 4 }, { catalog: 3 })).toMatchObject([{ ok: true }]);
+  });
+});
+
+describe('dropped iterations judged where they happen, from the per-second file', () => {
+  // cache-stampede's shape: 60 s at 400/s, an eviction at 42-45 s
+  const T = 1_800_000_000;
+  const phases = { steady: { start: T + 8, end: T + 18 }, fault: { start: T + 18, end: T + 45 }, recovery: { start: T + 48, end: T + 60 } };
+  const faults = [{ start: T + 18.2, end: T + 26.2 }, { start: T + 42.1, end: T + 45.1 }];
+  const seconds = (drop: (s: number) => number) => Array.from({ length: 60 }, (_, s) => ({ t: T + s, planned: 400, dropped: drop(s) }));
+
+  it('240 drops in a 3 s eviction pass the whole-run 1% but trip the fault phase and its seconds', () => {
+    const inEviction = seconds((s) => (s >= 42 && s < 45 ? 80 : 0));
+    const whole = variant({ dropped: 0 });
+    whole.engine!.arrival = { ...whole.engine!.arrival, plannedIterations: 24_000, droppedIterations: 240, droppedRatio: 0.01 };
+    expect(loadChecks(whole).find((c) => c.check === 'arrival-rate')!.ok).toBe(true);
+    const checks = droppedIterationChecks('v', inEviction, phases, faults);
+    expect(checks.map((c) => [c.check, c.ok])).toEqual([
+      ['arrival-rate-phase', true],
+      ['arrival-rate-phase', false],
+      ['arrival-rate-phase', true],
+      ['arrival-rate-fault-seconds', false],
+    ]);
+    expect(checks[3]!.detail).toMatch(/^3 of 1\d seconds with a fault on dropped more than 1.00% of their iterations \(the worst 80 of 400\)/);
+  });
+
+  it('a few drops spread thin trip nothing; 5 in one faulted second of 400 do', () => {
+    expect(droppedIterationChecks('v', seconds((s) => (s % 10 === 0 ? 2 : 0)), phases, faults).every((c) => c.ok)).toBe(true);
+    expect(droppedIterationChecks('v', seconds((s) => (s === 20 ? 5 : 0)), phases, faults).filter((c) => !c.ok).map((c) => c.check)).toEqual(['arrival-rate-fault-seconds']);
+  });
+});
+
+describe('the load engine starved of CPU', () => {
+  it('trips load-cpu: its schedule and timings do not describe the app', () => {
+    const starved = variant({});
+    starved.engine!.cpu = { ...starved.engine!.cpu, schedulingDelayMs: 12.5, starved: true };
+    expect(loadChecks(starved).find((c) => c.check === 'load-cpu')).toMatchObject({ ok: false, detail: expect.stringMatching(/waited 12.500 ms for a core .*starved of CPU/) });
+    expect(loadChecks(variant({})).find((c) => c.check === 'load-cpu')!.ok).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  * Every series also carries `job`, the service name, set by whoever scrapes the app.
  */
 
-/** Outbound HTTP calls of a service, labelled by peer (`server_address`) and failure (`error_type`, '' when none). */
+/** Outbound HTTP calls of a service, labelled by peer (`server_address`), the port called (`server_port`: which instance of the peer) and failure (`error_type`, '' when none). */
 export const HTTP_CLIENT_DURATION = 'http_client_request_duration_seconds';
 /** Database operations of a service, labelled `db_system_name`. */
 export const DB_CLIENT_DURATION = 'db_client_operation_duration_seconds';

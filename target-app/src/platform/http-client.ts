@@ -1,7 +1,7 @@
 /**
  * Outbound HTTP to a peer service (catalog, pricing, orders) over undici with keep-alive:
  * a CLIENT span with W3C context injected, http_client_request_duration_seconds with
- * server_address = the peer, and the caller's deadline passed on (x-request-timeout-ms)
+ * server_address = the peer and server_port = the instance's port, and the caller's deadline passed on (x-request-timeout-ms)
  * and enforced locally (the call is aborted when it passes, counted in
  * request_deadline_exceeded_total{stage="http_client"}).
  */
@@ -134,7 +134,7 @@ export class HttpClient {
       const sc = span?.spanContext();
       observe(
         this.metrics.httpClientDuration,
-        { http_request_method: method, server_address: this.peer, http_response_status_code: status || '', error_type: errorType },
+        { http_request_method: method, server_address: this.peer, http_response_status_code: status || '', error_type: errorType, server_port: portOf(call.origin) },
         (performance.now() - started) / 1000,
         sc && sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined,
       );
@@ -144,6 +144,12 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** The port of an origin (http://127.0.0.1:port), so a call to one instance of a peer is told from the others. */
+function portOf(origin: string): string {
+  const url = URL.parse(origin);
+  return url ? url.port || '80' : '';
 }
 
 /** The abort reason of a call that ran out of time (thrown only then, so its stack costs nothing per call). */

@@ -25,7 +25,7 @@ export class ServiceMetrics {
   readonly httpServerDuration: client.Histogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;
   /** Requests in flight, read by the http_server_active_requests gauge at scrape time (no label hashing per request). */
   activeRequests = 0;
-  readonly httpClientDuration: client.Histogram<'http_request_method' | 'server_address' | 'http_response_status_code' | 'error_type'>;
+  readonly httpClientDuration: client.Histogram<'http_request_method' | 'server_address' | 'http_response_status_code' | 'error_type' | 'server_port'>;
   readonly dbOperationDuration: client.Histogram<'db_system_name' | 'db_operation_name' | 'db_collection_name'>;
 
   constructor(options: MetricsOptions = {}) {
@@ -47,8 +47,8 @@ export class ServiceMetrics {
     });
     this.httpClientDuration = this.histogram({
       name: HTTP_CLIENT_DURATION,
-      help: 'Duration of outbound HTTP requests, by peer service.',
-      labelNames: ['http_request_method', 'server_address', 'http_response_status_code', 'error_type'],
+      help: 'Duration of outbound HTTP requests, by peer service and the port called (one per instance of a peer).',
+      labelNames: ['http_request_method', 'server_address', 'http_response_status_code', 'error_type', 'server_port'],
     });
     this.dbOperationDuration = this.histogram({
       name: DB_CLIENT_DURATION,
