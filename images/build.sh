@@ -25,7 +25,7 @@ tag_of() {
     redis) echo faultline/redis:7.0 ;;
     prometheus) echo faultline/prometheus:2.42 ;;
     toxiproxy) echo faultline/toxiproxy:v2.12.0 ;;
-    jaeger) echo faultline/jaeger:v2.13.0 ;;
+    jaeger) echo faultline/jaeger:v2.12.0 ;;
     victoria-logs) echo faultline/victoria-logs:v1.52.1 ;;
     app) echo faultline/app:local ;;
     *) die "unknown image '$1': choose from ${ALL[*]}" ;;

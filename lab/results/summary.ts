@@ -27,7 +27,7 @@ const window = z.object({ start: iso, end: iso, seconds: z.number() });
 const outcome = z.enum(['held', 'failed', 'no-data']);
 
 export const checkSchema = z.object({
-  /** Stable id: arrival-rate, vu-pool, load-schedule, sut-saturation, fault-effect, fault-visible, hypothesis-data. */
+  /** Stable id: arrival-rate, arrival-rate-phase, arrival-rate-fault-seconds, vu-pool, load-schedule, load-cpu, sut-saturation, fault-effect, fault-visible, fault-unverified, hypothesis-data. */
   check: z.string(),
   variant: variantName.optional(),
   ok: z.boolean(),

@@ -271,10 +271,11 @@ const ZERO_POLL_MS = 10;
 
 /**
  * What k6 logs at debug level when its scheduler starts the executors, after VUs are initialised
- * and setup() ran (execution/scheduler.go, Scheduler.Run): its own start of load. The log's
- * timestamps are whole seconds, so the moment the line appears is taken instead.
+ * and setup() ran (execution/scheduler.go, Scheduler.Run): its own start of load, matched in any of
+ * k6's log formats (text, or a user's K6_LOG_FORMAT=json). The log's timestamps are whole seconds,
+ * so the moment the line appears is taken instead.
  */
-export const K6_START_OF_LOAD = 'msg="Start all executors..."';
+export const K6_START_OF_LOAD = 'Start all executors...';
 
 /** The embedded engine's t = 0 from its seconds file's header, once written (undefined until then). */
 function embeddedZero(secondsFile: string, spawnedAt: number): () => number | undefined {

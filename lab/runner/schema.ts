@@ -163,7 +163,7 @@ export const scenarioSchema = z.strictObject({
       cpuCores: z.number().positive().optional(),
       /** CPU cores all services together may use (default 0.8 of the machine's cores, so the load engine and the datastores keep some). */
       totalCpuCores: z.number().positive().optional(),
-      /** The p99 event-loop delay one service may reach during the phase, ms (default 200). */
+      /** The p99 event-loop delay one service may show on average over the phase, ms (default 200). */
       eventLoopP99Ms: z.number().positive().optional(),
     })
     .default({ phases: ['steady'] }),

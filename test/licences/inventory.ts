@@ -1,6 +1,7 @@
 /**
  * What the project fetches and builds, with where each piece keeps its licence: every npm package
- * of package-lock.json and every Go module compiled into a tool that tools/build.sh builds.
+ * of package-lock.json, every Go module compiled into a tool that tools/build.sh builds, and every
+ * module compiled into the Docker Compose plugin that tools/build-compose.sh builds.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,10 +12,11 @@ const run = promisify(execFile);
 
 /** One package or module and what it says about its licence. */
 export interface Dependency {
-  ecosystem: 'npm' | 'go';
+  ecosystem: 'npm' | 'go' | 'debian';
   name: string;
   version: string;
-  /** The SPDX expression the package declares (npm's `license`); Go modules declare none. */
+  /** The SPDX expression the package declares (npm's `license`); Go modules declare none; a
+   * Debian package's licence of its `Files: *` stanza. */
   declared?: string;
   /** Licence files at the root of its installed copy, to classify when nothing is declared. */
   licenceFiles: string[];
@@ -120,4 +122,35 @@ export async function goModules(toolsDir: string): Promise<Dependency[]> {
     }
   }
   return [...modules.values()];
+}
+
+/**
+ * Every module compiled into a built Go binary, as the binary itself records them (`go version -m`:
+ * its main module and each `dep`, or the `=>` replacement of one), with the licence files of each
+ * module's copy in Go's module cache (`go mod download` fetches one that is missing). A main module
+ * built from a copied source says `(devel)`: mainVersion names its version.
+ */
+export async function binaryGoModules(binary: string, usedBy: string, mainVersion: string): Promise<Dependency[]> {
+  const { stdout } = await run('go', ['version', '-m', binary], { env: GO_ENV, maxBuffer: 16 * 1024 * 1024 });
+  const modules: { name: string; version: string }[] = [];
+  for (const line of stdout.split('\n')) {
+    const [kind = '', name = '', version = ''] = line.trim().split(/\s+/);
+    if (kind === 'mod') modules.push({ name, version: version === '(devel)' ? mainVersion : version });
+    else if (kind === 'dep') modules.push({ name, version });
+    else if (kind === '=>') modules[modules.length - 1] = { name, version };
+  }
+  if (modules.length === 0) throw new Error(`go version -m ${binary}: no modules recorded (not a Go binary, or built without module information)`);
+  // outside any module: GOFLAGS=-mod=readonly is refused there
+  const { stdout: json } = await run('go', ['mod', 'download', '-json', ...modules.map((m) => `${m.name}@${m.version}`)], {
+    cwd: '/',
+    env: { ...GO_ENV, GOFLAGS: '' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const dirs = new Map<string, string>();
+  for (const chunk of json.split(/\n}\n?/).filter((c) => c.trim() !== '')) {
+    const info = JSON.parse(`${chunk}}`) as { Path: string; Version: string; Dir?: string; Error?: string };
+    if (info.Error || !info.Dir) throw new Error(`go mod download ${info.Path}@${info.Version}: ${info.Error ?? 'no directory'}`);
+    dirs.set(`${info.Path}@${info.Version}`, info.Dir);
+  }
+  return modules.map((m) => ({ ecosystem: 'go', name: m.name, version: m.version, licenceFiles: licenceFilesIn(dirs.get(`${m.name}@${m.version}`) ?? ''), usedBy: [usedBy] }));
 }

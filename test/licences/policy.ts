@@ -39,6 +39,8 @@ export interface LicenceException {
   /** The licence exactly as judged (declared expression, or the IDs found joined by AND). */
   licence: string;
   reason: string;
+  /** Set for a module of a binary checked on its own (the Docker Compose plugin, when it is built). */
+  binary?: string;
 }
 
 export const LICENCE_EXCEPTIONS: readonly LicenceException[] = [
@@ -53,6 +55,19 @@ export const LICENCE_EXCEPTIONS: readonly LicenceException[] = [
     name: 'spdx-ranges',
     licence: '(MIT AND CC-BY-3.0)',
     reason: 'MIT code over CC-BY data (the ranges of SPDX licence versions); CC-BY asks only for attribution',
+  },
+  {
+    ecosystem: 'go',
+    name: 'github.com/opencontainers/go-digest',
+    licence: 'Apache-2.0 AND CC-BY-SA-4.0',
+    reason: 'the code is Apache-2.0 (LICENSE); CC-BY-SA-4.0 (LICENSE.docs) covers its documentation only, none of which is compiled in',
+    binary: 'docker-compose',
+  },
+  {
+    ecosystem: 'go',
+    name: 'github.com/opencontainers/go-digest',
+    licence: 'Apache-2.0 AND CC-BY-SA-4.0',
+    reason: 'the code is Apache-2.0 (LICENSE), compiled into kwok; CC-BY-SA-4.0 (LICENSE.docs) covers its documentation only, none of which is compiled in',
   },
 ];
 
@@ -126,4 +141,30 @@ export function judge(dependency: Dependency, texts: ReadonlyMap<string, Licence
 
 export function exceptionFor(dependency: Dependency, licence: string): LicenceException | undefined {
   return LICENCE_EXCEPTIONS.find((e) => e.ecosystem === dependency.ecosystem && e.name === dependency.name && e.licence === licence);
+}
+
+/**
+ * Debian packages the lab installs are judged apart: they are programs the lab runs as separate
+ * processes, unmodified from Debian; nothing of them is linked into the project's code or into the
+ * binaries it builds, so GPL and LGPL (iproute2's `ss`, the postgresql metapackage's scripts,
+ * parts bundled in chromium) bind nothing of ours. What is refused, anywhere in a package's
+ * copyright file: AGPL (network use is distribution), the source-available licences (SSPL, BUSL,
+ * Redis' RSAL, Commons Clause), and a package whose own licence cannot be told.
+ */
+const DEBIAN_REFUSED: [RegExp, string][] = [
+  [/\bAGPL/i, 'AGPL'],
+  [/\bSSPL/i, 'SSPL'],
+  [/\bBUSL|Business.?Source/i, 'BUSL'],
+  [/\bRSAL/i, 'RSAL'],
+  [/Commons.?Clause/i, 'Commons Clause'],
+];
+
+export function judgeDebian(dependency: Dependency & { allLicences: string[] }, texts: ReadonlyMap<string, LicenceText>): Verdict {
+  const licence = dependency.declared ?? licenceFromFiles(dependency, texts).licence;
+  for (const l of [licence, ...dependency.allLicences]) {
+    const family = DEBIAN_REFUSED.find(([pattern]) => pattern.test(l))?.[1];
+    if (family) return { dependency, licence, ok: false, note: `${family} is not allowed (${l})` };
+  }
+  if (licence.startsWith('unknown')) return { dependency, licence, ok: false, note: 'unknown licence' };
+  return { dependency, licence, ok: true };
 }
