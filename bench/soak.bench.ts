@@ -6,7 +6,8 @@
  * A progress line per minute (rate, p99, failures, RSS per process, load average); at the end the
  * verdict per criterion (bench/soak/verdict.ts: RSS growth per process under 10% after the
  * warm-up minutes, no failed request, p99 drift under 20%) and the per-minute figures in
- * results/soak/<time>/soak.json, beside the engine's own files. Exit 1 when a criterion fails.
+ * results/soak/<time>/soak.json, plotted in soak.html (bench/soak/plot.ts), beside the engine's
+ * own files. Exit 1 when a criterion fails.
  *
  *   LAB_PORT_OFFSET=<yours> node_modules/.bin/node bench/soak.bench.ts [--minutes 30] [--warmup 5] [--capacity <req/s> | --rate <req/s>]
  *
@@ -22,6 +23,7 @@ import { mintToken } from '../target-app/src/contracts/customer-token.ts';
 import { probeCapacity, type Capacity } from './soak/capacity.ts';
 import { MIX_TOPOLOGY, startMix, type MixRun } from './soak/mix-load.ts';
 import { loadAverage, MinuteReader, progressLine, RssSampler, type Minute } from './soak/minutes.ts';
+import { writeSoakPlot } from './soak/plot.ts';
 import { judgeSoak, verdictTable } from './soak/verdict.ts';
 
 const USAGE = 'usage: bench/soak.bench.ts [--minutes N (default 30)] [--warmup N (default 5, fewer than --minutes)] [--capacity req/s | --rate req/s]';
@@ -136,7 +138,7 @@ try {
   out(verdictTable(verdict));
   const file = join(resultsDir, 'soak.json');
   writeFileSync(file, `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), options: opts, soakRate, capacity, loadAverageBefore: loadBefore, minutes, verdict }, null, 2)}\n`);
-  out(`\nper-minute figures: ${relative(PROJECT_ROOT, file)}\n`);
+  out(`\nper-minute figures: ${relative(PROJECT_ROOT, file)}, plotted in ${relative(PROJECT_ROOT, writeSoakPlot(file))}\n`);
 } finally {
   if (!stopping) await stopStack(env);
   if (!stopping) rmSync(labDir(env), { recursive: true, force: true });
