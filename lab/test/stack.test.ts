@@ -62,6 +62,29 @@ describe('the native stack, infrastructure only', () => {
     }
   });
 
+  it('under memory pressure Redis evicts cache keys (they have a TTL) and never the stream', async () => {
+    const redis = new Redis({ host: '127.0.0.1', port: stack.ports.redis, lazyConnect: true });
+    await redis.connect();
+    const [, configured] = (await redis.config('GET', 'maxmemory')) as [string, string];
+    try {
+      await redis.del('pressure:stream');
+      for (let i = 0; i < 200; i++) await redis.xadd('pressure:stream', '*', 'n', String(i));
+      const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+      const evictedBefore = Number(/evicted_keys:(\d+)/.exec(await redis.info('stats'))![1]);
+      // room for about 2 MB more: 8 MB of page-cache entries must push each other out
+      await redis.config('SET', 'maxmemory', String(used + 2_000_000));
+      const page = 'x'.repeat(8_000);
+      for (let i = 0; i < 1_000; i++) await redis.set(`catalog:pressure:${i}`, page, 'PX', 60_000);
+      expect(Number(/evicted_keys:(\d+)/.exec(await redis.info('stats'))![1])).toBeGreaterThan(evictedBefore);
+      expect(await redis.xlen('pressure:stream')).toBe(200);
+    } finally {
+      await redis.config('SET', 'maxmemory', configured);
+      await redis.eval("for _, key in ipairs(redis.call('KEYS', 'catalog:pressure:*')) do redis.call('DEL', key) end return 0", 0);
+      await redis.del('pressure:stream');
+      redis.disconnect();
+    }
+  });
+
   it('component_kill on Redis: after SIGKILL it comes back with every write it acknowledged; with discardData, empty', async () => {
     const crash = async (attributes: Record<string, unknown>) => {
       const applied = await faultType('component_kill').apply({ toxiproxy: new ToxiproxyClient(stack.ports.toxiproxy), processes: stack }, 'redis', parseAttributes('component_kill', attributes, 't') as never, 'k');
