@@ -13,11 +13,12 @@ GATE_BENCHMARK := perf-gate
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools (LAB_RUNTIME=compose: also docker.io, debootstrap, the compose plugin)
+setup: ## install what is missing: Debian packages, npm packages (pinned Node 24), the Go tools (LAB_RUNTIME=compose: also docker.io, debootstrap, the compose plugin; LAB_RUNTIME=kubernetes: also the local control plane, kwok, prometheus-adapter)
 	@tools/install-system-packages.sh
 	@$(MAKE) -s --no-print-directory $(NPM_STAMP)
 	@tools/build.sh
 	@if [ "$(LAB_RUNTIME)" = compose ]; then FAULTLINE_SYSTEM_PACKAGES="docker.io debootstrap" tools/install-system-packages.sh && tools/build-compose.sh; fi
+	@if [ "$(LAB_RUNTIME)" = kubernetes ]; then tools/build.sh kubernetes; fi
 
 # --ignore-scripts: no dependency's install script runs on this machine (also set in .npmrc)
 $(NPM_STAMP): package.json target-app/package.json package-lock.json .npmrc

@@ -25,10 +25,11 @@ const INSTEAD: [RegExp, string][] = [
 
 let registered = false;
 
-/** Install the hooks in this thread (the main thread and every worker call it once). */
-export function installK6Modules(): void {
+/** Install the hooks in this thread (the main thread and every worker call it once); a VU thread gets the blocking k6/http. */
+export function installK6Modules(blocking = false): void {
   if (registered) return;
   registered = true;
+  if (blocking) OWN['k6/http'] = './k6/http-blocking.ts';
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const own = OWN[specifier];

@@ -34,6 +34,12 @@ describe('the closing line', () => {
     expect(closingLine({ passed: 308, failed: 0, skipped: 4, composeSkipped: 4 }, 'no Docker engine: start Docker')).toBe('308 passed, 0 failed, 4 skipped (compose: no Docker engine: start Docker)');
   });
 
+  it('says why the control-plane tests were skipped, and only when they were', () => {
+    const reason = 'kwok not built: run `make setup LAB_RUNTIME=kubernetes`';
+    expect(closingLine({ passed: 10, failed: 0, skipped: 5, composeSkipped: 0, kubernetesSkipped: 5 }, null, reason)).toBe(`10 passed, 0 failed, 5 skipped (kubernetes: ${reason})`);
+    expect(closingLine({ passed: 10, failed: 0, skipped: 0, composeSkipped: 0, kubernetesSkipped: 0 }, null, reason)).toBe('10 passed, 0 failed');
+  });
+
   it('as root on Debian with DOCKER_HOST unset, the compose tests are never skipped; elsewhere the reason says how to get an engine', async () => {
     const env = { ...process.env };
     delete env.DOCKER_HOST;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
 import { closingLine, tallyOf, type VitestReport } from './closing-line.ts';
 import { prepareCompose, type ComposeReadiness } from './compose-prerequisites.ts';
+import { prepareKubernetes } from './kubernetes-prerequisites.ts';
 
 const filters = process.argv.slice(2);
 const outDir = labDir();
@@ -22,6 +23,8 @@ rmSync(outputFile, { force: true });
 // vitest filters are substrings of paths: a run without any, or one naming compose, has them
 const withCompose = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('compose'));
 const compose: ComposeReadiness = withCompose ? await prepareCompose() : { state: 'ready' };
+const withKubernetes = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('kube'));
+const kubernetesSkipReason = withKubernetes ? await prepareKubernetes() : null;
 
 const child = spawn(
   process.execPath,
@@ -33,6 +36,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => ch
 child.on('exit', (code) => {
   const tally = existsSync(outputFile) ? tallyOf(JSON.parse(readFileSync(outputFile, 'utf8')) as VitestReport) : { passed: 0, failed: 1, skipped: 0, composeSkipped: 0 };
   if (compose.state === 'broken') tally.failed += 1;
-  process.stdout.write(`${closingLine(tally, compose.state === 'skipped' ? compose.reason : null)}\n`);
+  process.stdout.write(`${closingLine(tally, compose.state === 'skipped' ? compose.reason : null, kubernetesSkipReason)}\n`);
   process.exit(code === 0 && tally.failed === 0 ? 0 : 1);
 });

@@ -2,7 +2,10 @@
 # Builds the pinned Go tools (toxiproxy, jaeger, victoria-logs) from the Go module proxy into a
 # cache outside the checkout and links their binaries into .tools/bin/.
 #
-#   tools/build.sh [tool...]      tools: toxiproxy jaeger victoria-logs (default: all, in that order)
+#   tools/build.sh [tool...]      tools: toxiproxy jaeger victoria-logs kustomize kubeconform
+#                                 (default: all of these, in that order)
+#   tools/build.sh kubernetes     also the local Kubernetes control plane and its tools
+#                                 (kube-control-plane kwok prometheus-adapter; minutes warm, ~40 cold)
 #   tools/build.sh --prune        deletes what older checkouts built and this one no longer does
 #                                 (k6, xk6 and loki: AGPL, see tools/README.md)
 #
@@ -25,7 +28,10 @@ CACHE_ROOT=${FAULTLINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/faultline}
 CACHE=$CACHE_ROOT/tools
 LINK_DIR=$ROOT/.tools/bin
 PROGRESS_EVERY=${FAULTLINE_BUILD_PROGRESS_EVERY:-15}
-ALL_TOOLS=(toxiproxy jaeger victoria-logs)
+# kustomize and kubeconform are small and every `make test` renders and validates the manifests.
+ALL_TOOLS=(toxiproxy jaeger victoria-logs kustomize kubeconform)
+# Only for LAB_RUNTIME=kubernetes and the tests against a real control plane: a long build.
+KUBERNETES_TOOLS=(kube-control-plane kwok prometheus-adapter chaos-mesh-crds)
 # Built by older checkouts, never by this one. Left in a shared cache they still serve those
 # checkouts, so they go only when asked (--prune).
 RETIRED_TOOLS=(k6 xk6 loki)
@@ -41,6 +47,12 @@ tool_version() {
     toxiproxy) echo "$TOXIPROXY_VERSION" ;;
     jaeger) echo "$JAEGER_VERSION" ;;
     victoria-logs) echo "$VICTORIA_LOGS_VERSION" ;;
+    kube-control-plane) echo "$KUBERNETES_VERSION" ;;
+    kustomize) echo "$KUSTOMIZE_VERSION" ;;
+    kubeconform) echo "$KUBECONFORM_VERSION" ;;
+    kwok) echo "$KWOK_VERSION" ;;
+    prometheus-adapter) echo "$PROMETHEUS_ADAPTER_VERSION" ;;
+    chaos-mesh-crds) echo "$CHAOS_MESH_API_VERSION" ;;
   esac
 }
 tool_bins() {
@@ -48,6 +60,12 @@ tool_bins() {
     toxiproxy) echo "toxiproxy-server toxiproxy-cli" ;;
     jaeger) echo "jaeger" ;;
     victoria-logs) echo "victoria-logs" ;;
+    kube-control-plane) echo "etcd kube-apiserver kube-controller-manager kube-scheduler kubectl" ;;
+    kustomize) echo "kustomize" ;;
+    kubeconform) echo "kubeconform" ;;
+    kwok) echo "kwok kwokctl" ;;
+    prometheus-adapter) echo "prometheus-adapter" ;;
+    chaos-mesh-crds) echo "controller-gen" ;;
   esac
 }
 tool_vars() {
@@ -55,6 +73,12 @@ tool_vars() {
     toxiproxy) echo "TOXIPROXY_VERSION" ;;
     jaeger) echo "JAEGER_VERSION JAEGER_MODULE_VERSION" ;;
     victoria-logs) echo "VICTORIA_LOGS_VERSION" ;;
+    kube-control-plane) echo "KUBERNETES_VERSION KUBERNETES_STAGING_VERSION" ;;
+    kustomize) echo "KUSTOMIZE_VERSION" ;;
+    kubeconform) echo "KUBECONFORM_VERSION" ;;
+    kwok) echo "KWOK_VERSION" ;;
+    prometheus-adapter) echo "PROMETHEUS_ADAPTER_VERSION" ;;
+    chaos-mesh-crds) echo "CONTROLLER_TOOLS_VERSION CHAOS_MESH_API_VERSION" ;;
   esac
 }
 
@@ -198,6 +222,93 @@ build_victoria-logs() {
   step "check victoria-logs -version" "$OUT/bin/victoria-logs" -version
 }
 
+build_kustomize() {
+  check_pin go.mod sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+  local ld="-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION"
+  step "download modules" go mod download -x
+  step "go build kustomize" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/kustomize" sigs.k8s.io/kustomize/kustomize/v5
+  step "check kustomize version" "$OUT/bin/kustomize" version
+}
+
+build_kubeconform() {
+  check_pin go.mod github.com/yannh/kubeconform "$KUBECONFORM_VERSION"
+  step "download modules" go mod download -x
+  step "go build kubeconform" go build -mod=readonly -trimpath -ldflags="-s -w -X main.version=$KUBECONFORM_VERSION" -o "$OUT/bin/kubeconform" github.com/yannh/kubeconform/cmd/kubeconform
+  step "check kubeconform -v" "$OUT/bin/kubeconform" -v
+}
+
+build_kwok() {
+  check_pin go.mod sigs.k8s.io/kwok "$KWOK_VERSION"
+  local ld="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+  step "download modules" go mod download -x
+  step "go build kwok" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/kwok" sigs.k8s.io/kwok/cmd/kwok
+  step "go build kwokctl" go build -mod=readonly -trimpath -ldflags="$ld" -o "$OUT/bin/kwokctl" sigs.k8s.io/kwok/cmd/kwokctl
+  step "check kwok --version" "$OUT/bin/kwok" --version
+  step "copy kwok's stages" kwok_stages
+}
+
+# kwok does nothing without stages (what to do to a node or pod, and when): kwok's own "fast"
+# ones, nodes ready at once and kept so by heartbeats, pods ready as soon as they are scheduled.
+kwok_stages() {
+  local src f
+  src=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    printf -- '---\n'
+    cat "$src/kustomize/stage/$f"
+  done >"$OUT/kwok-stages.yaml"
+}
+
+build_prometheus-adapter() {
+  check_pin go.mod sigs.k8s.io/prometheus-adapter "$PROMETHEUS_ADAPTER_VERSION"
+  step "download modules" go mod download -x
+  step "go build prometheus-adapter" go build -mod=readonly -trimpath -ldflags="-s -w" -o "$OUT/bin/prometheus-adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter
+  # it has no version flag, and --help exits 2: the module its binary records says what was built
+  step "check the built module" go version -m "$OUT/bin/prometheus-adapter"
+}
+
+# controller-gen, then the CRDs it makes from the Chaos Mesh API types (crds/ beside bin/): the
+# CRDs Chaos Mesh itself generates the same way, for the local control plane to install.
+build_chaos-mesh-crds() {
+  check_pin go.mod sigs.k8s.io/controller-tools "$CONTROLLER_TOOLS_VERSION"
+  check_pin go.mod github.com/chaos-mesh/chaos-mesh/api "$CHAOS_MESH_API_VERSION"
+  step "download modules" go mod download -x
+  step "go build controller-gen" go build -mod=readonly -trimpath -ldflags="-s -w" -o "$OUT/bin/controller-gen" sigs.k8s.io/controller-tools/cmd/controller-gen
+  step "controller-gen crd" "$OUT/bin/controller-gen" crd paths=github.com/chaos-mesh/chaos-mesh/api/v1alpha1 output:crd:dir="$OUT/crds"
+  step "check the PodChaos and NetworkChaos CRDs" test -s "$OUT/crds/chaos-mesh.org_podchaos.yaml" -a -s "$OUT/crds/chaos-mesh.org_networkchaos.yaml"
+}
+
+# k8s.io/kubernetes is no library: its go.mod replaces every k8s.io/* staging module with
+# ./staging/src/..., which the module zip lacks. So the module is copied out of the read-only
+# module cache, each replace pointed at the published staging module of the same release, and the
+# commands built inside the copy (as tools/build-compose.sh builds compose). etcd is built from the
+# same tree, so it is the etcd this Kubernetes release pins.
+kube_source_tree() {
+  local src
+  src=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $src && -d $src ]] || { echo "go mod download k8s.io/kubernetes@$KUBERNETES_VERSION gave no module dir"; return 1; }
+  cp -r "$src" "$OUT/src"
+  chmod -R u+w "$OUT/src"
+  rm -f "$OUT/src/go.work" "$OUT/src/go.work.sum"
+  sed -E -i "s#^([[:space:]]*)(k8s\.io/[A-Za-z0-9._-]+) => \./staging/src/k8s\.io/[A-Za-z0-9._-]+#\1\2 => \2 $KUBERNETES_STAGING_VERSION#" "$OUT/src/go.mod"
+  ! grep -q '=> ./staging' "$OUT/src/go.mod" || { echo "go.mod still replaces a module with ./staging"; return 1; }
+}
+
+build_kube-control-plane() {
+  local v=${KUBERNETES_VERSION#v} ld x
+  x="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=${v%%.*}"
+  x+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$v") -X k8s.io/component-base/version.gitTreeState=clean"
+  x+=" -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
+  ld="-s -w $x ${x//component-base\/version/client-go\/pkg\/version}"
+  step "copy k8s.io/kubernetes $KUBERNETES_VERSION" kube_source_tree
+  cd "$OUT/src"
+  step "go build control plane and kubectl" env GOWORK=off go build -mod=mod -trimpath -ldflags="$ld" -o "$OUT/bin/" ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubectl
+  step "go build etcd" env GOWORK=off go build -mod=mod -trimpath -ldflags="-s -w" -o "$OUT/bin/etcd" go.etcd.io/etcd/server/v3
+  cd "$OUT"
+  chmod -R u+w "$OUT/src" && rm -rf "$OUT/src"
+  step "check kube-apiserver --version" "$OUT/bin/kube-apiserver" --version
+  step "check etcd --version" "$OUT/bin/etcd" --version
+}
+
 # --- one tool: skip, or build atomically --------------------------------------------------------
 ensure_tool() {
   local tool=$1 link=${2:-link} key dir version lockfd tmp old
@@ -277,8 +388,12 @@ main() {
     return 0
   fi
   ((${#tools[@]})) || tools=("${ALL_TOOLS[@]}")
+  if [[ " ${tools[*]} " == *" kubernetes "* ]]; then
+    tools=("${ALL_TOOLS[@]}" "${KUBERNETES_TOOLS[@]}")
+  fi
   for t in "${tools[@]}"; do
-    [[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t': choose from ${ALL_TOOLS[*]}"
+    [[ " ${ALL_TOOLS[*]} ${KUBERNETES_TOOLS[*]} " == *" $t "* ]] ||
+      die "unknown tool '$t': choose from ${ALL_TOOLS[*]} ${KUBERNETES_TOOLS[*]}, or kubernetes for all"
   done
   for t in "${tools[@]}"; do ensure_tool "$t"; done
   left=$(retired_in_cache)

@@ -53,3 +53,8 @@ export function readToolVersions(dir: string = TOOLS_DIR): ToolVersions {
 
 /** The pinned versions of this checkout. */
 export const TOOL_VERSIONS: ToolVersions = readToolVersions();
+
+/** The Kubernetes release the manifests are validated against and the local control plane is built from. */
+export function kubernetesVersion(dir: string = TOOLS_DIR): string {
+  return required(parseVersionsEnv(readFileSync(join(dir, 'versions.env'), 'utf8')), 'KUBERNETES_VERSION');
+}

@@ -9,9 +9,11 @@
  *   pass         otherwise.
  * Gating figures fail the gate on a regression; those that also decide hold it at inconclusive
  * when undecided. The tails are judged from the steady window's exact histograms (warm-up out),
- * compared within each round, which took their round-to-round noise down far enough to decide
- * (README, "The performance gate"). Server CPU per request decides too: its round-to-round noise
- * measured beside p50's (bench/gate-power.bench.ts) is lower.
+ * compared within each round, by the same rule as p50: a regression of either fails the gate.
+ * They do not hold it at inconclusive: measured on this shared 2-core machine, the per-round log
+ * ratio of unchanged code's hot-path p95 spreads about 0.4 (p50's about 0.07; README, "The
+ * performance gate"), so their interval holds 1 + 2·floor in nearly every gate of a CI job's size,
+ * and deciding on them would hold every unchanged change at inconclusive.
  * A guard is not a performance figure but a condition of the measurement: under a constant arrival
  * rate the generator sets the throughput, so a slower build cannot show in it; it must achieve the
  * arrivals it planned in every run, or the gate is inconclusive whatever the figures say.
@@ -37,9 +39,9 @@ interface FigureRule {
 
 export const FIGURE_RULES: Record<FigureName, FigureRule> = {
   p50: { label: 'latency p50', unit: 'ms', compare: 'ratio', gating: true, decides: true },
-  p95: { label: 'latency p95', unit: 'ms', compare: 'ratio', gating: true, decides: true },
+  p95: { label: 'latency p95', unit: 'ms', compare: 'ratio', gating: true, decides: false },
   p99: { label: 'latency p99', unit: 'ms', compare: 'ratio', gating: false, decides: false },
-  hotP95: { label: 'hot path p95 (route hot, steady window)', unit: 'ms', compare: 'ratio', gating: true, decides: true },
+  hotP95: { label: 'hot path p95 (route hot, steady window)', unit: 'ms', compare: 'ratio', gating: true, decides: false },
   errorRate: { label: 'error rate', unit: '', compare: 'difference', gating: true, decides: true },
   cpuPerRequest: { label: 'server CPU per request', unit: 'ms', compare: 'ratio', gating: true, decides: true },
   achieved: { label: 'arrivals achieved / planned (guard)', unit: '', compare: 'guard', gating: false, decides: false },

@@ -132,6 +132,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
  */
 export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
   if (labRuntime(options.env) === 'compose') return (await import('./compose/runtime.ts')).startComposeStack(options);
+  if (labRuntime(options.env) === 'kubernetes') return (await import('../kubernetes/runtime.ts')).startKubernetesStack(options.env);
   const ctx = stackContext(options.env);
   const progress = options.onProgress ?? (() => {});
   readState(ctx); // an unreadable state file is reported, not guessed at

@@ -3,7 +3,7 @@
  * at once when none is idle, ends the schedule at startTime + duration, then waits gracefulStop
  * for running iterations before interrupting them. Bounded by the scenario's own durations.
  */
-import type { ScenarioConfig } from '../options/options.ts';
+import type { ArrivalRateConfig } from '../options/options.ts';
 import type { Tags } from '../metrics/sample.ts';
 import type { IterationOrder, IterationOutcome } from '../run/iteration.ts';
 import { constantSchedule, rampingSchedule, type Schedule } from './schedule.ts';
@@ -32,7 +32,7 @@ function wakeDelay(dueMs: number): number {
   return Math.max(0, Math.ceil(dueMs - now()));
 }
 
-export function scheduleOf(config: ScenarioConfig): Schedule {
+export function scheduleOf(config: ArrivalRateConfig): Schedule {
   return config.executor === 'constant-arrival-rate'
     ? constantSchedule(config.rate, config.timeUnitMs, config.durationMs)
     : rampingSchedule(config.startRate, config.timeUnitMs, config.stages);
@@ -47,13 +47,13 @@ export class ArrivalRateScenario {
   private timer: NodeJS.Timeout | undefined;
   private stopScheduling: (() => void) | undefined;
   private readonly tags: Tags;
-  private readonly config: ScenarioConfig;
+  private readonly config: ArrivalRateConfig;
   private readonly host: IterationHost;
   private readonly events: ScenarioEvents;
   private stoppedAt: number | undefined;
   private stopDeadline = 0;
 
-  constructor(config: ScenarioConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents, growth: VuGrowth) {
+  constructor(config: ArrivalRateConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents, growth: VuGrowth) {
     this.config = config;
     this.host = host;
     this.events = events;

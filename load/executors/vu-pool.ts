@@ -10,6 +10,11 @@ export type VuGrowth = { pacedMs: number } | 'instant';
 
 let nextVuId = 1;
 
+/** A VU number of its own (k6's __VU counts VUs across the whole test from 1). */
+export function newVuId(): number {
+  return nextVuId++;
+}
+
 export class VuPool {
   private readonly idle: number[] = [];
   private allocated = 0;

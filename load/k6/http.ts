@@ -9,31 +9,9 @@ import { parseDurationMs } from '../options/duration.ts';
 import { EngineError, outOfSubset } from '../run/errors.ts';
 import { contextTags, currentContext, emitRequest, engine, type CodeContext } from '../run/context.ts';
 import type { Tags } from '../metrics/sample.ts';
+import { defaultCallback, expectedStatuses, isExpected, setResponseCallback, type ResponseCallback } from './response-callback.ts';
 
-const EXPECTED = Symbol('faultline.expectedStatuses');
-type StatusRange = number | { min: number; max: number };
-interface ResponseCallback { [EXPECTED]: StatusRange[] }
-
-export function expectedStatuses(...statuses: StatusRange[]): ResponseCallback {
-  for (const status of statuses) {
-    const ok = typeof status === 'number' ? Number.isInteger(status) : Number.isInteger(status?.min) && Number.isInteger(status?.max);
-    if (!ok) throw new EngineError('script', `http.expectedStatuses(${JSON.stringify(status)}): give status numbers or {min, max} objects`);
-  }
-  return { [EXPECTED]: statuses };
-}
-
-let defaultCallback: ResponseCallback | null = expectedStatuses({ min: 200, max: 399 });
-
-export function setResponseCallback(callback: ResponseCallback | null): void {
-  if (callback !== null && !(callback as ResponseCallback)?.[EXPECTED]) throw outOfSubset('http.setResponseCallback(<function>)', 'pass http.expectedStatuses(...) or null');
-  defaultCallback = callback;
-}
-
-function isExpected(callback: ResponseCallback, status: number): boolean {
-  return callback[EXPECTED].some((s) => (typeof s === 'number' ? s === status : status >= s.min && status <= s.max));
-}
-
-interface Params {
+export interface Params {
   headers?: Record<string, string>;
   tags?: Tags;
   timeout?: string | number;
@@ -82,7 +60,7 @@ export async function asyncRequest(method: string, url: string | URL, body?: unk
   const payload = encodeBody(body, headers);
   const timeoutMs = options.timeout === undefined ? 60_000 : parseDurationMs(options.timeout, 'params.timeout');
   const responseType: ResponseType = options.responseType ?? (engine.discardResponseBodies ? 'none' : 'text');
-  const callback = options.responseCallback === undefined ? defaultCallback : options.responseCallback;
+  const callback = options.responseCallback === undefined ? defaultCallback() : options.responseCallback;
   let redirectsLeft = options.redirects ?? 10;
   let target = typeof url === 'string' ? parseUrl(url) : new URL(String(url));
   let hopMethod = method;
@@ -134,7 +112,7 @@ function recordHop(context: CodeContext | undefined, response: K6Response, metho
 }
 
 const refuseSync = (name: string, method: string) => (): never => {
-  throw outOfSubset(`http.${name}()`, `k6's synchronous HTTP cannot share the engine's event loop; use "await http.asyncRequest('${method}', url, body, params)" in an async default function`);
+  throw outOfSubset(`http.${name}()`, `in an async function k6's synchronous HTTP would block every VU of the shared event loop; use "await http.asyncRequest('${method}', url, body, params)", or make the function synchronous (each VU then runs on a thread of its own)`);
 };
 
 export const get = refuseSync('get', 'GET');
@@ -146,7 +124,7 @@ export const head = refuseSync('head', 'HEAD');
 export const options = refuseSync('options', 'OPTIONS');
 export const request = refuseSync('request', 'GET');
 export const batch = (): never => {
-  throw outOfSubset('http.batch()', 'start several http.asyncRequest() calls and await Promise.all([...])');
+  throw outOfSubset('http.batch()', 'in an async function start several http.asyncRequest() calls and await Promise.all([...]), or make the function synchronous');
 };
 export const file = (): never => {
   throw outOfSubset('http.file()', 'send the bytes as the body of http.asyncRequest');

@@ -1,6 +1,6 @@
 /** `k6` for the engine: check, group, sleep (an awaited promise only) and fail. */
 import { EngineError } from '../run/errors.ts';
-import { contextTags, currentContext, emit, runInContext, type CodeContext } from '../run/context.ts';
+import { contextTags, currentContext, emit, engine, runInContext, type CodeContext } from '../run/context.ts';
 import type { Tags } from '../metrics/sample.ts';
 import { awaitedSleep } from '../run/awaited-sleep.ts';
 
@@ -48,11 +48,14 @@ export function group<T>(name: string, fn: () => T): T {
 }
 
 /**
- * k6's sleep blocks its VU; on a shared event loop it can only be something the script awaits. A
- * sleep nobody awaits would silently not wait, so it fails the iteration with one line naming it.
+ * k6's sleep blocks its VU. In a VU thread it does; on the shared event loop it can only be
+ * something the script awaits, and a sleep nobody awaits (which would silently not wait) stops
+ * the run with one line naming it.
  */
-export function sleep(seconds: number): PromiseLike<void> {
+export function sleep(seconds: number): PromiseLike<void> | undefined {
   if (!Number.isFinite(seconds) || seconds < 0) throw new EngineError('script', `sleep(${seconds}): give a non-negative number of seconds`);
+  // a VU thread (synchronous exec function) blocks, as k6 does
+  if (engine.blockingSleep !== undefined) return void engine.blockingSleep(seconds);
   return awaitedSleep(seconds);
 }
 

@@ -2,13 +2,25 @@
  * The script's exported `options`, checked against the engine's subset of k6 and parsed once into
  * typed scenarios. Anything k6 knows but the engine does not run is an error (exit 104), never ignored.
  */
-import { EngineError } from '../run/errors.ts';
 import type { RateStage } from '../executors/schedule.ts';
 import type { Tags } from '../metrics/sample.ts';
 import { parseDurationMs } from './duration.ts';
+import { bad, count, positive, stringMap } from './values.ts';
+import { CLOSED_MODEL_KEYS, COMMON_KEYS, parseClosedModel, scenariosWithShortcuts, SHORTCUTS, type ClosedModelConfig } from './closed-model.ts';
 
-export interface ScenarioConfig {
+/** What every executor has [k6 lib/executor/base_config.go]. */
+export interface CommonScenarioConfig {
   name: string;
+  startTimeMs: number;
+  gracefulStopMs: number;
+  exec: string;
+  env: Record<string, string>;
+  tags: Tags;
+}
+
+export type ScenarioConfig = ArrivalRateConfig | ClosedModelConfig;
+
+export interface ArrivalRateConfig extends CommonScenarioConfig {
   executor: 'constant-arrival-rate' | 'ramping-arrival-rate';
   /** constant: iterations per timeUnit. */
   rate: number;
@@ -20,11 +32,6 @@ export interface ScenarioConfig {
   stages: RateStage[];
   preAllocatedVUs: number;
   maxVUs: number;
-  startTimeMs: number;
-  gracefulStopMs: number;
-  exec: string;
-  env: Record<string, string>;
-  tags: Tags;
 }
 
 export interface TestOptions {
@@ -37,43 +44,34 @@ export interface TestOptions {
   teardownTimeoutMs: number;
 }
 
-const TOP_LEVEL = new Set(['scenarios', 'thresholds', 'summaryTrendStats', 'discardResponseBodies', 'tags', 'setupTimeout', 'teardownTimeout', 'noUsageReport']);
-const COMMON = ['executor', 'startTime', 'gracefulStop', 'exec', 'env', 'tags'];
+const TOP_LEVEL = new Set(['scenarios', 'thresholds', 'summaryTrendStats', 'discardResponseBodies', 'tags', 'setupTimeout', 'teardownTimeout', 'noUsageReport', ...SHORTCUTS]);
 const KEYS: Record<string, Set<string>> = {
-  'constant-arrival-rate': new Set([...COMMON, 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs']),
-  'ramping-arrival-rate': new Set([...COMMON, 'startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs']),
+  'constant-arrival-rate': new Set([...COMMON_KEYS, 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs']),
+  'ramping-arrival-rate': new Set([...COMMON_KEYS, 'startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs']),
+  ...CLOSED_MODEL_KEYS,
 };
-const CLOSED = new Set(['shared-iterations', 'per-vu-iterations', 'constant-vus', 'ramping-vus', 'externally-controlled']);
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/;
 
-function bad(message: string): EngineError {
-  return new EngineError('options', message);
-}
-
-function count(value: unknown, what: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw bad(`${what} must be an integer ≥ ${min} (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function positive(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`${what} must be a number ≥ 0 (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function stringMap(value: unknown, what: string): Record<string, string> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(`${what} must be an object of strings`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+/** The keys every executor has, read the same way for each. */
+export function commonScenario(name: string, raw: Record<string, unknown>, where: string): CommonScenarioConfig {
+  return {
+    name,
+    startTimeMs: raw.startTime === undefined ? 0 : parseDurationMs(raw.startTime, `${where}.startTime`),
+    gracefulStopMs: raw.gracefulStop === undefined ? 30_000 : parseDurationMs(raw.gracefulStop, `${where}.gracefulStop`),
+    exec: raw.exec === undefined ? 'default' : String(raw.exec),
+    env: stringMap(raw.env, `${where}.env`),
+    tags: stringMap(raw.tags, `${where}.tags`),
+  };
 }
 
 function parseScenario(name: string, raw: Record<string, unknown>): ScenarioConfig {
   const where = `options.scenarios.${name}`;
   if (!SCENARIO_NAME.test(name)) throw bad(`${where}: scenario names may hold letters, digits, "_" and "-" only`);
   const executor = String(raw.executor);
-  if (CLOSED.has(executor)) throw bad(`${where}.executor "${executor}" is a closed-model executor the engine does not run; use "constant-arrival-rate" or "ramping-arrival-rate" (open model)`);
   const allowed = KEYS[executor];
-  if (allowed === undefined) throw bad(`${where}.executor "${executor}" is unknown; use "constant-arrival-rate" or "ramping-arrival-rate"`);
+  if (allowed === undefined) throw bad(`${where}.executor "${executor}" is not run by the engine; use constant-arrival-rate, ramping-arrival-rate, constant-vus, ramping-vus, per-vu-iterations or shared-iterations`);
   for (const key of Object.keys(raw)) if (!allowed.has(key)) throw bad(`${where}.${key} is not an option of ${executor}; allowed: ${[...allowed].join(', ')}`);
+  if (executor in CLOSED_MODEL_KEYS) return parseClosedModel(commonScenario(name, raw, where), executor as ClosedModelConfig['executor'], raw, where);
   const preAllocatedVUs = count(raw.preAllocatedVUs, `${where}.preAllocatedVUs`, 1);
   const maxVUs = raw.maxVUs === undefined ? preAllocatedVUs : count(raw.maxVUs, `${where}.maxVUs`, 1);
   if (maxVUs < preAllocatedVUs) throw bad(`${where}.maxVUs (${maxVUs}) is below preAllocatedVUs (${preAllocatedVUs}); raise maxVUs`);
@@ -97,24 +95,19 @@ function parseScenario(name: string, raw: Record<string, unknown>): ScenarioConf
     durationMs = stages.reduce((sum, stage) => sum + stage.durationMs, 0);
   }
   return {
-    name, executor: executor as ScenarioConfig['executor'], rate, timeUnitMs, durationMs,
+    ...commonScenario(name, raw, where),
+    executor: executor as ArrivalRateConfig['executor'], rate, timeUnitMs, durationMs,
     startRate: raw.startRate === undefined ? 0 : positive(raw.startRate, `${where}.startRate`),
     stages, preAllocatedVUs, maxVUs,
-    startTimeMs: raw.startTime === undefined ? 0 : parseDurationMs(raw.startTime, `${where}.startTime`),
-    gracefulStopMs: raw.gracefulStop === undefined ? 30_000 : parseDurationMs(raw.gracefulStop, `${where}.gracefulStop`),
-    exec: raw.exec === undefined ? 'default' : String(raw.exec),
-    env: stringMap(raw.env, `${where}.env`),
-    tags: stringMap(raw.tags, `${where}.tags`),
   };
 }
 
 export function parseOptions(raw: unknown): TestOptions {
   const options = (raw ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(options)) {
-    if (!TOP_LEVEL.has(key)) throw bad(`options.${key} is outside the embedded engine's k6 subset; describe the load in options.scenarios with an arrival-rate executor (allowed: ${[...TOP_LEVEL].join(', ')})`);
+    if (!TOP_LEVEL.has(key)) throw bad(`options.${key} is outside the embedded engine's k6 subset; describe the load in options.scenarios (allowed: ${[...TOP_LEVEL].join(', ')})`);
   }
-  const scenarios = options.scenarios as Record<string, Record<string, unknown>> | undefined;
-  if (scenarios === undefined || Object.keys(scenarios).length === 0) throw bad('options.scenarios is missing; the engine runs scenarios with a "constant-arrival-rate" or "ramping-arrival-rate" executor');
+  const scenarios = scenariosWithShortcuts(options);
   const stats = options.summaryTrendStats;
   if (stats !== undefined && (!Array.isArray(stats) || stats.some((s) => typeof s !== 'string'))) throw bad('options.summaryTrendStats must be a list such as ["avg", "p(95)"]');
   return {

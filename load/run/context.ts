@@ -37,6 +37,10 @@ export const engine = {
   discardResponseBodies: false,
   /** True while the script's top level runs (the init context). */
   initContext: true,
+  /** In a VU thread: performs a call on the main thread and blocks until its answer is back. */
+  blockingCall: undefined as unknown as (call: unknown) => unknown,
+  /** In a VU thread: sleep blocks the thread, as k6's sleep blocks its VU. */
+  blockingSleep: undefined as ((seconds: number) => void) | undefined,
   /** Stops the run with a line and exit code 104 (the script asks for what the engine cannot give); the run replaces it. */
   stopRun: (message: string): void => {
     process.stderr.write(`${message}\n`);

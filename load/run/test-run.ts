@@ -3,14 +3,15 @@
  * on a common t = 0, the once-a-second gauges and threshold checks, teardown, the summary outputs.
  */
 import { writeFileSync } from 'node:fs';
-import { ArrivalRateScenario, type IterationHost } from '../executors/arrival-rate.ts';
+import { ArrivalRateScenario, type IterationHost, type ScenarioEvents } from '../executors/arrival-rate.ts';
+import { ClosedModelScenario } from '../executors/closed-model.ts';
 import { closeConnections } from '../http/connections.ts';
 import { FanOut } from '../metrics/fan-out.ts';
 import type { Tags } from '../metrics/sample.ts';
 import { SecondsFile } from '../metrics/seconds-file.ts';
 import { DEFAULT_TREND_STATS, Summary } from '../metrics/summary.ts';
 import { Thresholds } from '../metrics/thresholds.ts';
-import { parseOptions } from '../options/options.ts';
+import { parseOptions, type ScenarioConfig } from '../options/options.ts';
 import { engine, runInContext } from './context.ts';
 import { EngineError, EXIT_EXTERNAL_ABORT, EXIT_SCRIPT_ABORTED, EXIT_THRESHOLDS_FAILED } from './errors.ts';
 import { classify, type IterationOutcome } from './iteration.ts';
@@ -66,6 +67,12 @@ export async function runTest(config: RunConfig): Promise<number> {
   const host: IterationHost & { close(): Promise<void> } = config.workers > 1
     ? await WorkerHost.start(config.workers, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags)
     : new LocalHost(script, data);
+  // a synchronous exec function blocks in k6/http and sleep as a k6 VU does: each of its VUs a thread
+  const blocking = options.scenarios.filter((scenario) => (script[scenario.exec] as () => unknown).constructor.name !== 'AsyncFunction');
+  const vuThreadCount = blocking.reduce((n, scenario) => n + ('maxVUs' in scenario ? scenario.maxVUs : scenario.vus), 0);
+  const vuThreads = vuThreadCount === 0 ? undefined
+    : await WorkerHost.start(vuThreadCount, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags, true);
+  const hostOf = (scenario: ScenarioConfig): IterationHost => (vuThreads !== undefined && blocking.includes(scenario) ? vuThreads : host);
   await warmUp(options.thresholds);
   const zeroMs = now() + 20;
   const seconds = config.secondsOut ? new SecondsFile(config.secondsOut, zeroMs, engine.testTags) : undefined;
@@ -86,7 +93,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   const errorCounts = new Map<string, number>();
   // FAULTLINE_VU_INIT=instant: the engine's earlier VU growth, kept to compare drops with k6's pacing
   const growth = process.env.FAULTLINE_VU_INIT === 'instant' ? 'instant' as const : { pacedMs: initContextMs };
-  const scenarios = options.scenarios.map((scenario) => new ArrivalRateScenario(scenario, engine.testTags, host, {
+  const events: ScenarioEvents = {
     emit: (metric, tags, value, time) => outputs.add({ metric, tags, value, time }),
     warn: (message) => stderr(`WARN ${message}`),
     outcome: (outcome) => {
@@ -98,7 +105,10 @@ export async function runTest(config: RunConfig): Promise<number> {
         errorCounts.set(outcome.error, seen + 1);
       }
     },
-  }, growth));
+  };
+  const scenarios = options.scenarios.map((scenario) => ('preAllocatedVUs' in scenario
+    ? new ArrivalRateScenario(scenario, engine.testTags, hostOf(scenario), events, growth)
+    : new ClosedModelScenario(scenario, engine.testTags, hostOf(scenario), events)));
 
   engine.stopRun = (message) => fatalOutcome({ message, exitCode: 104 });
   // k6 [internal/cmd/run.go]: the first SIGINT/SIGTERM aborts the run at once (running iterations
@@ -134,7 +144,7 @@ export async function runTest(config: RunConfig): Promise<number> {
   const endMs = now();
   outputs.add({ metric: 'vus', tags: engine.testTags, value: 0, time: endMs });
   outputs.add({ metric: 'vus_max', tags: engine.testTags, value: scenarios.reduce((n, s) => n + s.pool.size, 0), time: endMs });
-  await host.close();
+  await Promise.all([host.close(), vuThreads?.close()]);
   if (fatal) {
     stderr(fatal.message);
     await closeConnections();

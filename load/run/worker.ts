@@ -1,7 +1,8 @@
 /**
- * A worker thread of `--workers N`: loads the script (its own init context, as each k6 VU has),
- * warms up its own request path, runs the iterations the main thread hands it, and sends its
- * samples back in small batches.
+ * A worker thread: of `--workers N` (async iterations; it warms up and makes its own requests), or
+ * a VU thread (one VU of a synchronous exec function: its k6/http calls and sleep block on the
+ * main thread, which makes the requests). Either loads the script (its own init context, as each
+ * k6 VU has), runs the iterations the main thread hands it, and sends its samples back in batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestSample, Sample } from '../metrics/sample.ts';
@@ -9,8 +10,12 @@ import { engine } from './context.ts';
 import { interruptIteration, runIteration, classify, type IterationOrder } from './iteration.ts';
 import { loadScript } from './script.ts';
 import { warmUp } from './warm-up.ts';
+import { installK6Modules } from '../hooks.ts';
+import { installBlockingCalls, type BlockingChannel } from './blocking-calls.ts';
 
 export interface WorkerSetup {
+  /** Set for a VU thread. */
+  blocking?: BlockingChannel;
   script: string;
   env: Record<string, string>;
   data: unknown;
@@ -46,17 +51,24 @@ engine.sink = {
   addRequest: (request) => void requests.push({ ...request, timings: { ...request.timings } }),
 };
 
+let currentOrder = 0;
+if (setup.blocking) {
+  installK6Modules(true);
+  installBlockingCalls(setup.blocking, () => currentOrder, flush);
+}
+
 try {
   const script = await loadScript(setup.script);
   engine.discardResponseBodies = setup.discardResponseBodies;
   engine.testTags = setup.testTags;
-  await warmUp(undefined);
+  if (!setup.blocking) await warmUp(undefined);
   port.on('message', (message: ToWorker) => {
     if (message.type === 'interrupt') {
       interruptIteration(message.id);
       flush();
       return;
     }
+    currentOrder = message.order.id;
     void runIteration(script, message.order, setup.data).then((outcome) => {
       flush();
       post({ type: 'done', id: message.order.id, outcome });

@@ -44,16 +44,19 @@ describe('what the engine refuses', () => {
     oneLine(run.stderr, 'k6.randomSeed');
   });
 
-  it('a closed-model executor, an unknown scenario key and an unknown option, exit 104', async () => {
-    const closed = await runEngine(script({ scenarios: { load: { executor: 'constant-vus', vus: 1, duration: '1s' } } }, ''));
+  it('externally-controlled, a shortcut beside scenarios (as k6), an unknown scenario key and an unknown option, exit 104', async () => {
+    const closed = await runEngine(script({ scenarios: { load: { executor: 'externally-controlled', vus: 1, duration: '1s' } } }, ''));
     expect(closed.code).toBe(104);
-    oneLine(closed.stderr, 'constant-vus', 'constant-arrival-rate');
+    oneLine(closed.stderr, 'externally-controlled', 'constant-vus');
+    const both = await runEngine(script({ ...once, duration: '1s' }, ''));
+    expect(both.code).toBe(104);
+    oneLine(both.stderr, 'using an execution configuration shortcut (`duration`) and `scenarios` simultaneously is not allowed');
     const key = await runEngine(script({ scenarios: { load: { ...once.scenarios.load, rampUp: '1s' } } }, ''));
     expect(key.code).toBe(104);
     oneLine(key.stderr, 'options.scenarios.load.rampUp');
-    const option = await runEngine(script({ ...once, vus: 10 }, ''));
+    const option = await runEngine(script({ ...once, rps: 10 }, ''));
     expect(option.code).toBe(104);
-    oneLine(option.stderr, 'options.vus');
+    oneLine(option.stderr, 'options.rps');
   });
 
   it('a script exception in the init context, exit 107', async () => {

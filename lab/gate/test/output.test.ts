@@ -54,9 +54,9 @@ describe('gate output', () => {
     // the row's label says the figure's part in the verdict
     const role: Record<FigureName, string> = {
       p50: '',
-      p95: '',
+      p95: ' (fails on a regression only)',
       p99: ' (informative)',
-      hotP95: '',
+      hotP95: ' (fails on a regression only)',
       errorRate: '',
       cpuPerRequest: '',
       achieved: '',

@@ -61,8 +61,13 @@ export const serviceEnvSchema = z.object({
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Bearer token every admin call must carry (the lab generates one per lab); unset = every admin call is refused. */
   ADMIN_TOKEN: z.string().min(16).optional(),
-  /** Bind address: loopback only, always. */
-  HOST: z.literal('127.0.0.1').default('127.0.0.1'),
+  /**
+   * Bind address: loopback, or in a Kubernetes pod the pod's own address (POD_IP, from the
+   * downward API), the only way a Service or a probe reaches the pod; never a wildcard.
+   */
+  HOST: z.ipv4().default('127.0.0.1'),
+  /** The pod's address when the service runs in Kubernetes (deploy/kubernetes/ sets it). */
+  POD_IP: z.ipv4().optional(),
   /** Telemetry master switch: off disables tracing and the RED metrics middleware (benchmark baseline). */
   TELEMETRY: envFlag(true),
   /** OTLP/HTTP endpoint base (Jaeger), e.g. http://127.0.0.1:4318; unset = no trace export. */
@@ -97,7 +102,8 @@ export interface ServiceConfig {
   adminPort: number;
   /** The admin API's bearer token; undefined refuses every admin call. */
   adminToken: string | undefined;
-  host: '127.0.0.1';
+  /** 127.0.0.1, or the pod's address in Kubernetes. */
+  host: string;
   telemetry: boolean;
   otlpEndpoint: string | undefined;
   sampler: (typeof samplerNames)[number];
@@ -113,6 +119,9 @@ export interface ServiceConfig {
 }
 
 export function serviceConfigFromEnv(env: ServiceEnv): ServiceConfig {
+  if (env.HOST !== '127.0.0.1' && env.HOST !== env.POD_IP) {
+    throw new ConfigError(`HOST=${env.HOST}: a service binds 127.0.0.1, or in a pod its POD_IP only: unset HOST`);
+  }
   return {
     name: env.SERVICE_NAME,
     instance: env.SERVICE_INSTANCE ?? env.SERVICE_NAME,

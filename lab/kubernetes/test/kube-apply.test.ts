@@ -1,0 +1,72 @@
+/**
+ * Against a real control plane built here (etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler of the pinned release; kwok for the nodes): every overlay applied for real, its
+ * Deployments and StatefulSets rolled out on kwok's node, and manifests the API must refuse refused.
+ * Skipped, with the command that builds it, where the control plane is not built.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlPlaneMissing, startControlPlane, type ControlPlane } from '../control-plane.ts';
+import { DEPLOY_DIR, renderYaml } from '../manifests.ts';
+import { startKubernetesStack } from '../runtime.ts';
+
+const missing = controlPlaneMissing();
+let dir: string;
+let cp: ControlPlane;
+
+describe.skipIf(missing !== null)(`the manifests on a real control plane${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-kube-'));
+    const started = Date.now();
+    cp = await startControlPlane({ dir });
+    process.stdout.write(`kubernetes: control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  });
+  afterAll(async () => {
+    await cp?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const overlay of ['lab', 'perf']) {
+    it(`overlays/${overlay}: every object applied (strict field validation) and every workload rolled out`, { timeout: 180_000 }, async () => {
+      const yaml = await renderYaml(join(DEPLOY_DIR, 'overlays', overlay));
+      const namespace = overlay === 'lab' ? 'faultline' : 'faultline-perf';
+      const applied = await cp.kubectl(['apply', '--validate=strict', '-f', '-'], yaml);
+      const count = yaml.split(/^kind: /m).length - 1;
+      expect(applied.trim().split('\n')).toHaveLength(count);
+      const listed = await cp.kubectl(['get', 'deployments,statefulsets', '-n', namespace, '-o', 'name']);
+      expect(listed.trim().split('\n').length).toBeGreaterThan(5);
+      await cp.kubectl(['rollout', 'status', '-n', namespace, '--timeout=120s', ...listed.trim().split('\n')]);
+      const hpa = JSON.parse(await cp.kubectl(['get', 'hpa', 'catalog', '-n', namespace, '-o', 'json'])) as { spec: { behavior: { scaleDown: { tolerance: string } } } };
+      expect(hpa.spec.behavior.scaleDown.tolerance).toBe('100m');
+    });
+  }
+
+  it('LAB_RUNTIME=kubernetes on a context that answers says in one line that running there is not implemented yet', async () => {
+    await expect(startKubernetesStack({ ...process.env, KUBECONFIG: cp.kubeconfig })).rejects.toMatchObject({
+      code: 'LAB_ERR_KUBE_UNSUPPORTED',
+      message: expect.stringMatching(/^LAB_RUNTIME=kubernetes: the context 'local' answers, but running a scenario on a cluster is not implemented yet/),
+    });
+  });
+
+  const refused: Record<string, [string, RegExp]> = {
+    'a selector that does not match the template': [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: bad-selector, namespace: default }\nspec: { selector: { matchLabels: { a: b } }, template: { metadata: { labels: { a: c } }, spec: { containers: [{ name: c, image: i }] } } }\n',
+      /`selector` does not match template `labels`/,
+    ],
+    'an HPA metric of a type that does not exist': [
+      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: bad-hpa, namespace: default }\nspec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: x }, maxReplicas: 2, metrics: [{ type: Bogus }] }\n',
+      /Unsupported value: "Bogus"/,
+    ],
+    'a field the API does not have': [
+      'apiVersion: v1\nkind: Service\nmetadata: { name: bad-field, namespace: default }\nspec: { selektor: { a: b }, ports: [{ port: 80 }] }\n',
+      /unknown field "spec.selektor"/,
+    ],
+  };
+  for (const [what, [yaml, reason]] of Object.entries(refused)) {
+    it(`refuses ${what}`, async () => {
+      await expect(cp.kubectl(['apply', '--validate=strict', '-f', '-'], yaml)).rejects.toThrow(reason);
+    });
+  }
+});

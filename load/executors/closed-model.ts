@@ -1,0 +1,132 @@
+/**
+ * Runs one closed-model scenario as k6 does [lib/executor/constant_vus.go, ramping_vus.go,
+ * per_vu_iterations.go, shared_iterations.go]: each VU loops iterations back to back. At the end
+ * of the duration (or once the iterations are done) no VU starts another; running iterations get
+ * gracefulStop, then are interrupted. ramping-vus changes the number of looping VUs as its stages
+ * say; a VU ramped down finishes its iteration within gracefulRampDown.
+ */
+import type { ClosedModelConfig } from '../options/closed-model.ts';
+import type { Tags } from '../metrics/sample.ts';
+import type { IterationOrder } from '../run/iteration.ts';
+import type { IterationHost, ScenarioEvents } from './arrival-rate.ts';
+import { vuSteps } from './vu-steps.ts';
+import { newVuId } from './vu-pool.ts';
+
+let nextOrderId = 1_000_000_000; // apart from the arrival-rate scenarios' order ids
+const now = (): number => performance.timeOrigin + performance.now();
+const sleepUntil = (atMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(atMs - now()))));
+
+export class ClosedModelScenario {
+  /** active: VUs looping now (k6's vus); size: VUs initialised for the scenario (vus_max). */
+  readonly pool = { active: 0, size: 0 };
+  private readonly config: ClosedModelConfig;
+  private readonly host: IterationHost;
+  private readonly events: ScenarioEvents;
+  private readonly tags: Tags;
+  private readonly vuIds: number[];
+  private readonly iterPerVu = new Map<number, number>();
+  private readonly inFlight = new Map<number, IterationOrder>();
+  private readonly looping = new Set<number>();
+  private iterationInTest = 0;
+  /** VUs (by index from 1) allowed to start iterations now. */
+  private planned = 0;
+  private stopped = false;
+  private hardStop: (() => void) | undefined;
+  private stopDeadline = Infinity;
+
+  constructor(config: ClosedModelConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents) {
+    this.config = config;
+    this.host = host;
+    this.events = events;
+    this.tags = { ...testTags, ...config.tags, scenario: config.name };
+    // k6 initialises every VU a scenario can need before the test starts
+    this.vuIds = Array.from({ length: config.vus }, () => newVuId());
+    this.pool.size = config.vus;
+  }
+
+  async run(zeroMs: number): Promise<void> {
+    const startMs = zeroMs + this.config.startTimeMs;
+    const endMs = startMs + this.config.durationMs;
+    const stopped = new Promise<void>((resolve) => { this.hardStop = resolve; });
+    await Promise.race([sleepUntil(startMs), stopped]);
+    const loops: Promise<void>[] = [];
+    const begin = (index: number): void => {
+      if (this.looping.has(index) || this.stopped) return;
+      loops.push(this.loop(index, endMs));
+    };
+    if (this.config.executor === 'ramping-vus') {
+      for (const step of vuSteps(this.config.startVUs, this.config.stages)) {
+        if (step.atMs > 0) await Promise.race([sleepUntil(startMs + step.atMs), stopped]);
+        if (this.stopped) break;
+        this.rampTo(step.vus, begin);
+      }
+    } else {
+      this.rampTo(this.config.vus, begin);
+    }
+    const allDone = async (): Promise<void> => { while (loops.length > 0) await loops.shift(); };
+    await Promise.race([allDone(), sleepUntil(endMs), stopped]);
+    this.stopped = true;
+    const deadline = Math.min(Math.max(endMs, now()) + this.config.gracefulStopMs, this.stopDeadline);
+    await Promise.race([allDone(), sleepUntil(deadline), stopped]);
+    for (const order of this.inFlight.values()) this.host.interrupt(order);
+    this.inFlight.clear();
+    this.pool.active = 0;
+  }
+
+  stop(graceful: boolean): void {
+    this.stopped = true;
+    if (!graceful) {
+      this.stopDeadline = now();
+      this.hardStop?.();
+    } else {
+      this.stopDeadline = Math.min(this.stopDeadline, now() + this.config.gracefulStopMs);
+    }
+  }
+
+  /** ramping-vus: VUs above the new count stop after their iteration (gracefulRampDown bounds it). */
+  private rampTo(vus: number, begin: (index: number) => void): void {
+    const lowering = vus < this.planned;
+    this.planned = vus;
+    for (let index = 1; index <= vus; index += 1) begin(index);
+    if (!lowering) return;
+    const cutAt = now() + this.config.gracefulRampDownMs;
+    setTimeout(() => {
+      for (const order of this.inFlight.values()) {
+        if (this.vuIds.indexOf(order.vu) + 1 > this.planned) {
+          this.inFlight.delete(order.id);
+          this.host.interrupt(order);
+        }
+      }
+    }, Math.max(0, cutAt - now())).unref();
+  }
+
+  /** Whether VU `index` may start one more iteration. */
+  private mayStart(index: number, endMs: number): boolean {
+    if (this.stopped || now() >= endMs || index > this.planned) return false;
+    const { executor, iterations } = this.config;
+    if (executor === 'shared-iterations') return this.iterationInTest < iterations;
+    if (executor === 'per-vu-iterations') return (this.iterPerVu.get(this.vuIds[index - 1]!) ?? 0) < iterations;
+    return true;
+  }
+
+  private async loop(index: number, endMs: number): Promise<void> {
+    const vu = this.vuIds[index - 1]!;
+    this.looping.add(index);
+    this.pool.active += 1;
+    while (this.mayStart(index, endMs)) {
+      const iter = this.iterPerVu.get(vu) ?? 0;
+      this.iterPerVu.set(vu, iter + 1);
+      const startedAt = now();
+      const order: IterationOrder = {
+        id: nextOrderId++, vu, iter, iterationInTest: this.iterationInTest++, scenario: this.config.name,
+        exec: this.config.exec, tags: this.tags, env: this.config.env, dueMs: startedAt,
+      };
+      this.inFlight.set(order.id, order);
+      const outcome = await this.host.start(order);
+      if (!this.inFlight.delete(order.id)) break; // interrupted: the VU is gone with its iteration
+      this.events.outcome(outcome);
+    }
+    this.pool.active -= 1;
+    this.looping.delete(index);
+  }
+}
