@@ -5,6 +5,7 @@
  * the warm-up and the last window of the same length (each window's histograms merged exactly).
  */
 import * as hdr from 'hdr-histogram-js';
+import { mean } from 'simple-statistics';
 import { percentileMs } from '../../lab/load-seconds/window.ts';
 import type { Minute } from './minutes.ts';
 
@@ -66,6 +67,7 @@ export function judgeSoak(minutes: Minute[], histograms: hdr.Histogram[], warmup
   const lastP99Ms = mergedP99(histograms.slice(lastMinutes[0] - 1, lastMinutes[1]));
   const drift = firstP99Ms && lastP99Ms !== null ? lastP99Ms / firstP99Ms - 1 : null;
 
+  const meanLoad = ([from, to]: [number, number]) => mean(minutes.slice(from - 1, to).map((m) => m.loadAverage)).toFixed(1);
   const criteria: Criterion[] = [
     {
       name: `resident memory growth per process, end of minute ${warmupMinutes} to the end`,
@@ -76,7 +78,8 @@ export function judgeSoak(minutes: Minute[], histograms: hdr.Histogram[], warmup
     { name: 'failed requests, whole soak', measured: `${failed} of ${requests}`, bound: '0', pass: failed === 0 && requests > 0 },
     {
       name: `p99 drift, minutes ${firstMinutes.join('-')} vs ${lastMinutes.join('-')}`,
-      measured: drift === null ? 'n/a (no requests)' : `${firstP99Ms!.toFixed(1)} -> ${lastP99Ms!.toFixed(1)} ms (${pct(drift)})`,
+      // on a shared machine the windows' load average is the first suspect of a drift: shown beside it
+      measured: drift === null ? 'n/a (no requests)' : `${firstP99Ms!.toFixed(1)} -> ${lastP99Ms!.toFixed(1)} ms (${pct(drift)}; mean load average ${meanLoad(firstMinutes)} -> ${meanLoad(lastMinutes)})`,
       bound: `within ±${(MAX_P99_DRIFT * 100).toFixed(0)}%`,
       pass: drift !== null && Math.abs(drift) < MAX_P99_DRIFT,
     },
