@@ -8,11 +8,11 @@
  *
  *   LAB_PORT_OFFSET=<yours> node_modules/.bin/node bench/compose.bench.ts
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { labDir } from '../lab/paths.ts';
-import { procParentPid } from '../lab/proc-stat.ts';
+import { parentPids, procRssKiB, treeRssKiB } from '../lab/proc-stat.ts';
 import { startStack, stopStack, type StackHandle } from '../lab/stack/index.ts';
 import { projectContainers, projectName } from '../lab/stack/compose/project.ts';
 import { stackContext } from '../lab/stack/context.ts';
@@ -20,44 +20,17 @@ import { stackContext } from '../lab/stack/context.ts';
 const GOAL_RATIO = 1.2;
 const LOG_STORES = new Set(['loki', 'victoria-logs']);
 
-/** pid -> parent pid, for every process now. */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
-  for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    const parent = procParentPid(Number(e));
-    if (parent !== undefined) map.set(Number(e), parent);
-  }
-  return map;
-}
-
-function rssKiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 /** RSS of a process and all its descendants, in MiB. */
-function treeMiB(root: number, tree: Map<number, number>): number {
-  let total = 0;
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    total += rssKiB(pid);
-    for (const [child, parent] of tree) if (parent === pid) stack.push(child);
-  }
-  return total / 1024;
-}
+const treeMiB = (root: number, tree: Map<number, number>): number => treeRssKiB(root, tree) / 1024;
 
 async function nativeMemory(stack: StackHandle): Promise<Map<string, number>> {
-  const tree = parents();
+  const tree = parentPids();
   const rows = await stack.status();
   return new Map(rows.filter((r) => r.pid).map((r) => [r.name, treeMiB(r.pid!, tree)]));
 }
 
 async function composeMemory(env: NodeJS.ProcessEnv): Promise<{ services: Map<string, number>; engine: number }> {
-  const tree = parents();
+  const tree = parentPids();
   const client = await getContainerRuntimeClient();
   const services = new Map<string, number>();
   for (const c of await projectContainers({ project: projectName(stackContext(env)), dockerHost: process.env.DOCKER_HOST ?? '', engineOwned: false })) {
@@ -67,7 +40,7 @@ async function composeMemory(env: NodeJS.ProcessEnv): Promise<{ services: Map<st
   let engine = 0;
   for (const [pid] of tree) {
     try {
-      if (/\/(dockerd|containerd|containerd-shim[\w-]*)$/.test(readlinkSync(`/proc/${pid}/exe`))) engine += rssKiB(pid) / 1024;
+      if (/\/(dockerd|containerd|containerd-shim[\w-]*)$/.test(readlinkSync(`/proc/${pid}/exe`))) engine += (procRssKiB(pid) ?? 0) / 1024;
     } catch {
       // not readable
     }

@@ -31,7 +31,7 @@ PROGRESS_EVERY=${FAULTLINE_BUILD_PROGRESS_EVERY:-15}
 # kustomize and kubeconform are small and every `make test` renders and validates the manifests.
 ALL_TOOLS=(toxiproxy jaeger victoria-logs kustomize kubeconform)
 # Only for LAB_RUNTIME=kubernetes and the tests against a real control plane: a long build.
-KUBERNETES_TOOLS=(kube-control-plane kwok prometheus-adapter)
+KUBERNETES_TOOLS=(kube-control-plane kwok prometheus-adapter chaos-mesh-crds)
 # Built by older checkouts, never by this one. Left in a shared cache they still serve those
 # checkouts, so they go only when asked (--prune).
 RETIRED_TOOLS=(k6 xk6 loki)
@@ -52,6 +52,7 @@ tool_version() {
     kubeconform) echo "$KUBECONFORM_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     prometheus-adapter) echo "$PROMETHEUS_ADAPTER_VERSION" ;;
+    chaos-mesh-crds) echo "$CHAOS_MESH_API_VERSION" ;;
   esac
 }
 tool_bins() {
@@ -64,6 +65,7 @@ tool_bins() {
     kubeconform) echo "kubeconform" ;;
     kwok) echo "kwok kwokctl" ;;
     prometheus-adapter) echo "prometheus-adapter" ;;
+    chaos-mesh-crds) echo "controller-gen" ;;
   esac
 }
 tool_vars() {
@@ -76,6 +78,7 @@ tool_vars() {
     kubeconform) echo "KUBECONFORM_VERSION" ;;
     kwok) echo "KWOK_VERSION" ;;
     prometheus-adapter) echo "PROMETHEUS_ADAPTER_VERSION" ;;
+    chaos-mesh-crds) echo "CONTROLLER_TOOLS_VERSION CHAOS_MESH_API_VERSION" ;;
   esac
 }
 
@@ -261,6 +264,17 @@ build_prometheus-adapter() {
   step "go build prometheus-adapter" go build -mod=readonly -trimpath -ldflags="-s -w" -o "$OUT/bin/prometheus-adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter
   # it has no version flag, and --help exits 2: the module its binary records says what was built
   step "check the built module" go version -m "$OUT/bin/prometheus-adapter"
+}
+
+# controller-gen, then the CRDs it makes from the Chaos Mesh API types (crds/ beside bin/): the
+# CRDs Chaos Mesh itself generates the same way, for the local control plane to install.
+build_chaos-mesh-crds() {
+  check_pin go.mod sigs.k8s.io/controller-tools "$CONTROLLER_TOOLS_VERSION"
+  check_pin go.mod github.com/chaos-mesh/chaos-mesh/api "$CHAOS_MESH_API_VERSION"
+  step "download modules" go mod download -x
+  step "go build controller-gen" go build -mod=readonly -trimpath -ldflags="-s -w" -o "$OUT/bin/controller-gen" sigs.k8s.io/controller-tools/cmd/controller-gen
+  step "controller-gen crd" "$OUT/bin/controller-gen" crd paths=github.com/chaos-mesh/chaos-mesh/api/v1alpha1 output:crd:dir="$OUT/crds"
+  step "check the PodChaos and NetworkChaos CRDs" test -s "$OUT/crds/chaos-mesh.org_podchaos.yaml" -a -s "$OUT/crds/chaos-mesh.org_networkchaos.yaml"
 }
 
 # k8s.io/kubernetes is no library: its go.mod replaces every k8s.io/* staging module with

@@ -1,12 +1,14 @@
 /**
  * The embedded engine's side of a round: `load/cli.ts run` on constant-rate.k6.ts, its figures
- * read from its own summary export and per-second file (HDR histograms, exact in any window).
+ * read from its own summary export and per-second file (HDR histograms, exact in any window, read
+ * and merged as the lab reads them).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
+import { readLoadSeconds } from '../../lab/load-seconds/read.ts';
+import { mergedWindow, percentileMs, windowCounts } from '../../lab/load-seconds/window.ts';
 import { CpuSampler } from './process-cpu.ts';
 import { steadyWindow, type Point, type RoundResult } from './round.ts';
 
@@ -14,12 +16,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 export const ENGINE_CLI = join(ROOT, 'load', 'cli.ts');
 const SCRIPT = join(import.meta.dirname, 'constant-rate.k6.ts');
-
-interface SecondLine {
-  t: number;
-  requests: number;
-  latency: string;
-}
 
 interface Summary {
   metrics: Record<string, Record<string, number> | undefined>;
@@ -39,12 +35,10 @@ export async function runEngine(point: Point, outPrefix: string): Promise<RoundR
   sampler.stop();
   if (code !== 0) throw new Error(`the engine exited with ${code}: ${stderr.trim().split('\n').pop()}`);
 
-  const [header, ...lines] = readFileSync(secondsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-  const { fromS, toS } = steadyWindow(header!.startedAt as number, point.seconds);
-  const window = (lines as unknown as SecondLine[]).filter((s) => s.t >= fromS && s.t < toS);
-  const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  for (const second of window) latency.add(hdr.decodeFromCompressedBase64(second.latency));
-  const inWindow = window.reduce((sum, s) => sum + s.requests, 0);
+  const load = readLoadSeconds(secondsFile);
+  const { fromS, toS } = steadyWindow(load.startedAt, point.seconds);
+  const window = { start: fromS * 1000, end: toS * 1000 };
+  const inWindow = windowCounts(load, window).requests;
 
   const { metrics } = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary;
   const requests = metrics.http_reqs?.count ?? 0;
@@ -53,7 +47,7 @@ export async function runEngine(point: Point, outPrefix: string): Promise<RoundR
     requests,
     rateHeld: requests / (point.rate * point.seconds),
     cpuUsPerRequest: inWindow > 0 ? (cpuMs * 1000) / inWindow : NaN,
-    p50Ms: inWindow > 0 ? latency.getValueAtPercentile(50) / 1000 : NaN,
+    p50Ms: percentileMs(mergedWindow(load, window), 50) ?? NaN,
     failed: metrics.http_req_failed?.passes ?? 0,
     dropped: metrics.dropped_iterations?.count ?? 0,
   };

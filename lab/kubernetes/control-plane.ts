@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { TOOLS_BIN } from '../paths.ts';
 
 /** What `make setup LAB_RUNTIME=kubernetes` links into .tools/bin/. */
-export const CONTROL_PLANE_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok'] as const;
+export const CONTROL_PLANE_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'controller-gen'] as const;
 export const BUILD_COMMAND = 'make setup LAB_RUNTIME=kubernetes';
 
 export const SERVICE_RANGE = '198.51.100.0/24';
@@ -40,6 +40,11 @@ export const DEFAULT_PORTS: ControlPlanePorts = { etcdClient: 26401, etcdPeer: 2
 export function controlPlaneMissing(): string | null {
   const missing = CONTROL_PLANE_BINARIES.filter((b) => !existsSync(join(TOOLS_BIN, b)));
   return missing.length === 0 ? null : `${missing.join(', ')} not built: run \`${BUILD_COMMAND}\``;
+}
+
+/** The Chaos Mesh CRDs controller-gen made beside its binary (tools/build.sh chaos-mesh-crds). */
+export function chaosMeshCrdDir(): string {
+  return join(dirname(dirname(realpathSync(join(TOOLS_BIN, 'controller-gen')))), 'crds');
 }
 
 export interface ControlPlane {

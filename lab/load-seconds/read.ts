@@ -86,10 +86,18 @@ export function loadSecondsHeader(line: string): z.infer<typeof header> | undefi
   }
 }
 
-export function readLoadSeconds(path: string): LoadSeconds {
+export interface ReadOptions {
+  /** Decode only the seconds from this epoch second on: a reader polling a growing file skips what it has. */
+  since?: number;
+  /** The engine is still writing: a last line without its newline is one being written, left for the next read. */
+  growing?: boolean;
+}
+
+export function readLoadSeconds(path: string, options: ReadOptions = {}): LoadSeconds {
   const file = basename(path);
   const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
+  // a finished file ends with a newline; while growing, what follows the last newline is unfinished
+  if (lines.at(-1) === '' || (options.growing && lines.length > 1)) lines.pop();
   const parse = (index: number): unknown => {
     try {
       return JSON.parse(lines[index]!);
@@ -104,7 +112,10 @@ export function readLoadSeconds(path: string): LoadSeconds {
   }
   const seconds: LoadSecond[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const row = second.safeParse(parse(i));
+    const raw = parse(i);
+    const t = (raw as { t?: unknown }).t;
+    if (options.since !== undefined && typeof t === 'number' && t < options.since) continue;
+    const row = second.safeParse(raw);
     if (!row.success) {
       const issue = row.error.issues[0]!;
       throw new LabError('LOAD_SECONDS_ERR_LINE', `${file} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}: the file is not a ${LOAD_SECONDS_SCHEMA} record; run the scenario again`);

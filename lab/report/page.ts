@@ -12,10 +12,11 @@ import { escapeMarkup as esc } from '../escape-markup.ts';
 import type { ResultsRun } from './results-dir.ts';
 import { checksTable, columnTitle, costTable, environmentList, hypothesesTable, loadTable, runHeader, servicesTable } from './summary-sections.ts';
 
-const UPLOT_DIR = join(PROJECT_ROOT, 'node_modules', 'uplot', 'dist');
+export const UPLOT_DIR = join(PROJECT_ROOT, 'node_modules', 'uplot', 'dist');
 const DRAW_SCRIPT = join(import.meta.dirname, 'browser', 'draw-charts.js');
 
-function inlineScript(path: string): string {
+/** A script file as the body of an inline <script> (the report and the soak's plot inline uPlot so the page opens offline). */
+export function inlineScript(path: string): string {
   const code = readFileSync(path, 'utf8');
   if (/<\/script/i.test(code)) throw new Error(`${path} contains </script and cannot be inlined`);
   return code;

@@ -69,9 +69,14 @@ export function activeFilter(window: Window, intervals?: readonly Window[]): str
  * its own end (`@`), and the stretches are added.
  */
 function mergedIncrease(selector: string, window: Window, intervals: readonly Window[] | undefined): string {
-  const range = (w: Window) => `${Math.max(1, Math.ceil(length(w))) + LOOKBACK_SECONDS}s`;
-  if (!intervals || intervals.length === 0) return `sum(increase(${selector}[${range(window)}]))`;
-  return `(${intervals.map((w) => `sum(increase(${selector}[${range(w)}] @ ${Math.ceil(w.end) + LOOKBACK_SECONDS}))`).join(' + ')})`;
+  if (!intervals || intervals.length === 0) return `sum(increase(${selector}[${Math.max(1, Math.round(length(window))) + LOOKBACK_SECONDS}s]))`;
+  // from a scrape interval before the stretch (whole seconds) to one after it, as `$window` and `$active` reach
+  const stretch = (w: Window) => {
+    const start = Math.floor(w.start) - LOOKBACK_SECONDS;
+    const end = Math.ceil(w.end) + LOOKBACK_SECONDS;
+    return `sum(increase(${selector}[${end - start}s] @ ${end}))`;
+  };
+  return `(${intervals.map(stretch).join(' + ')})`;
 }
 
 /**

@@ -52,6 +52,12 @@ export interface LoadRun {
   token?: string;
   /** The script's gracefulStop (default k6's 30 s): part of how long the engine may run before it is stopped. */
   gracefulStopMs?: number;
+  /**
+   * Push the engine's metrics to Prometheus (default true: the report's panels read them). The
+   * soak turns it off: those series grow with every distinct URL a script requests, so over a
+   * long run of random product reads they load the engine and Prometheus, not the app.
+   */
+  remoteWrite?: boolean;
 }
 
 export interface RunningLoad {
@@ -97,8 +103,7 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     files.summary,
     '--summary-trend-stats',
     'avg,min,med,max,p(90),p(95),p(99)',
-    '--out',
-    'experimental-prometheus-rw',
+    ...(run.remoteWrite === false ? [] : ['--out', 'experimental-prometheus-rw']),
     '--tag',
     `variant=${run.variant}`,
     '--tag',

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { readLoadSeconds } from '../load-seconds/read.ts';
-import { mergedWindow } from '../load-seconds/window.ts';
+import { maxMs, mergedWindow, percentileMs } from '../load-seconds/window.ts';
 import type { EngineResult } from './load-result.ts';
 
 /** The engine's start lag over [from, to] (epoch ms); the result's own whole-run figures when there is no seconds file. */
@@ -14,6 +14,5 @@ export function judgedStartLag(result: EngineResult, resultsDir: string, window:
   if (!result.startLag || !result.secondsFile) return result.startLag;
   const lag = mergedWindow(readLoadSeconds(join(resultsDir, result.secondsFile)), window, (s) => s.startLag);
   if (lag.totalCount === 0) return result.startLag;
-  const ms = (us: number) => Math.round(us) / 1000;
-  return { ...result.startLag, p50Ms: ms(lag.getValueAtPercentile(50)), p99Ms: ms(lag.getValueAtPercentile(99)), maxMs: ms(lag.maxValue) };
+  return { ...result.startLag, p50Ms: percentileMs(lag, 50), p99Ms: percentileMs(lag, 99), maxMs: maxMs(lag) };
 }

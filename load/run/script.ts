@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { installK6Modules } from '../hooks.ts';
 import { closeInitContext } from '../metrics/definitions.ts';
 import { engine } from './context.ts';
@@ -26,10 +27,13 @@ export async function loadScript(path: string): Promise<ScriptModule> {
     if (missing) throw new EngineError('options', `${missing[1]}.${missing[2]} is outside the embedded engine's k6 subset; see load/README.md for what it offers`);
     throw new EngineError('script', `${path} failed in its init context: ${message.split('\n')[0]}`);
   }
-  // a fresh module instance (its imports are cached): the script's own init code, compiled and run
-  const started = performance.now();
-  await import(`${pathToFileURL(absolute).href}?vu-init`);
-  initContextMs = performance.now() - started;
+  // a fresh module instance (its imports are cached): the script's own init code, compiled and run;
+  // measured once, on the main thread, which paces the VUs it adds by it
+  if (isMainThread) {
+    const started = performance.now();
+    await import(`${pathToFileURL(absolute).href}?vu-init`);
+    initContextMs = performance.now() - started;
+  }
   closeInitContext();
   engine.initContext = false;
   return script;

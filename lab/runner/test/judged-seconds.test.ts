@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePorts } from '../../ports.ts';
 import { PrometheusClient } from '../../prometheus-client.ts';
-import { judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
+import { expandPromql, judgeHypotheses, type VariantWindows } from '../hypotheses.ts';
 import { faultIntervals, phaseWindows } from '../phases.ts';
-import { failedRequests, failedShare, grew } from '../promql.ts';
+import { failedRequests, failedShare, grew, quantileOverJudged } from '../promql.ts';
 import { loadScenario, scenarioNames } from '../scenarios.ts';
 import { scenarioSchema, type Hypothesis } from '../schema.ts';
 import { startBackfilledPrometheus, type TestServer } from './servers.ts';
@@ -137,6 +137,11 @@ describe('during the faults means the seconds a fault was on', () => {
     // 25-40 s: 26-30 at 20/s, 31-35 at 100/s, 36-40 at 20/s (and one second of lookback)
     expect(result!.observed).toBeGreaterThanOrEqual(700);
     expect(result!.observed).toBeLessThanOrEqual(720);
+  });
+
+  it("a quantile's stretches reach from a scrape before each fault to one after it", () => {
+    const expanded = expandPromql(quantileOverJudged(0.99, 'h{variant="$variant"}'), { start: 100.4, end: 120.5 }, { variant: 'v' }, [{ start: 100.4, end: 103.2 }, { start: 117.9, end: 120.5 }]);
+    expect(expanded).toBe('histogram_quantile(0.99, (sum(increase(h{variant="v"}[6s] @ 105)) + sum(increase(h{variant="v"}[6s] @ 122))))');
   });
 
   it('merges overlapping faults into the seconds some fault was on', () => {

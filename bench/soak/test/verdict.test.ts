@@ -1,0 +1,60 @@
+/**
+ * The soak's verdict on figures made up to sit on each side of its bounds: memory measured from
+ * the end of the warm-up (a process that grew during the warm-up only passes), any failed request
+ * fails, and the p99 drift compares the first window after the warm-up with the last one.
+ */
+import * as hdr from 'hdr-histogram-js';
+import { describe, expect, it } from 'vitest';
+import type { Minute } from '../minutes.ts';
+import { judgeSoak } from '../verdict.ts';
+
+/** A minute's latency: `count` requests at `ms` each (the histograms hold µs). */
+function latency(ms: number, count = 100): hdr.Histogram {
+  const h = hdr.build({ autoResize: true, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  h.recordValueWithCount(ms * 1000, count);
+  return h;
+}
+
+function minute(m: number, rssMiB: Record<string, number>, failed = 0): Minute {
+  return { minute: m, planned: 100, requests: 100, failed, dropped: 0, rate: 100 / 60, p50Ms: 10, p99Ms: 10, routeP99Ms: {}, rssMiB, loadAverage: 1 };
+}
+
+const criterion = (v: ReturnType<typeof judgeSoak>, start: string) => v.criteria.find((c) => c.name.startsWith(start))!;
+
+describe('the soak verdict', () => {
+  // 6 minutes, warm-up 2: the app doubles during the warm-up (ignored), then grows 5%; the cache grows 12% after it
+  const rss = [
+    { app: 100, cache: 50 },
+    { app: 200, cache: 50 },
+    { app: 205, cache: 52 },
+    { app: 207, cache: 54 },
+    { app: 209, cache: 55 },
+    { app: 210, cache: 56 },
+  ];
+
+  it('judges memory growth per process from the end of the warm-up', () => {
+    const v = judgeSoak(rss.map((r, i) => minute(i + 1, r)), rss.map(() => latency(10)), 2);
+    expect(v.memory.find((m) => m.process === 'app')!.growth).toBeCloseTo(0.05, 3);
+    expect(v.memory.find((m) => m.process === 'cache')!.growth).toBeCloseTo(0.12, 3);
+    expect(criterion(v, 'resident memory').pass).toBe(false);
+    expect(criterion(v, 'resident memory').measured).toContain('cache');
+    expect(criterion(v, 'failed requests').pass).toBe(true);
+    expect(criterion(v, 'p99 drift').pass).toBe(true);
+    expect(v.pass).toBe(false);
+  });
+
+  it('fails on one failed request, and on a p99 that drifts past 20% from the first window after the warm-up to the last', () => {
+    const flat = rss.map((r) => ({ app: r.app > 150 ? 200 : 100 }));
+    const minutes = flat.map((r, i) => minute(i + 1, r, i === 4 ? 1 : 0));
+    // warm-up slow (ignored); minutes 3-4 at 10 ms, minutes 5-6 at 13 ms: +30%
+    const v = judgeSoak(minutes, [50, 50, 10, 10, 13, 13].map((ms) => latency(ms)), 2);
+    expect(v.drift.firstMinutes).toEqual([3, 4]);
+    expect(v.drift.lastMinutes).toEqual([5, 6]);
+    expect(v.drift.drift).toBeCloseTo(0.3, 2);
+    expect(criterion(v, 'p99 drift').pass).toBe(false);
+    expect(criterion(v, 'failed requests').pass).toBe(false);
+    expect(criterion(v, 'resident memory').pass).toBe(true);
+    const steady = judgeSoak(flat.map((r, i) => minute(i + 1, r)), [50, 50, 10, 10, 11, 11].map((ms) => latency(ms)), 2);
+    expect(steady.pass).toBe(true);
+  });
+});
