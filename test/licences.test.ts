@@ -20,6 +20,7 @@ const say = (line: string) => process.stdout.write(`licences: ${line}\n`);
 
 // where tools/build-compose.sh puts the plugin it builds
 const COMPOSE_VERSION = parseVersionsEnv(readFileSync(join(TOOLS, 'versions.env'), 'utf8')).COMPOSE_VERSION ?? '';
+const KUBERNETES_VERSION = parseVersionsEnv(readFileSync(join(TOOLS, 'versions.env'), 'utf8')).KUBERNETES_VERSION ?? '';
 const COMPOSE_BINARY = join(toolCacheDir(), 'tools', 'docker-compose', COMPOSE_VERSION, 'bin', 'docker-compose');
 const COMPOSE_BUILT = existsSync(COMPOSE_BINARY);
 const COMPOSE_TITLE = COMPOSE_BUILT
@@ -51,6 +52,18 @@ describe('licences', () => {
     expect(report.failures.map(describeFailure)).toEqual([]);
     expect(report.unusedExceptions).toEqual([]);
   }, 600_000);
+
+  // the local Kubernetes control plane (tools/build.sh kubernetes) is built inside a copy of
+  // k8s.io/kubernetes, not through a wrapper module: each binary is judged by what it records
+  for (const binary of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'etcd']) {
+    const path = join(toolCacheDir(), 'tools', 'kube-control-plane', KUBERNETES_VERSION, 'bin', binary);
+    it.skipIf(!existsSync(path))(`every Go module compiled into ${binary} of Kubernetes ${KUBERNETES_VERSION} carries an allowed licence${existsSync(path) ? '' : ' (SKIPPED: not built: make setup LAB_RUNTIME=kubernetes)'}`, async () => {
+      const report = await binaryLicenceReport(PROJECT_ROOT, path, binary, KUBERNETES_VERSION);
+      for (const line of licenceCounts(report.verdicts, { go: `Go modules built into ${binary}` })) say(line);
+      expect(report.verdicts.length).toBeGreaterThan(10);
+      expect(report.failures.map(describeFailure)).toEqual([]);
+    }, 600_000);
+  }
 
   it('the installed redis-server is a BSD-licensed release (Redis 7.2 or older, or Valkey), and a later Redis is refused', () => {
     const versionLine = execFileSync('redis-server', ['--version'], { encoding: 'utf8' });

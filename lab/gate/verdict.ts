@@ -10,10 +10,11 @@
  * Gating figures fail the gate on a regression; those that also decide hold it at inconclusive
  * when undecided. The tails are judged from the steady window's exact histograms (warm-up out),
  * compared within each round, by the same rule as p50: a regression of either fails the gate.
- * They do not hold it at inconclusive: measured on this shared 2-core machine, the per-round log
- * ratio of unchanged code's hot-path p95 spreads about 0.4 (p50's about 0.07; README, "The
- * performance gate"), so their interval holds 1 + 2·floor in nearly every gate of a CI job's size,
- * and deciding on them would hold every unchanged change at inconclusive.
+ * They do not hold it at inconclusive: measured on this shared 2-core machine (9 pool rounds), the
+ * per-round log ratio of unchanged code's hot-path p95 has a standard deviation of 0.92 (p50's
+ * 0.22; README, "The performance gate"), so their interval holds 1 + 2·floor in nearly every gate
+ * of a CI job's size, and deciding on them would hold every unchanged change at inconclusive.
+ * Server CPU per request decides: its spread in the same rounds, 0.14, is lower than p50's.
  * A guard is not a performance figure but a condition of the measurement: under a constant arrival
  * rate the generator sets the throughput, so a slower build cannot show in it; it must achieve the
  * arrivals it planned in every run, or the gate is inconclusive whatever the figures say.

@@ -135,6 +135,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', reject);
+      child.stdin.on('error', () => {}); // kubectl may exit before it reads its input: its exit code says why
       child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err.trim() || `kubectl ${args.join(' ')} exited ${code}`))));
       child.stdin.end(input ?? '');
     });

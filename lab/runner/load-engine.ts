@@ -188,6 +188,9 @@ export function startLoad(run: LoadRun): RunningLoad {
     log: join(run.resultsDir, `load-${run.variant}.log`),
   };
   const args = engineArgs(run, files);
+  // before the spawn: making the engine real-time (chrt) can take seconds on a loaded machine, and
+  // an engine header older than this is one left by an earlier run
+  const spawnedAt = Date.now();
   const { child, record } = spawnDetached(ctx, {
     name,
     kind: 'load',
@@ -260,7 +263,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   });
   done.catch(() => {});
 
-  const started = engineZero(run.engine === 'embedded' ? embeddedZero(files.seconds, startedAt) : k6Zero(logFile(ctx, name)), startedAt, done);
+  const started = engineZero(run.engine === 'embedded' ? embeddedZero(files.seconds, spawnedAt) : k6Zero(logFile(ctx, name)), spawnedAt, done);
   started.then(
     (zero) => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -128,6 +128,20 @@ describe('the embedded engine keeps its schedule or the run says it did not', ()
     expect(result.zero).toBeGreaterThan(result.spawnedAt);
   });
 
+  it('t = 0 is the engine\'s own even when making it real-time takes longer than its start-up (a slow chrt)', async () => {
+    const slowChrt = mkdtempSync(join(work, 'chrt-'));
+    writeFileSync(join(slowChrt, 'chrt'), '#!/bin/sh\nsleep 3\nexit 1\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${slowChrt}:${path}`;
+    try {
+      const result = await run('slow-chrt', script('slow-chrt', { rate: 50, seconds: 5, pre: 10, max: 20 }), 5);
+      const header = JSON.parse(readFileSync(join(result.resultsDir, result.secondsFile!), 'utf8').split('\n')[0]!) as { startedAt: number };
+      expect(result.zero).toBe(header.startedAt);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('a script that busy-loops 8 ms per iteration at 200/s falls behind: load-schedule trips', async () => {
     const result = await run('busy', script('busy', { rate: 200, seconds: 3, pre: 20, max: 50, busyMs: 8 }), 3);
     expect(result.startLag!.p99Ms).toBeGreaterThan(result.startLag!.boundMs);
