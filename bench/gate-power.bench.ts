@@ -12,9 +12,9 @@
  * `judge` also prints each figure's round-to-round noise (the spread of the per-round log ratio of
  * unchanged code, the figure the gate's interval is built from) and each variant's effect (the
  * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide.
- * One `collect --rounds 1` per call under the machine's heavy lock lets other work interleave:
+ * One `collect --rounds 1` per call lets other work on the machine run between rounds:
  *
- *   flock /tmp/faultline-heavy.lock node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 1 [--pool results/gate-pool]
+ *   node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 1 [--pool results/gate-pool]
  *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5] [--floor 0.1]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

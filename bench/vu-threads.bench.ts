@@ -7,9 +7,9 @@
  *   - start-up for 1,000 VUs: from spawn to the run's t = 0 (the seconds file's startedAt);
  *   - CPU per request at 400 requests/s: 40 VUs each a request then sleep(0.1) for 10 s, the
  *     engine's user+system CPU from t = 0 (start-up excluded) over its requests.
- * Prints the figures and the ratios (threads / async). Not a timed test: run it under the lock.
+ * Prints the figures and the ratios (threads / async). Not a timed test: run it on a machine doing nothing else.
  *
- *   flock /tmp/faultline-heavy.lock node_modules/.bin/node bench/vu-threads.bench.ts [--vus 100,1000]
+ *   node_modules/.bin/node bench/vu-threads.bench.ts [--vus 100,1000]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
