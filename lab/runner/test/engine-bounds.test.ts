@@ -30,6 +30,12 @@ afterAll(async () => {
   for (const load of loads) {
     load.stop();
     await load.done.catch(() => {});
+    // the stand-in must not outlive the test whatever became of the stop (one was seen running on)
+    try {
+      process.kill(-load.pid, 'SIGKILL');
+    } catch {
+      // its group is gone already
+    }
   }
   rmSync(work, { recursive: true, force: true });
 });
