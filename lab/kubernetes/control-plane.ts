@@ -107,7 +107,19 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     child.stderr!.pipe(log);
     children.push(child);
   };
+  // detached, so a Ctrl-C of the caller does not reach them: a caller that dies without stop() still takes them along
+  const killAll = (): void => {
+    for (const child of children) {
+      try {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  };
+  process.once('exit', killAll);
   const stop = async (): Promise<void> => {
+    process.off('exit', killAll);
     for (const child of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
