@@ -9,6 +9,7 @@ import type { BlockingRequest } from '../k6/http-blocking.ts';
 import { expectedStatuses } from '../k6/response-callback.ts';
 import { runInContext, type IterationState } from './context.ts';
 import { FLAG, type Answer, type BlockingChannel, type Call } from './blocking-wait.ts';
+import type { SampleBatch } from './thread-iterations.ts';
 
 function answer(channel: BlockingChannel, message: Answer): void {
   channel.port.postMessage(message);
@@ -17,9 +18,10 @@ function answer(channel: BlockingChannel, message: Answer): void {
   Atomics.notify(flags, FLAG.answer);
 }
 
-/** On the main thread: perform each call of one VU thread in the context of the iteration that made it. */
-export function serveBlockingCalls(channel: BlockingChannel, iteration: (orderId: number) => IterationState | undefined): void {
+/** On the main thread: take the samples that came with each call of one VU thread, and perform the call in the context of the iteration that made it. */
+export function serveBlockingCalls(channel: BlockingChannel, iteration: (orderId: number) => IterationState | undefined, receive: (batch: SampleBatch) => void): void {
   channel.port.on('message', (call: Call) => {
+    receive(call.batch);
     const context = { iteration: iteration(call.orderId), groupPath: call.groupPath };
     const requests = (call.requests as BlockingRequest[]).map(({ method, url, body, params }) => {
       const { expectedStatuses: statuses, ...rest } = params;

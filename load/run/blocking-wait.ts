@@ -8,6 +8,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { currentContext, engine } from './context.ts';
+import type { SampleBatch } from './thread-iterations.ts';
 
 /** What a VU thread and the main thread share: the port and Int32 flags (see FLAG). */
 export interface BlockingChannel {
@@ -28,7 +29,7 @@ export const FLAG = {
 } as const;
 export const FLAG_BYTES = 16;
 
-export interface Call { kind: 'http'; requests: unknown[]; orderId: number; groupPath: string; seq: number }
+export interface Call { kind: 'http'; requests: unknown[]; orderId: number; groupPath: string; seq: number; batch: SampleBatch }
 export type Answer = { seq: number } & ({ result: unknown } | { error: string });
 
 /** Thrown into the script where it blocks, so an interrupted iteration ends at once; its samples are dropped. */
@@ -39,11 +40,15 @@ export class IterationInterrupted extends Error {
   }
 }
 
+/** A sleep at least this long sends the samples gathered so far first; a shorter one leaves them for the iteration's end. */
+const FLUSH_BEFORE_SLEEP_S = 0.25;
+
 /**
- * In the VU thread: make k6/http calls and sleep block on the channel. `beforeBlocking` flushes
- * samples first; `interrupt` marks the current iteration interrupted (its samples are dropped).
+ * In the VU thread: make k6/http calls and sleep block on the channel. The samples gathered so far
+ * go with each call, and are sent before a long sleep; `interrupt` marks the current iteration
+ * interrupted (its samples are dropped).
  */
-export function installBlockingCalls(channel: BlockingChannel, currentOrder: () => number, beforeBlocking: () => void, interrupt: (orderId: number) => void): void {
+export function installBlockingCalls(channel: BlockingChannel, currentOrder: () => number, samples: { flush(): void; take(): SampleBatch }, interrupt: (orderId: number) => void): void {
   const flags = new Int32Array(channel.flags);
   let seq = 0;
   const check = (): void => {
@@ -55,10 +60,9 @@ export function installBlockingCalls(channel: BlockingChannel, currentOrder: () 
   };
   engine.blockingCall = (call) => {
     check();
-    beforeBlocking();
     seq += 1;
     Atomics.store(flags, FLAG.answer, 0);
-    channel.port.postMessage({ ...(call as object), orderId: currentOrder(), groupPath: currentContext()?.groupPath ?? '', seq });
+    channel.port.postMessage({ ...(call as object), orderId: currentOrder(), groupPath: currentContext()?.groupPath ?? '', seq, batch: samples.take() });
     for (;;) {
       Atomics.wait(flags, FLAG.answer, 0);
       Atomics.store(flags, FLAG.answer, 0);
@@ -74,7 +78,7 @@ export function installBlockingCalls(channel: BlockingChannel, currentOrder: () 
   };
   engine.blockingSleep = (seconds) => {
     check();
-    beforeBlocking();
+    if (seconds >= FLUSH_BEFORE_SLEEP_S) samples.flush();
     Atomics.store(flags, FLAG.wake, 0);
     check(); // an interrupt between the first check and the reset above
     Atomics.wait(flags, FLAG.wake, 0, seconds * 1000);

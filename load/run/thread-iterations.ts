@@ -18,15 +18,17 @@ export interface WorkerSetup {
 }
 
 export type ToWorker = { type: 'run'; order: IterationOrder } | { type: 'interrupt'; id: number };
+/** Samples gathered in a thread, sent along with a message it sends anyway where it can (each message wakes the main thread). */
+export interface SampleBatch { samples: Sample[]; requests: RequestSample[] }
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string; exitCode: number }
-  | { type: 'samples'; samples: Sample[]; requests: RequestSample[] }
-  | { type: 'done'; id: number; outcome: ReturnType<typeof classify> };
+  | ({ type: 'samples' } & SampleBatch)
+  | ({ type: 'done'; id: number; outcome: ReturnType<typeof classify> } & SampleBatch);
 
 export interface ThreadRole {
-  /** Before the script loads, with the function that sends the samples gathered so far. */
-  prepare(flush: () => void): void;
+  /** Before the script loads, with the functions that send the samples gathered so far and that take them (to send along). */
+  prepare(flush: () => void, take: () => SampleBatch): void;
   /** After the script loaded, before the thread says it is ready. */
   loaded(): Promise<void>;
   /** An iteration is about to run here. */
@@ -42,11 +44,14 @@ export async function serveIterations(role: ThreadRole): Promise<void> {
 
   let samples: Sample[] = [];
   let requests: RequestSample[] = [];
-  const flush = (): void => {
-    if (samples.length === 0 && requests.length === 0) return;
-    post({ type: 'samples', samples, requests });
+  const take = (): SampleBatch => {
+    const batch = { samples, requests };
     samples = [];
     requests = [];
+    return batch;
+  };
+  const flush = (): void => {
+    if (samples.length > 0 || requests.length > 0) post({ type: 'samples', ...take() });
   };
   if (role.flushEveryMs !== undefined) setInterval(flush, role.flushEveryMs).unref();
 
@@ -56,7 +61,7 @@ export async function serveIterations(role: ThreadRole): Promise<void> {
     // the timings object is also the script's response.timings: copied before the script can change it
     addRequest: (request) => void requests.push({ ...request, timings: { ...request.timings } }),
   };
-  role.prepare(flush);
+  role.prepare(flush, take);
 
   try {
     const script = await loadScript(setup.script);
@@ -71,8 +76,7 @@ export async function serveIterations(role: ThreadRole): Promise<void> {
       }
       role.running(message.order.id);
       void runIteration(script, message.order, setup.data).then((outcome) => {
-        flush();
-        post({ type: 'done', id: message.order.id, outcome });
+        post({ type: 'done', id: message.order.id, outcome, ...take() });
       });
     });
     post({ type: 'ready' });

@@ -16,6 +16,18 @@ import type { FromWorker, WorkerSetup } from './thread-iterations.ts';
 
 const DEFAULT_HEAP_MB = 64;
 
+/**
+ * Each thread first turns on Node's compile cache (the TypeScript stripping and V8's code cache of
+ * every module, on disk, keyed by content): without it each thread strips every module itself,
+ * through a WebAssembly compiler instance of its own, which cost more memory than the VU itself.
+ */
+const BOOT = `import { enableCompileCache } from 'node:module';
+import { workerData } from 'node:worker_threads';
+enableCompileCache();
+await import(workerData.entry);`;
+const BOOT_URL = new URL(`data:text/javascript,${encodeURIComponent(BOOT)}`);
+const ENTRY = new URL('./vu-thread.ts', import.meta.url).href;
+
 /** The limits of every VU thread; FAULTLINE_VU_HEAP_MB sets the old generation. */
 export function vuThreadLimits(env: NodeJS.ProcessEnv = process.env): ResourceLimits {
   const raw = env.FAULTLINE_VU_HEAP_MB;
@@ -42,8 +54,8 @@ export async function startVuThreads(count: number, setup: WorkerSetup, limits: 
     const { port1, port2 } = new MessageChannel();
     const flags = new SharedArrayBuffer(FLAG_BYTES);
     new Int32Array(flags)[FLAG.interrupted] = -(2 ** 31); // no order has this id
-    const worker = new Worker(new URL('./vu-thread.ts', import.meta.url), {
-      workerData: { ...setup, blocking: { port: port2, flags } },
+    const worker = new Worker(BOOT_URL, {
+      workerData: { ...setup, entry: ENTRY, blocking: { port: port2, flags } },
       transferList: [port2],
       resourceLimits: limits,
     });
@@ -57,8 +69,8 @@ export async function startVuThreads(count: number, setup: WorkerSetup, limits: 
     });
   };
   let started = 0;
-  const lane = async (): Promise<void> => {
-    while (started < count && failure === undefined) {
+  const lane = async (upTo: number): Promise<void> => {
+    while (started < upTo && failure === undefined) {
       started += 1;
       try {
         await startOne();
@@ -67,7 +79,9 @@ export async function startVuThreads(count: number, setup: WorkerSetup, limits: 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(count, availableParallelism()) }, lane));
+  // the first alone: it fills the compile cache the others then read
+  await lane(1);
+  await Promise.all(Array.from({ length: Math.min(count, availableParallelism()) }, () => lane(count)));
   if (failure !== undefined) {
     await Promise.all(threads.map(({ worker }) => worker.terminate()));
     throw failure;

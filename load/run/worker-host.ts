@@ -13,7 +13,7 @@ import type { SampleSink, Tags } from '../metrics/sample.ts';
 import { EngineError } from './errors.ts';
 import type { IterationOrder, IterationOutcome } from './iteration.ts';
 import { startVuThreads, vuThreadFailure, vuThreadLimits } from './vu-thread-start.ts';
-import type { FromWorker, ToWorker, WorkerSetup } from './thread-iterations.ts';
+import type { FromWorker, SampleBatch, ToWorker, WorkerSetup } from './thread-iterations.ts';
 
 /** Exit code of a run whose thread died (k6's ScriptException). */
 const EXIT_THREAD_FAILED = 107;
@@ -35,13 +35,18 @@ export class WorkerHost implements IterationHost {
     this.channels = channels;
     this.ordersOn = workers.map(() => new Set());
     this.failed = workers.map(() => undefined);
-    for (const channel of channels) serveBlockingCalls(channel, (orderId) => this.iterations.get(orderId));
+    const receive = (batch: SampleBatch): void => {
+      for (const sample of batch.samples) sink.add(sample);
+      for (const request of batch.requests) sink.addRequest(request);
+    };
+    for (const channel of channels) serveBlockingCalls(channel, (orderId) => this.iterations.get(orderId), receive);
     workers.forEach((worker, index) => {
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'samples') {
-          for (const sample of message.samples) sink.add(sample);
-          for (const request of message.requests) sink.addRequest(request);
-        } else if (message.type === 'done') this.settle(index, message.id, message.outcome);
+        if (message.type === 'samples') receive(message);
+        else if (message.type === 'done') {
+          receive(message);
+          this.settle(index, message.id, message.outcome);
+        }
       });
       worker.on('error', (error) => {
         if (this.closing) return;
