@@ -5,12 +5,15 @@
 # Builds use Docker's classic builder on the host network (no buildx here, no bridge network),
 # whose layer cache keeps a warm run to seconds.
 #
-#   images/build.sh [image...]   images: runtime postgres redis prometheus toxiproxy jaeger victoria-logs app
+#   images/build.sh [image...]   images: runtime postgres redis prometheus toxiproxy jaeger victoria-logs app (all by
+#                                default), load (only when named)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_BIN=${FAULTLINE_TOOLS_BIN:-$ROOT/.tools/bin}
 export DOCKER_BUILDKIT=0
 ALL=(runtime postgres redis prometheus toxiproxy jaeger victoria-logs app)
+# built only when named: the engine image is for load from a cluster (deploy/kubernetes/load/)
+EXTRA=(load)
 
 say() { printf 'images: %s\n' "$*"; }
 die() { printf 'images: %s\n' "$*" >&2; exit 1; }
@@ -28,7 +31,8 @@ tag_of() {
     jaeger) echo faultline/jaeger:v2.12.0 ;;
     victoria-logs) echo faultline/victoria-logs:v1.52.1 ;;
     app) echo faultline/app:local ;;
-    *) die "unknown image '$1': choose from ${ALL[*]}" ;;
+    load) echo faultline/load:local ;;
+    *) die "unknown image '$1': choose from ${ALL[*]} ${EXTRA[*]}" ;;
   esac
 }
 bins_of() {
@@ -64,9 +68,9 @@ stage_extra_ca() {
 build_one() {
   local image=$1 tag context start=$SECONDS
   tag=$(tag_of "$image")
-  if [[ $image == app ]]; then context=$ROOT; else context=$ROOT/images/$image; fi
+  if [[ $image == app || $image == load ]]; then context=$ROOT; else context=$ROOT/images/$image; fi
   [[ -n $(bins_of "$image") ]] && stage_bins "$image"
-  [[ $image == app ]] && stage_extra_ca
+  [[ $image == app || $image == load ]] && stage_extra_ca
   local log
   log=$(mktemp /tmp/faultline-image-XXXXXX.log)
   if ! docker build --network host -t "$tag" -f "$ROOT/images/$image/Dockerfile" "$context" >"$log" 2>&1; then

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isLabError } from '../../errors/lab-error.ts';
-import { writeReport } from '../report/index.ts';
+import { keepVariantTraces, writeReport } from '../report/index.ts';
 import { ENGINES, type EngineName } from '../runner/load-engine.ts';
 import { runScenario } from '../runner/run.ts';
 import { loadScenario, scenarioNames } from '../runner/scenarios.ts';
@@ -48,6 +48,7 @@ export function registerScenarioCommands(program: Command): void {
         env: process.env,
         out: process.stdout,
         writeReport,
+        keepTraces: keepVariantTraces,
         ...(options.variant ? { variant: options.variant } : {}),
       });
       // open keep-alive sockets must not hold the verdict back

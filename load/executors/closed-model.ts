@@ -11,6 +11,7 @@ import type { IterationOrder } from '../run/iteration.ts';
 import type { IterationHost, ScenarioEvents } from './arrival-rate.ts';
 import { vuSteps } from './vu-steps.ts';
 import { hardStopSteps } from './ramp-down.ts';
+import type { SegmentShare } from './segment-share.ts';
 import { newVuId } from './vu-pool.ts';
 
 let nextOrderId = 1_000_000_000; // apart from the arrival-rate scenarios' order ids
@@ -30,24 +31,28 @@ export class ClosedModelScenario {
   private readonly iterPerVu = new Map<number, number>();
   private readonly inFlight = new Map<number, IterationOrder>();
   private readonly looping = new Set<number>();
-  private iterationInTest = 0;
+  /** Iterations started by this engine (k6's iterationInInstance of the next one). */
+  private started = 0;
+  private readonly share: SegmentShare;
   /** VUs (by index from 1) allowed to start iterations now. */
   private planned = 0;
   private stopped = false;
   private hardStop: (() => void) | undefined;
   private stopDeadline = Infinity;
 
-  constructor(config: ClosedModelConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents) {
+  constructor(config: ClosedModelConfig, share: SegmentShare, testTags: Tags, host: IterationHost, events: ScenarioEvents) {
     this.config = config;
+    this.share = share;
     this.host = host;
     this.events = events;
     this.tags = { ...testTags, ...config.tags, scenario: config.name };
     // k6 initialises every VU a scenario can need before the test starts
-    this.vuIds = Array.from({ length: config.vus }, () => newVuId());
-    this.pool.size = config.vus;
+    this.vuIds = Array.from({ length: share.vus }, () => newVuId());
+    this.pool.size = share.vus;
   }
 
   async run(zeroMs: number): Promise<void> {
+    if (!this.share.hasWork) return; // as k6, a segment with no VUs of a scenario does not run it
     const startMs = zeroMs + this.config.startTimeMs;
     const endMs = startMs + this.config.durationMs;
     const stopped = new Promise<void>((resolve) => { this.hardStop = resolve; });
@@ -58,7 +63,10 @@ export class ClosedModelScenario {
       loops.push(this.loop(index, endMs));
     };
     if (this.config.executor === 'ramping-vus') {
-      const steps = vuSteps(this.config.startVUs, this.config.stages);
+      // this segment's share of each step; the hard stops are k6's, computed on those shares
+      const steps = vuSteps(this.config.startVUs, this.config.stages)
+        .map((step) => ({ atMs: step.atMs, vus: this.share.vusAt(step.vus) }))
+        .filter((step, i, all) => i === 0 || step.vus !== all[i - 1]!.vus);
       void this.hardStops(hardStopSteps(steps, this.config.gracefulRampDownMs, this.config.durationMs + this.config.gracefulStopMs), startMs, stopped);
       for (const step of steps) {
         if (step.atMs > 0) await Promise.race([sleepUntil(startMs + step.atMs), stopped]);
@@ -66,7 +74,7 @@ export class ClosedModelScenario {
         this.rampTo(step.vus, begin);
       }
     } else {
-      this.rampTo(this.config.vus, begin);
+      this.rampTo(this.share.vus, begin);
     }
     // every loop, including those begun while waiting; none removed, as two waits below both need them all
     const allDone = async (): Promise<void> => { for (let i = 0; i < loops.length; i += 1) await loops[i]; };
@@ -112,8 +120,9 @@ export class ClosedModelScenario {
   /** Whether VU `index` may start one more iteration. */
   private mayStart(index: number, endMs: number): boolean {
     if (this.stopped || now() >= endMs || index > this.planned) return false;
-    const { executor, iterations } = this.config;
-    if (executor === 'shared-iterations') return this.iterationInTest < iterations;
+    const { executor } = this.config;
+    const { iterations } = this.share;
+    if (executor === 'shared-iterations') return this.started < iterations;
     if (executor === 'per-vu-iterations') return (this.iterPerVu.get(this.vuIds[index - 1]!) ?? 0) < iterations;
     return true;
   }
@@ -126,8 +135,10 @@ export class ClosedModelScenario {
       const iter = this.iterPerVu.get(vu) ?? 0;
       this.iterPerVu.set(vu, iter + 1);
       const startedAt = now();
+      const iterationInInstance = this.started++;
       const order: IterationOrder = {
-        id: nextOrderId++, vu, iter, iterationInTest: this.iterationInTest++, scenario: this.config.name,
+        id: nextOrderId++, vu, vuInTest: this.share.vuIdInTest(vu), iter, iterationInInstance,
+        iterationInTest: this.share.iterationInTest(iterationInInstance), scenario: this.config.name,
         exec: this.config.exec, tags: this.tags, env: this.config.env, dueMs: startedAt,
       };
       this.inFlight.set(order.id, order);

@@ -1,7 +1,8 @@
 /**
  * Against a real control plane built here (etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler of the pinned release; kwok for the nodes): every overlay applied for real, its
- * Deployments and StatefulSets rolled out on kwok's node, and manifests the API must refuse refused.
+ * Deployments and StatefulSets rolled out on kwok's node, the load Job's indexed pods run to
+ * completion, and manifests the API must refuse refused.
  * Skipped, with the command that builds it, where the control plane is not built.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +43,19 @@ describe.skipIf(missing !== null)(`the manifests on a real control plane${missin
       expect(hpa.spec.behavior.scaleDown.tolerance).toBe('100m');
     });
   }
+
+  it('load/: the indexed Job of engine pods applied beside overlays/lab, every index run once to completion', { timeout: 120_000 }, async () => {
+    const yaml = await renderYaml(join(DEPLOY_DIR, 'load'));
+    await cp.kubectl(['apply', '--validate=strict', '-f', '-'], yaml);
+    // kwok completes a Job's pods once they run (its pod-complete stage): the Job controller's own accounting is real
+    await cp.kubectl(['wait', '-n', 'faultline', '--for=condition=Complete', '--timeout=90s', 'job/faultline-load']);
+    const job = JSON.parse(await cp.kubectl(['get', 'job', 'faultline-load', '-n', 'faultline', '-o', 'json'])) as { spec: { completions: number }; status: { succeeded: number; completedIndexes: string } };
+    expect(job.status.succeeded).toBe(job.spec.completions);
+    expect(job.status.completedIndexes).toBe(`0-${job.spec.completions - 1}`);
+    const pods = JSON.parse(await cp.kubectl(['get', 'pods', '-n', 'faultline', '-l', 'app.kubernetes.io/name=faultline-load', '-o', 'json'])) as { items: { metadata: { annotations: Record<string, string> } }[] };
+    const indexes = pods.items.map((p) => Number(p.metadata.annotations['batch.kubernetes.io/job-completion-index'])).sort();
+    expect(indexes).toEqual(Array.from({ length: job.spec.completions }, (_, i) => i));
+  });
 
   it('LAB_RUNTIME=kubernetes on a context that answers says in one line that running there is not implemented yet', async () => {
     await expect(startKubernetesStack({ ...process.env, KUBECONFIG: cp.kubeconfig })).rejects.toMatchObject({

@@ -1,7 +1,7 @@
 /**
- * Every overlay of deploy/kubernetes/ renders with kustomize and passes kubeconform in strict mode
- * against the schemas of the pinned Kubernetes release, made here from its OpenAPI document; and a
- * manifest with a field the API does not have is refused, so this test can fail.
+ * Every overlay of deploy/kubernetes/ and its load Job render with kustomize and pass kubeconform
+ * in strict mode against the schemas of the pinned Kubernetes release, made here from its OpenAPI
+ * document; and a manifest with a field the API does not have is refused, so this test can fail.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +26,10 @@ describe('deploy/kubernetes', () => {
     expect(overlays()).toEqual(['lab', 'perf']);
   });
 
-  for (const overlay of ['lab', 'perf']) {
-    it(`overlays/${overlay} renders and is valid Kubernetes ${kubernetesVersion()} (kubeconform -strict)`, async () => {
-      const file = join(dir, `${overlay}.yaml`);
-      writeFileSync(file, await renderYaml(join(DEPLOY_DIR, 'overlays', overlay)));
+  for (const kustomization of ['overlays/lab', 'overlays/perf', 'load']) {
+    it(`${kustomization} renders and is valid Kubernetes ${kubernetesVersion()} (kubeconform -strict)`, async () => {
+      const file = join(dir, `${kustomization.replace('/', '-')}.yaml`);
+      writeFileSync(file, await renderYaml(join(DEPLOY_DIR, kustomization)));
       const verdict = await validate(file, schemas);
       expect(verdict.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
       expect(verdict.ok).toBe(true);
