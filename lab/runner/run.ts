@@ -60,6 +60,8 @@ export interface RunOptions {
   engine?: EngineName;
   /** Worker threads of the embedded engine (default 1). */
   workers?: number;
+  /** Engine processes per variant, each running one execution segment (default 1). */
+  loadProcesses?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WriteStream;
   /** The report (lab/report's writeReport, passed in by the command: the runner does not import the report). */
@@ -149,7 +151,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     for (const variant of variants) {
       if (abort.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
       note(`variant ${variant}: ${scenario.variants[variant]!.description}`);
-      const outcome = await runVariant({ loaded, plan, variant, engine, ...(o.workers ? { workers: o.workers } : {}), runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out });
+      const outcome = await runVariant({ loaded, plan, variant, engine, ...(o.workers ? { workers: o.workers } : {}), ...(o.loadProcesses ? { loadProcesses: o.loadProcesses } : {}), runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out });
       outcomes.push(outcome);
       // once the services' last spans are exported, beside the next variant's load
       keptTraces.push(sleep(FLUSH_SECONDS * 1000).then(() => o.keepTraces(resultsDir, jaegerUrl, { name: outcome.name, phases: storedPhases(outcome.phases) })).catch((e: Error) => note(`traces of ${outcome.name}: ${e.message}`)));

@@ -4,7 +4,9 @@
  * exist for: the segments of one sequence own every index exactly once and their shares add up.
  */
 import { describe, expect, it } from 'vitest';
+import { segmentShare } from '../executors/segment-share.ts';
 import { ExecutionTuple, parseSegment, parseSequence } from '../options/execution-segment.ts';
+import { parseOptions } from '../options/options.ts';
 
 const tuple = (segment: string, sequence = ''): ExecutionTuple => ExecutionTuple.of(segment === '' ? undefined : parseSegment(segment, 'test'), parseSequence(sequence, 'test'));
 /** The segment's indices within [0, n), as k6's start + offsets lay them out. */
@@ -89,5 +91,31 @@ describe('execution segments as k6 computes them', () => {
     for (const message of ['2/1', 'abc'].map((s) => refusal(() => parseSegment(s, 'x')))) expect(message).not.toContain('\n');
     expect(tuple('25%:50%').toString()).toBe('1/4:1/2 of 0,1/4,1/2,1');
     expect(tuple('0.5').toString()).toBe('0:1/2 of 0,1/2,1');
+  });
+});
+
+describe('each executor\'s share of a segment, as k6 scales it', () => {
+  const shares = (scenario: Record<string, unknown>, sequence: string) => {
+    const config = parseOptions({ scenarios: { s: scenario } }).scenarios[0]!;
+    return parseSequence(sequence, 'test')!.map((segment) => segmentShare(config, ExecutionTuple.of(segment, parseSequence(sequence, 'test'))));
+  };
+
+  it('ramping-vus: at every step the segments\' VUs add up to the whole test\'s', () => {
+    const parts = shares({ executor: 'ramping-vus', startVUs: 1, stages: [{ duration: '10s', target: 7 }, { duration: '5s', target: 2 }] }, '0,1/3,2/3,1');
+    for (let vus = 0; vus <= 7; vus += 1) expect(parts.reduce((n, p) => n + p.vusAt(vus), 0)).toBe(vus);
+    expect(parts.map((p) => p.vus)).toEqual([3, 2, 2]);
+  });
+
+  it('constant-vus and per-vu-iterations scale the VUs; per-vu-iterations keeps each VU\'s iterations', () => {
+    expect(shares({ executor: 'constant-vus', vus: 5, duration: '1s' }, '0,1/2,1').map((p) => p.vus)).toEqual([3, 2]);
+    expect(shares({ executor: 'per-vu-iterations', vus: 5, iterations: 4 }, '0,1/2,1').map((p) => [p.vus, p.iterations])).toEqual([[3, 4], [2, 4]]);
+  });
+
+  it('shared-iterations and arrival rate: a segment without VUs has no work and its share goes to the others', () => {
+    const shared = shares({ executor: 'shared-iterations', vus: 2, iterations: 9 }, '0,1/3,2/3,1');
+    expect(shared.map((p) => [p.hasWork, p.vus, p.iterations])).toEqual([[true, 1, 5], [true, 1, 4], [false, 0, 0]]);
+    const arrival = shares({ executor: 'constant-arrival-rate', rate: 10, duration: '1s', preAllocatedVUs: 1, maxVUs: 2 }, '0,1/3,2/3,1');
+    expect(arrival.map((p) => [p.hasWork, p.vus, p.maxVUs])).toEqual([[true, 1, 1], [true, 0, 1], [false, 0, 0]]);
+    for (let k = 0; k < 30; k += 1) expect(arrival.filter((p) => p.ownsIteration(k)).length, `iteration ${k}`).toBe(1);
   });
 });
