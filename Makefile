@@ -45,9 +45,9 @@ status: ## a table of the stack: component, port, pid, health, version
 scenarios: $(NPM_STAMP) ## list the scenarios with their one-line purpose
 	@$(LAB) list
 
-scenario: setup ## run a scenario: make scenario NAME=cache-stampede [PROFILE=smoke|full] [VARIANT=v] [ENGINE=embedded|k6] [WORKERS=n] [KEEP=1]
+scenario: setup ## run a scenario: make scenario NAME=cache-stampede [PROFILE=smoke|full] [VARIANT=v] [ENGINE=embedded|k6] [WORKERS=n] [LOAD_PROCESSES=n] [KEEP=1]
 	@if [ -z "$(NAME)" ]; then echo "scenario: NAME is missing: make scenario NAME=<name> (make scenarios lists them)" >&2; exit 2; fi
-	@$(LAB) run $(NAME) $(if $(PROFILE),--profile $(PROFILE)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(KEEP),--keep) $(if $(ENGINE),--engine $(ENGINE)) $(if $(WORKERS),--workers $(WORKERS))
+	@$(LAB) run $(NAME) $(if $(PROFILE),--profile $(PROFILE)) $(if $(VARIANT),--variant $(VARIANT)) $(if $(KEEP),--keep) $(if $(ENGINE),--engine $(ENGINE)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(LOAD_PROCESSES),--load-processes $(LOAD_PROCESSES))
 
 report: $(NPM_STAMP) ## render a run's report.html again from its stored data: make report DIR=results/<scenario>/<timestamp>
 	@if [ -z "$(DIR)" ]; then echo "report: DIR is missing: make report DIR=results/<scenario>/<timestamp>" >&2; exit 2; fi

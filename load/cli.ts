@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { EngineError } from './run/errors.ts';
 import { runTest } from './run/test-run.ts';
 
-const USAGE = 'usage: node load/cli.ts run [--summary-export file] [--summary-trend-stats a,b] [--out experimental-prometheus-rw] [--tag k=v]... [-e K=V]... [--seconds-out file] [--workers n] <script>';
+const USAGE = 'usage: node load/cli.ts run [--summary-export file] [--summary-trend-stats a,b] [--out experimental-prometheus-rw] [--tag k=v]... [-e K=V]... [--seconds-out file] [--workers n] [--execution-segment from:to] [--execution-segment-sequence r1,r2,...] <script>';
 
 function pairs(values: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -36,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         'seconds-out': { type: 'string' },
         workers: { type: 'string' },
+        'execution-segment': { type: 'string' },
+        'execution-segment-sequence': { type: 'string' },
       },
     });
   } catch (error) {
@@ -58,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
     secondsOut: values['seconds-out'],
     remoteWrite: outs.length > 0,
     workers,
+    segment: values['execution-segment'],
+    sequence: values['execution-segment-sequence'],
   });
 }
 

@@ -18,7 +18,7 @@ import { resolvePorts } from '../../lab/ports.ts';
 import { startLoad } from '../../lab/runner/load-engine.ts';
 import { PrometheusClient } from '../../lab/prometheus-client.ts';
 import { newestRun } from '../../lab/results/run-range.ts';
-import { writeReport } from '../../lab/report/index.ts';
+import { keepVariantTraces, writeReport } from '../../lab/report/index.ts';
 import { runScenario } from '../../lab/runner/run.ts';
 import { catalogScaleTarget } from '../../lab/runner/variant.ts';
 import { startStack, stopStack } from '../../lab/stack/index.ts';
@@ -92,7 +92,7 @@ describe('every panel query of every dashboard, against the real stores', () => 
   });
 
   it('after a smoke scenario run (cache-stampede), with the variables of that run', async () => {
-    await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: true, env: runEnv, out: process.stdout, writeReport });
+    await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: true, env: runEnv, out: process.stdout, writeReport, keepTraces: keepVariantTraces });
     try {
       const run = newestRun(resultsRoot(runEnv))!;
       const results = await executeAll(endpoints(resolvePorts(runEnv) as unknown as Record<string, number>), { start: run.start, end: run.end, values: run.values });

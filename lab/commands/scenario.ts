@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isLabError } from '../../errors/lab-error.ts';
-import { writeReport } from '../report/index.ts';
+import { keepVariantTraces, writeReport } from '../report/index.ts';
 import { ENGINES, type EngineName } from '../runner/load-engine.ts';
 import { runScenario } from '../runner/run.ts';
 import { loadScenario, scenarioNames } from '../runner/scenarios.ts';
@@ -38,21 +38,30 @@ export function registerScenarioCommands(program: Command): void {
     .option('--keep', 'leave the stack running afterwards (make down stops it)', false)
     .addOption(new Option('--engine <engine>', 'the load engine: embedded (load/, the default) or k6 (a k6 binary on PATH)').choices([...ENGINES]).default('embedded'))
     .addOption(new Option('--workers <n>', 'worker threads of the embedded engine').argParser(workerCount).default(1))
-    .action(async (name: string, options: { profile: ProfileName; variant?: string; keep: boolean; engine: EngineName; workers: number }) => {
+    .addOption(new Option('--load-processes <n>', "engine processes per variant, each running k6's execution segment i of n").argParser(processCount).default(1))
+    .action(async (name: string, options: { profile: ProfileName; variant?: string; keep: boolean; engine: EngineName; workers: number; loadProcesses: number }) => {
       const summary = await runScenario({
         name,
         profile: options.profile,
         keep: options.keep,
         engine: options.engine,
         workers: options.workers,
+        loadProcesses: options.loadProcesses,
         env: process.env,
         out: process.stdout,
         writeReport,
+        keepTraces: keepVariantTraces,
         ...(options.variant ? { variant: options.variant } : {}),
       });
       // open keep-alive sockets must not hold the verdict back
       process.exit(summary.exitCode);
     });
+}
+
+function processCount(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('--load-processes (LOAD_PROCESSES) takes a whole number from 1 to 16');
+  return n;
 }
 
 function workerCount(raw: string): number {

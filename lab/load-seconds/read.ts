@@ -54,6 +54,7 @@ export interface LoadSecond {
   failed: number;
   statuses: Record<string, number>;
   vus: number;
+  vusMax: number;
   latency: hdr.Histogram;
   latencyFromDue: hdr.Histogram;
   startLag: hdr.Histogram;

@@ -5,7 +5,7 @@
  * scenario's lesson) in the results directory, then renders report.html from that directory
  * alone, as `faultline report` does later. `faultline compare` renders two runs side by side.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartData, type RunColumn } from './chart-data.ts';
 import { collectErrorLogs, type LogStoreApi } from './error-logs.ts';
@@ -13,6 +13,7 @@ import { reportPage } from './page.ts';
 import { queryPanels } from './prometheus-panels.ts';
 import { loadResultsDir, readResultsSummary, type ResultsRun } from './results-dir.ts';
 import { SCENARIO_FILE, logsFile, readStored, seriesFile, storedScenarioSchema, tracesFile, writeStored, type StoredScenario } from './stored-data.ts';
+import type { StoredVariant } from '../results/summary.ts';
 import { collectSlowestTraces } from './traces.ts';
 
 export const REPORT_FILE = 'report.html';
@@ -48,12 +49,18 @@ export async function refreshPanels(dir: string, prometheusUrl: string): Promise
   return refreshed;
 }
 
+/** A variant's slowest traces, read from Jaeger right after the variant ran and kept beside its results. */
+export async function keepVariantTraces(dir: string, jaegerUrl: string, variant: Pick<StoredVariant, 'name' | 'phases'>): Promise<void> {
+  writeStored(dir, tracesFile(variant.name), await collectSlowestTraces(jaegerUrl, variant));
+}
+
 export async function writeReport(dir: string, sources: ReportSources = {}): Promise<string> {
   const summary = readResultsSummary(dir);
   if (sources.scenario) writeStored(dir, SCENARIO_FILE, storedScenario(sources.scenario));
   if (sources.prometheus) await refreshPanels(dir, sources.prometheus);
   for (const variant of summary.variants) {
-    if (sources.jaeger) writeStored(dir, tracesFile(variant.name), await collectSlowestTraces(sources.jaeger, variant));
+    // kept as the variant ended (keepVariantTraces) when the runner could: the store may have moved on since
+    if (sources.jaeger && !existsSync(join(dir, tracesFile(variant.name)))) writeStored(dir, tracesFile(variant.name), await collectSlowestTraces(sources.jaeger, variant));
     if (sources.logs) writeStored(dir, logsFile(variant.name), await collectErrorLogs(sources.logs, variant));
   }
   const path = join(dir, REPORT_FILE);

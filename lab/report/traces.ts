@@ -63,7 +63,7 @@ function toStored(trace: JaegerTrace, phase: string): StoredTrace | null {
   };
 }
 
-export async function collectSlowestTraces(jaegerUrl: string, variant: StoredVariant): Promise<StoredTraces> {
+export async function collectSlowestTraces(jaegerUrl: string, variant: Pick<StoredVariant, 'name' | 'phases'>): Promise<StoredTraces> {
   const stored: StoredTraces = { schema: 'faultline.report-traces/v1', variant: variant.name, source: `Jaeger at ${jaegerUrl}`, error: null, traces: [] };
   try {
     for (const [phase, window] of Object.entries(variant.phases)) {

@@ -17,6 +17,7 @@ import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
 import { engineResult, type EngineResult } from './load-result.ts';
+import { evenSegment, evenSequence } from '../../load/options/execution-segment.ts';
 
 export const ENGINES = ['embedded', 'k6'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -58,6 +59,12 @@ export interface LoadRun {
    * long run of random product reads they load the engine and Prometheus, not the app.
    */
   remoteWrite?: boolean;
+  /**
+   * One of N engine processes of the variant (load-processes.ts): it runs k6's execution segment
+   * `index` of an even sequence of `of`, tags its series faultline_segment=<index> (N writers of one
+   * series would garble it in Prometheus) and writes files of its own.
+   */
+  part?: { index: number; of: number };
 }
 
 export interface RunningLoad {
@@ -110,6 +117,10 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     `faultline_run=${run.runId}`,
     ...Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
   ];
+  if (run.part) {
+    args.push('--execution-segment', evenSegment(run.part.index, run.part.of), '--execution-segment-sequence', evenSequence(run.part.of));
+    args.push('--tag', `faultline_segment=${run.part.index}`);
+  }
   if (run.engine === 'embedded') args.push('--seconds-out', files.seconds, '--workers', String(run.workers ?? 1));
   // k6 logs its start of load ("Start all executors...", after VU init and setup()) at debug level only
   else args.push('--verbose');
@@ -176,17 +187,26 @@ export function prioritizeEngine(pid: number, rtRuntimeFile = RT_RUNTIME_FILE): 
   }
 }
 
+/** `.part2-of-3` for the second of three engine processes; nothing for a variant's only engine. */
+const partSuffix = (part: LoadRun['part']): string => (part ? `.part${part.index + 1}-of-${part.of}` : '');
+
+/** Where an engine's outputs go in the results directory: the variant's own names, or a part's. */
+export function engineFiles(resultsDir: string, variant: string, part?: LoadRun['part']): { summary: string; seconds: string; dashboard: string; log: string } {
+  const suffix = partSuffix(part);
+  return {
+    summary: join(resultsDir, `load-summary-${variant}${suffix}.json`),
+    seconds: join(resultsDir, loadSecondsFile(variant).replace(/\.ndjson$/, `${suffix}.ndjson`)),
+    dashboard: join(resultsDir, `k6-dashboard-${variant}${suffix}.html`),
+    log: join(resultsDir, `load-${variant}${suffix}.log`),
+  };
+}
+
 export function startLoad(run: LoadRun): RunningLoad {
   const command = engineCommand(run.engine, run.env);
   if (run.engine === 'embedded' && !existsSync(EMBEDDED_CLI)) throw new LabError('RUN_ERR_NO_ENGINE', `the embedded load engine is missing (${relative(PROJECT_ROOT, EMBEDDED_CLI)}): check out the whole repository`);
   const ctx = stackContext(run.env);
-  const name = `load-${run.variant}`;
-  const files = {
-    summary: join(run.resultsDir, `load-summary-${run.variant}.json`),
-    seconds: join(run.resultsDir, loadSecondsFile(run.variant)),
-    dashboard: join(run.resultsDir, `k6-dashboard-${run.variant}.html`),
-    log: join(run.resultsDir, `load-${run.variant}.log`),
-  };
+  const name = `load-${run.variant}${partSuffix(run.part)}`;
+  const files = engineFiles(run.resultsDir, run.variant, run.part);
   const args = engineArgs(run, files);
   // before the spawn: making the engine real-time (chrt) can take seconds on a loaded machine, and
   // an engine header older than this is one left by an earlier run

@@ -41,6 +41,16 @@ export interface RunReportSources {
 /** Writes the run's report into its results directory; called after summary.json, also (without sources) for a broken run. */
 export type RunReportWriter = (resultsDir: string, sources?: RunReportSources) => Promise<unknown>;
 
+/** A variant's phases as the results store them. */
+export type StoredPhases = Record<string, { start: string; end: string; seconds: number }>;
+
+/**
+ * Keeps a variant's slowest traces in its results directory as soon as the variant has run:
+ * Jaeger's in-memory store is a bounded ring (observability/jaeger/jaeger.yml), so traces read
+ * only once every variant has run could already be gone.
+ */
+export type VariantTraceKeeper = (resultsDir: string, jaegerUrl: string, variant: { name: string; phases: StoredPhases }) => Promise<unknown>;
+
 export interface RunOptions {
   name: string;
   profile: ProfileName;
@@ -50,10 +60,14 @@ export interface RunOptions {
   engine?: EngineName;
   /** Worker threads of the embedded engine (default 1). */
   workers?: number;
+  /** Engine processes per variant, each running one execution segment (default 1). */
+  loadProcesses?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WriteStream;
   /** The report (lab/report's writeReport, passed in by the command: the runner does not import the report). */
   writeReport: RunReportWriter;
+  /** lab/report's keepVariantTraces, passed in by the command like writeReport. */
+  keepTraces: VariantTraceKeeper;
 }
 
 /** Seconds to wait after the last load for the final scrapes and remote writes to land. */
@@ -132,12 +146,17 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     await checkQueries(loaded, plan, prometheus);
     const faultContext = { toxiproxy, processes: stack, redis: { host: '127.0.0.1', port: ports.redis } };
 
+    const jaegerUrl = `http://127.0.0.1:${ports.jaegerQuery}`;
+    const keptTraces: Promise<unknown>[] = [];
     for (const variant of variants) {
       if (abort.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);
       note(`variant ${variant}: ${scenario.variants[variant]!.description}`);
-      outcomes.push(await runVariant({ loaded, plan, variant, engine, ...(o.workers ? { workers: o.workers } : {}), runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out }));
+      const outcome = await runVariant({ loaded, plan, variant, engine, ...(o.workers ? { workers: o.workers } : {}), ...(o.loadProcesses ? { loadProcesses: o.loadProcesses } : {}), runId: id, resultsDir, stack, faultContext, metrics, prometheus, signal: abort.signal, out: o.out });
+      outcomes.push(outcome);
+      // once the services' last spans are exported, beside the next variant's load
+      keptTraces.push(sleep(FLUSH_SECONDS * 1000).then(() => o.keepTraces(resultsDir, jaegerUrl, { name: outcome.name, phases: storedPhases(outcome.phases) })).catch((e: Error) => note(`traces of ${outcome.name}: ${e.message}`)));
     }
-    await sleep(FLUSH_SECONDS * 1000);
+    await Promise.all([sleep(FLUSH_SECONDS * 1000), ...keptTraces]);
 
     const variantSummaries: VariantSummary[] = [];
     const services = [...new Set(stack.instances().map((i) => i.service))];
@@ -161,7 +180,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     ];
     summary = await build(decideVerdict(checks, results), results, variantSummaries, checks);
     writeResults(resultsDir, summary);
-    await o.writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: `http://127.0.0.1:${ports.jaegerQuery}`, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
+    await o.writeReport(resultsDir, { prometheus: prometheus.baseUrl, jaeger: jaegerUrl, logs: { url: `http://127.0.0.1:${ports.victoriaLogs}`, api: 'logsql' }, scenario }).catch((e: Error) => note(`report: ${e.message}`));
     note(verdictTable(summary, relative(PROJECT_ROOT, resultsDir)));
     return summary;
   } catch (error) {
@@ -192,8 +211,10 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
+const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
+const storedPhases = (phases: VariantOutcome['phases']): StoredPhases => Object.fromEntries(Object.entries(phases).map(([name, w]) => [name, window(w)]));
+
 async function summariseVariant(outcome: VariantOutcome, spec: { description: string; switches: Record<string, Record<string, unknown>> }, loaded: Awaited<ReturnType<typeof loadScenario>>, prometheus: PrometheusClient, services: readonly string[], proxyPorts: Record<string, string>): Promise<VariantSummary> {
-  const window = (w: { start: number; end: number }) => ({ start: iso(w.start * 1000), end: iso(w.end * 1000), seconds: Math.round((w.end - w.start) * 10) / 10 });
   const faults = [];
   for (const record of outcome.faults) {
     const index = Number(record.entry.id.split('-')[0]) - 1;
@@ -221,7 +242,7 @@ async function summariseVariant(outcome: VariantOutcome, spec: { description: st
     description: spec.description,
     switches: spec.switches,
     load: window(loadWindow),
-    phases: Object.fromEntries(Object.entries(outcome.phases).map(([name, w]) => [name, window(w)])),
+    phases: storedPhases(outcome.phases),
     faults,
     engine,
     services: await measureServices(prometheus, services, outcome.phases),

@@ -14,6 +14,7 @@ import type { LabMetrics } from '../../chaos/metrics.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
 import { mintToken } from '../../target-app/src/contracts/customer-token.ts';
 import { startLoad, type EngineName, type RunningLoad } from './load-engine.ts';
+import { startLoadProcesses } from './load-processes.ts';
 import type { EngineResult } from './load-result.ts';
 import { judgedStartLag } from './start-lag.ts';
 import { faultIntervals, phaseAt, phaseWindows, type PhaseWindows, type Window } from './phases.ts';
@@ -43,6 +44,8 @@ export interface VariantRun {
   engine: EngineName;
   /** Worker threads of the embedded engine. */
   workers?: number;
+  /** Engine processes, each running one execution segment of the load (load-processes.ts). */
+  loadProcesses?: number;
   runId: string;
   resultsDir: string;
   stack: StackHandle;
@@ -111,7 +114,8 @@ export async function runVariant(v: VariantRun): Promise<VariantOutcome> {
   v.signal.addEventListener('abort', onAbort);
   try {
     const token = await mintToken({ secret: stack.secrets.jwtSecret, subject: `load-${variant}`, ttlSeconds: 24 * 3600 });
-    load = startLoad({ token, engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) });
+    const loadRun = { token, engine: v.engine, script: loaded.loadScript, variant, scenario: loaded.name, runId: v.runId, profile: plan.profile, duration, vars: plan.settings.vars, resultsDir: v.resultsDir, env: stack.env, ...(v.workers ? { workers: v.workers } : {}) };
+    load = (v.loadProcesses ?? 1) > 1 ? startLoadProcesses(loadRun, v.loadProcesses!) : startLoad(loadRun);
     // faults and phases count from the engine's first planned iteration (a failing engine ends the wait)
     const loadStart = await load.started;
     if (v.signal.aborted) throw new LabError('RUN_ERR_INTERRUPTED', 'interrupted', 130);

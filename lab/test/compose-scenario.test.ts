@@ -16,7 +16,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../paths.ts';
-import { writeReport } from '../report/index.ts';
+import { keepVariantTraces, writeReport } from '../report/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { stopStack } from '../stack/index.ts';
 import { composeSkipReason, testEnv } from './lab-env.ts';
@@ -42,12 +42,12 @@ describe.runIf(loadEngine && skipReason === null)('cache-stampede on compose', (
       const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
       return queries('protected') / queries('unprotected');
     };
-    const onNative = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: native, out, writeReport });
-    let onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport });
+    const onNative = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: native, out, writeReport, keepTraces: keepVariantTraces });
+    let onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport, keepTraces: keepVariantTraces });
     const failedChecks = onCompose.checks.filter((c) => !c.ok);
     if (onCompose.verdict === 'inconclusive' && failedChecks.length > 0 && failedChecks.every((c) => c.check === 'load-schedule')) {
       console.warn(`compose-scenario: the compose run's load generator fell behind its schedule (${onCompose.reasons.join('; ')}): running it once more`);
-      onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport });
+      onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport, keepTraces: keepVariantTraces });
     }
     // the reasons say why, when a runtime did not pass
     expect({ verdict: onNative.verdict, reasons: onNative.reasons }).toEqual({ verdict: 'passed', reasons: [] });

@@ -135,4 +135,6 @@ export const OUTCOMES: Record<string, Outcome> = {
   '50-builtin-metrics': { exit: 0, present: BUILT_IN_HTTP, metrics: { http_reqs: { count: 2 }, data_sent: { count: [100, 2_000] }, data_received: { count: [100, 2_000] } } },
   '51-unawaited-sleep': { exit: 0, metrics: { iterations: { count: 2 } }, thresholds: { iteration_duration: { 'min>=290': false } } },
   '52-closed-async': { exit: 0, metrics: { iterations: { count: 6 }, http_reqs: { count: 6 } } },
+  '53-execution-segment': { exit: 0, metrics: { iterations: { count: 3 }, vus_max: { value: 1 } }, checks: { '::global iteration 1, 5 or 9': { passes: 3, fails: 0 } }, hits: { '/': 3 } },
+  '54-execution-segment-arrival': { exit: 0, metrics: { iterations: { count: 3 }, vus_max: { value: 1 } }, absent: ['dropped_iterations'], checks: { '::global iteration 1, 4 or 7': { passes: 3, fails: 0 } }, hits: { '/': 3 } },
 };

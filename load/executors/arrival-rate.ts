@@ -6,7 +6,8 @@
 import type { ArrivalRateConfig } from '../options/options.ts';
 import type { Tags } from '../metrics/sample.ts';
 import type { IterationOrder, IterationOutcome } from '../run/iteration.ts';
-import { constantSchedule, rampingSchedule, type Schedule } from './schedule.ts';
+import { constantSchedule, ownedPart, rampingSchedule, type Schedule } from './schedule.ts';
+import type { SegmentShare } from './segment-share.ts';
 import { VuPool, type VuGrowth } from './vu-pool.ts';
 
 export interface IterationHost {
@@ -43,7 +44,9 @@ export class ArrivalRateScenario {
   private readonly schedule: Schedule;
   private readonly inFlight = new Map<number, IterationOrder>();
   private readonly iterPerVu = new Map<number, number>();
-  private iterationInTest = 0;
+  /** Iterations started by this engine (k6's iterationInInstance of the next one). */
+  private started = 0;
+  private readonly share: SegmentShare;
   private timer: NodeJS.Timeout | undefined;
   private stopScheduling: (() => void) | undefined;
   private readonly tags: Tags;
@@ -53,17 +56,20 @@ export class ArrivalRateScenario {
   private stoppedAt: number | undefined;
   private stopDeadline = 0;
 
-  constructor(config: ArrivalRateConfig, testTags: Tags, host: IterationHost, events: ScenarioEvents, growth: VuGrowth) {
+  constructor(config: ArrivalRateConfig, share: SegmentShare, testTags: Tags, host: IterationHost, events: ScenarioEvents, growth: VuGrowth) {
     this.config = config;
+    this.share = share;
     this.host = host;
     this.events = events;
-    this.pool = new VuPool(config.preAllocatedVUs, config.maxVUs, growth);
-    this.schedule = scheduleOf(config);
+    this.pool = new VuPool(share.vus, share.maxVUs, growth);
+    // an execution segment starts only the iterations it owns, each at its due time in the whole schedule
+    this.schedule = ownedPart(scheduleOf(config), share.ownsIteration);
     this.tags = { ...testTags, ...config.tags, scenario: config.name };
   }
 
   /** Runs the scenario from `zeroMs` (epoch of the test's t = 0); resolves once nothing of it runs. */
   async run(zeroMs: number): Promise<void> {
+    if (!this.share.hasWork) return; // as k6, a segment with no VUs of a scenario does not run it
     const startMs = zeroMs + this.config.startTimeMs;
     const endMs = startMs + this.config.durationMs;
     await new Promise<void>((resolve) => {
@@ -112,8 +118,10 @@ export class ArrivalRateScenario {
     }
     const iter = this.iterPerVu.get(vu) ?? 0;
     this.iterPerVu.set(vu, iter + 1);
+    const iterationInInstance = this.started++;
     const order: IterationOrder = {
-      id: nextOrderId++, vu, iter, iterationInTest: this.iterationInTest++, scenario: this.config.name,
+      id: nextOrderId++, vu, vuInTest: this.share.vuIdInTest(vu), iter, iterationInInstance,
+      iterationInTest: this.share.iterationInTest(iterationInInstance), scenario: this.config.name,
       exec: this.config.exec, tags: this.tags, env: this.config.env, dueMs,
     };
     this.inFlight.set(order.id, order);

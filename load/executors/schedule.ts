@@ -72,3 +72,17 @@ export function allDue(schedule: Schedule): number[] {
   for (let due = schedule.next(); due !== undefined; due = schedule.next()) out.push(due);
   return out;
 }
+
+/** The iterations of `schedule` whose index (from 0) `owns` accepts, at their own due times: one segment's part of it. */
+export function ownedPart(schedule: Schedule, owns: (index: number) => boolean): Schedule {
+  let index = 0;
+  return {
+    next() {
+      for (let due = schedule.next(); due !== undefined; due = schedule.next()) {
+        index += 1;
+        if (owns(index - 1)) return due;
+      }
+      return undefined;
+    },
+  };
+}

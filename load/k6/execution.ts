@@ -13,13 +13,15 @@ const iteration = () => currentContext()?.iteration;
 
 const execution = {
   vu: {
-    get idInTest() { return iteration()?.vu ?? 0; },
+    get idInTest() { const it = iteration(); return it?.vuInTest ?? it?.vu ?? 0; },
+    get idInInstance() { return iteration()?.vu ?? 0; },
     get iterationInScenario() { return iteration()?.iter ?? 0; },
     get tags() { return { ...(iteration()?.tags ?? {}) }; },
   },
   scenario: {
     get name() { return iteration()?.scenario ?? ''; },
     get iterationInTest() { return iteration()?.iterationInTest ?? 0; },
+    get iterationInInstance() { const it = iteration(); return it?.iterationInInstance ?? it?.iterationInTest ?? 0; },
   },
   test: {
     abort(reason?: string): never {

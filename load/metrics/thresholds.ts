@@ -43,7 +43,8 @@ export interface ThresholdResult {
   errors: string[];
 }
 
-function compare(value: number, operator: string, bound: number): boolean {
+/** Whether `value` satisfies `operator bound` (the lab judges merged summaries with it too). */
+export function compare(value: number, operator: string, bound: number): boolean {
   switch (operator) {
     case '<': return value < bound;
     case '<=': return value <= bound;

@@ -7,6 +7,7 @@ import type { Tags } from '../metrics/sample.ts';
 import { parseDurationMs } from './duration.ts';
 import { bad, count, positive, stringMap } from './values.ts';
 import { CLOSED_MODEL_KEYS, COMMON_KEYS, parseClosedModel, scenariosWithShortcuts, SHORTCUTS, type ClosedModelConfig } from './closed-model.ts';
+import { ExecutionTuple, parseSegment, parseSequence } from './execution-segment.ts';
 
 /** What every executor has [k6 lib/executor/base_config.go]. */
 export interface CommonScenarioConfig {
@@ -42,9 +43,17 @@ export interface TestOptions {
   tags: Tags;
   setupTimeoutMs: number;
   teardownTimeoutMs: number;
+  /** The execution segment this engine runs, in its sequence (the whole test when none is given). */
+  segment: ExecutionTuple;
 }
 
-const TOP_LEVEL = new Set(['scenarios', 'thresholds', 'summaryTrendStats', 'discardResponseBodies', 'tags', 'setupTimeout', 'teardownTimeout', 'noUsageReport', ...SHORTCUTS]);
+/** --execution-segment and --execution-segment-sequence as given on the command line (they win over the script's options, as in k6). */
+export interface SegmentFlags {
+  segment?: string | undefined;
+  sequence?: string | undefined;
+}
+
+const TOP_LEVEL = new Set(['scenarios', 'thresholds', 'summaryTrendStats', 'discardResponseBodies', 'tags', 'setupTimeout', 'teardownTimeout', 'noUsageReport', 'executionSegment', 'executionSegmentSequence', ...SHORTCUTS]);
 const KEYS: Record<string, Set<string>> = {
   'constant-arrival-rate': new Set([...COMMON_KEYS, 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs']),
   'ramping-arrival-rate': new Set([...COMMON_KEYS, 'startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs']),
@@ -102,7 +111,20 @@ function parseScenario(name: string, raw: Record<string, unknown>): ScenarioConf
   };
 }
 
-export function parseOptions(raw: unknown): TestOptions {
+/** The segment and sequence from the flags, else from options.executionSegment / executionSegmentSequence. */
+function segmentOf(options: Record<string, unknown>, flags: SegmentFlags): ExecutionTuple {
+  const pick = (flag: string | undefined, key: string, name: string): [string, string] => {
+    if (flag !== undefined) return [flag, name];
+    const value = options[key];
+    if (value !== undefined && typeof value !== 'string') throw bad(`options.${key} must be a string such as "1/2:1" (got ${JSON.stringify(value)})`);
+    return [value ?? '', `options.${key}`];
+  };
+  const [segment, segmentWhere] = pick(flags.segment, 'executionSegment', '--execution-segment');
+  const [sequence, sequenceWhere] = pick(flags.sequence, 'executionSegmentSequence', '--execution-segment-sequence');
+  return ExecutionTuple.of(segment.trim() === '' ? undefined : parseSegment(segment, segmentWhere), parseSequence(sequence, sequenceWhere));
+}
+
+export function parseOptions(raw: unknown, flags: SegmentFlags = {}): TestOptions {
   const options = (raw ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(options)) {
     if (!TOP_LEVEL.has(key)) throw bad(`options.${key} is outside the embedded engine's k6 subset; describe the load in options.scenarios (allowed: ${[...TOP_LEVEL].join(', ')})`);
@@ -118,5 +140,6 @@ export function parseOptions(raw: unknown): TestOptions {
     tags: stringMap(options.tags, 'options.tags'),
     setupTimeoutMs: options.setupTimeout === undefined ? 60_000 : parseDurationMs(options.setupTimeout, 'options.setupTimeout'),
     teardownTimeoutMs: options.teardownTimeout === undefined ? 60_000 : parseDurationMs(options.teardownTimeout, 'options.teardownTimeout'),
+    segment: segmentOf(options, flags),
   };
 }

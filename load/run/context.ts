@@ -8,8 +8,12 @@ import type { RequestSample, SampleSink, Tags } from '../metrics/sample.ts';
 
 export interface IterationState {
   vu: number;
+  /** exec.vu.idInTest (with execution segments it differs from __VU); absent: = vu. */
+  vuInTest?: number;
   /** This VU's iteration count in its scenario (k6's __ITER). */
   iter: number;
+  /** exec.scenario.iterationInInstance; absent: = iterationInTest. */
+  iterationInInstance?: number;
   iterationInTest: number;
   scenario: string;
   /** Scenario tags, test-wide tags and `scenario` itself. */

@@ -8,8 +8,14 @@ import type { Tags } from '../metrics/sample.ts';
 
 export interface IterationOrder {
   id: number;
+  /** This engine's VU number (__VU, exec.vu.idInInstance). */
   vu: number;
+  /** The VU's number across the whole test (exec.vu.idInTest; = vu without execution segments). */
+  vuInTest: number;
   iter: number;
+  /** The iteration's number within this engine's part of the scenario. */
+  iterationInInstance: number;
+  /** The iteration's number in the whole scenario, across execution segments. */
   iterationInTest: number;
   scenario: string;
   exec: string;
@@ -42,7 +48,7 @@ export function interruptIteration(id: number): void {
 export async function runIteration(script: ScriptModule, order: IterationOrder, data: unknown): Promise<IterationOutcome> {
   const startedMs = performance.timeOrigin + performance.now();
   const state: IterationState = {
-    vu: order.vu, iter: order.iter, iterationInTest: order.iterationInTest, scenario: order.scenario,
+    vu: order.vu, vuInTest: order.vuInTest, iter: order.iter, iterationInInstance: order.iterationInInstance, iterationInTest: order.iterationInTest, scenario: order.scenario,
     tags: order.tags, env: order.env, dueMs: order.dueMs, interrupted: false,
   };
   running.set(order.id, state);

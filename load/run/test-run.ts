@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { ArrivalRateScenario, type IterationHost, type ScenarioEvents } from '../executors/arrival-rate.ts';
 import { ClosedModelScenario } from '../executors/closed-model.ts';
+import { segmentShare } from '../executors/segment-share.ts';
 import { closeConnections } from '../http/connections.ts';
 import { FanOut } from '../metrics/fan-out.ts';
 import type { Tags } from '../metrics/sample.ts';
@@ -30,6 +31,9 @@ export interface RunConfig {
   secondsOut: string | undefined;
   remoteWrite: boolean;
   workers: number;
+  /** --execution-segment / --execution-segment-sequence (undefined: not given). */
+  segment: string | undefined;
+  sequence: string | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -38,7 +42,8 @@ const stderr = (line: string): void => void process.stderr.write(`${line}\n`);
 export async function runTest(config: RunConfig): Promise<number> {
   engine.env = { ...(process.env as Record<string, string>), ...config.cliEnv };
   const script = await loadScript(config.script);
-  const options = parseOptions(script.options);
+  const options = parseOptions(script.options, { segment: config.segment, sequence: config.sequence });
+  const shares = new Map(options.scenarios.map((scenario) => [scenario, segmentShare(scenario, options.segment)]));
   for (const scenario of options.scenarios) {
     if (typeof script[scenario.exec] !== 'function') throw new EngineError('options', `scenario "${scenario.name}" runs exec "${scenario.exec}", which the script does not export as a function`);
   }
@@ -69,7 +74,7 @@ export async function runTest(config: RunConfig): Promise<number> {
     : new LocalHost(script, data);
   // a synchronous exec function blocks in k6/http and sleep as a k6 VU does: each of its VUs a thread
   const blocking = options.scenarios.filter((scenario) => (script[scenario.exec] as () => unknown).constructor.name !== 'AsyncFunction');
-  const vuThreadCount = blocking.reduce((n, scenario) => n + ('maxVUs' in scenario ? scenario.maxVUs : scenario.vus), 0);
+  const vuThreadCount = blocking.reduce((n, scenario) => n + shares.get(scenario)!.maxVUs, 0);
   const vuThreads = vuThreadCount === 0 ? undefined
     : await WorkerHost.start(vuThreadCount, config.script, engine.env, data, outputs, options.discardResponseBodies, engine.testTags, true);
   const hostOf = (scenario: ScenarioConfig): IterationHost => (vuThreads !== undefined && blocking.includes(scenario) ? vuThreads : host);
@@ -107,8 +112,8 @@ export async function runTest(config: RunConfig): Promise<number> {
     },
   };
   const scenarios = options.scenarios.map((scenario) => ('preAllocatedVUs' in scenario
-    ? new ArrivalRateScenario(scenario, engine.testTags, hostOf(scenario), events, growth)
-    : new ClosedModelScenario(scenario, engine.testTags, hostOf(scenario), events)));
+    ? new ArrivalRateScenario(scenario, shares.get(scenario)!, engine.testTags, hostOf(scenario), events, growth)
+    : new ClosedModelScenario(scenario, shares.get(scenario)!, engine.testTags, hostOf(scenario), events)));
 
   engine.stopRun = (message) => fatalOutcome({ message, exitCode: 104 });
   // k6 [internal/cmd/run.go]: the first SIGINT/SIGTERM aborts the run at once (running iterations

@@ -59,7 +59,7 @@ export async function warmUp(thresholds: Record<string, unknown> | undefined): P
     while (next < WARM_UP_ITERATIONS) {
       const i = next++;
       // negative ids: never one of the run's iterations
-      const order: IterationOrder = { id: -1 - i, vu: 0, iter: i, iterationInTest: i, scenario: 'warm-up', exec: 'default', tags: {}, env: {}, dueMs: now() };
+      const order: IterationOrder = { id: -1 - i, vu: 0, vuInTest: 0, iter: i, iterationInInstance: i, iterationInTest: i, scenario: 'warm-up', exec: 'default', tags: {}, env: {}, dueMs: now() };
       await runIteration(script, order, undefined);
     }
   };
