@@ -103,6 +103,8 @@ export async function forward(ctx: StackContext, namespace: string, target: Forw
     if (await exchange(target.localPort, target.hello)) return;
     await sleep(1000);
   }
+  // kubectl logs the node's reason a moment after the connection fails
+  for (let waited = 0; waited < 2000 && !logOf(ctx, target).includes('err="'); waited += 100) await sleep(100);
   throw new LabError(
     'LAB_ERR_KUBE_UNREACHABLE_POD',
     `LAB_RUNTIME=kubernetes: ${where} rolled out but nothing answers through kubectl port-forward (${reason(logOf(ctx, target))}): the run needs nodes that really run the pods (a kubelet and a container runtime), not simulated ones`,
