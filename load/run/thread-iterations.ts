@@ -5,9 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestSample, Sample } from '../metrics/sample.ts';
-import { engine } from './context.ts';
+import { engine, runInContext } from './context.ts';
+import { EngineError } from './errors.ts';
 import { interruptIteration, runIteration, classify, type IterationOrder } from './iteration.ts';
-import { loadScript } from './script.ts';
+import { loadScript, type ScriptModule } from './script.ts';
 
 export interface WorkerSetup {
   script: string;
@@ -17,14 +18,21 @@ export interface WorkerSetup {
   testTags: Record<string, string>;
 }
 
-export type ToWorker = { type: 'run'; order: IterationOrder } | { type: 'interrupt'; id: number };
+export type LifecycleName = 'setup' | 'teardown';
+export type ToWorker =
+  | { type: 'run'; order: IterationOrder }
+  | { type: 'interrupt'; id: number }
+  | { type: 'lifecycle'; name: LifecycleName; data: unknown };
+/** How a failure crosses back: enough to rebuild what classify() reads. */
+export interface CrossingError { message: string; name: string; refusal: boolean }
 /** Samples gathered in a thread, sent along with a message it sends anyway where it can (each message wakes the main thread). */
 export interface SampleBatch { samples: Sample[]; requests: RequestSample[] }
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string; exitCode: number }
   | ({ type: 'samples' } & SampleBatch)
-  | ({ type: 'done'; id: number; outcome: ReturnType<typeof classify> } & SampleBatch);
+  | ({ type: 'done'; id: number; outcome: ReturnType<typeof classify> } & SampleBatch)
+  | ({ type: 'lifecycle-done'; result: string | undefined; error: CrossingError | undefined } & SampleBatch);
 
 export interface ThreadRole {
   /** Before the script loads, with the functions that send the samples gathered so far and that take them (to send along). */
@@ -69,6 +77,10 @@ export async function serveIterations(role: ThreadRole): Promise<void> {
     engine.testTags = setup.testTags;
     await role.loaded();
     port.on('message', (message: ToWorker) => {
+      if (message.type === 'lifecycle') {
+        void runLifecycle(script, message.name, message.data).then((done) => post({ type: 'lifecycle-done', ...done, ...take() }));
+        return;
+      }
       if (message.type === 'interrupt') {
         interruptIteration(message.id);
         flush();
@@ -83,5 +95,17 @@ export async function serveIterations(role: ThreadRole): Promise<void> {
   } catch (error) {
     const err = error as Error & { exitCode?: number };
     post({ type: 'failed', message: err.message, exitCode: err.exitCode ?? 107 });
+  }
+}
+
+/** setup() or teardown() as k6 runs them: a group of their own, no iteration; the result as k6 hands it on, JSON. */
+async function runLifecycle(script: ScriptModule, name: LifecycleName, data: unknown): Promise<{ result: string | undefined; error: CrossingError | undefined }> {
+  try {
+    const fn = script[name] as (data: unknown) => unknown;
+    const result = await runInContext({ iteration: undefined, groupPath: `::${name}` }, () => fn(data));
+    return { result: result === undefined ? undefined : JSON.stringify(result), error: undefined };
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    return { result: undefined, error: { message: err.message, name: err.name, refusal: err instanceof EngineError && err.kind === 'options' } };
   }
 }

@@ -59,4 +59,49 @@ describe('VU threads', () => {
     expect(m.iterations!.count! + m.dropped_iterations!.count!).toBe(20);
     expect(m.http_reqs!.count).toBe(m.iterations!.count);
   }, 60_000);
+
+  it('a synchronous setup() and teardown() block in http.get as in k6, tagged as their groups, with the data handed on', async () => {
+    const source = `import http from 'k6/http';
+import { check } from 'k6';
+export const options = { vus: 1, iterations: 2 };
+export function setup() {
+  const res = http.get(__ENV.TARGET + '/status/201');
+  return { status: res.status };
+}
+export default function (data) {
+  check(data, { 'data from setup': (d) => d.status === 201 });
+}
+export function teardown(data) {
+  const res = http.get(__ENV.TARGET + '/');
+  check(res, { 'teardown request with setup data': (r) => r.status === 200 && data.status === 201 });
+}
+`;
+    const run = await runEngine(source, ['-e', `TARGET=${fast.url}`]);
+    expect(run.code, run.stderr).toBe(0);
+    const m = run.summary!.metrics;
+    expect(m.checks).toMatchObject({ passes: 3, fails: 0 });
+    expect(m.http_reqs!.count).toBe(2);
+    const groups = run.summary!.root_group.groups as Record<string, { checks: Record<string, { passes: number }> }>;
+    expect(groups.teardown!.checks['teardown request with setup data']!.passes).toBe(1);
+  }, 60_000);
+
+  it('a VU that outgrows its heap stops the run with one line naming the knob, not a crash', async () => {
+    const source = `const kept = [];
+export const options = { vus: 1, iterations: 1 };
+export default function () {
+  for (let i = 0; i < 5e6; i += 1) kept.push({ i, text: 'kept ' + i });
+}
+`;
+    const run = await runEngine(source, [], { env: { FAULTLINE_VU_HEAP_MB: '16' } });
+    expect(run.code).toBe(107);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toEqual(["a VU thread ran out of memory: each VU's heap is capped at 16 MB; raise it with FAULTLINE_VU_HEAP_MB (e.g. FAULTLINE_VU_HEAP_MB=64) or keep less in the script"]);
+  }, 60_000);
+
+  it('refuses a FAULTLINE_VU_HEAP_MB that is not a size in one line', async () => {
+    const run = await runEngine(sync({ vus: 1, iterations: 1 }, ''), [], { env: { FAULTLINE_VU_HEAP_MB: 'lots' } });
+    expect(run.code).toBe(104);
+    expect(run.stderr.trim()).toBe('FAULTLINE_VU_HEAP_MB=lots: give a whole number of MB from 8 to 4096');
+  }, 60_000);
 });
+
