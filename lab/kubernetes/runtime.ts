@@ -17,9 +17,10 @@ import { interrupted } from '../stack/health.ts';
 import type { StackHandle, StartOptions } from '../stack/index.ts';
 import { assertPortsFree } from '../stack/port-check.ts';
 import { readState, removeState, writeState, type StackState } from '../stack/state.ts';
+import type { ComponentStatus } from '../stack/status.ts';
 import { stopRecordedProcesses, type StopReport } from '../stack/supervisor.ts';
 import { loadTopology, prepareDatabase } from '../stack/topology.ts';
-import { clusterHandle } from './cluster-handle.ts';
+import { clusterHandle, workloadStatus } from './cluster-handle.ts';
 import { checkContext, kubectl, kubectlOrFail, lastLine } from './kubectl.ts';
 import type { KubeObject } from './manifests.ts';
 import { forward, HELLO, type ForwardTarget } from './port-forwards.ts';
@@ -154,4 +155,11 @@ export async function stopKubernetesStack(env: NodeJS.ProcessEnv = process.env):
   }
   removeState(ctx);
   return { stopped, notes };
+}
+
+/** `faultline status` of this lab dir's run on Kubernetes: its namespace's workloads, on the recorded context. */
+export async function kubernetesStackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  const record = readKubeRecord(stackContext(env));
+  if (!record) return [];
+  return workloadStatus({ ...env, ...(record.kubeconfig ? { KUBECONFIG: record.kubeconfig } : {}) }, record.namespace);
 }

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneMissing, startControlPlane, type ControlPlane } from '../control-plane.ts';
 import { DEPLOY_DIR, renderYaml } from '../manifests.ts';
-import { startStack } from '../../stack/index.ts';
+import { stackContext } from '../../stack/context.ts';
+import { stackStatus, startStack } from '../../stack/index.ts';
+import { removeKubeRecord, writeKubeRecord } from '../run-record.ts';
 
 const missing = controlPlaneMissing();
 let dir: string;
@@ -97,6 +99,15 @@ describe.skipIf(missing !== null)(`the manifests on a real control plane${missin
     // the reason: kwok's own words (the API server reached the node's kubelet port on 127.0.0.1,
     // kwok's server: no forward found for port 15432), or kubectl's closing line when it exits first
     expect(await leftovers(labDir)).toEqual([]);
+  });
+
+  it("faultline status of a lab dir whose run is on Kubernetes: its namespace's workloads, from the recorded context", async () => {
+    const env = { ...process.env, LAB_DIR: join(dir, 'lab-status') };
+    writeKubeRecord(stackContext(env), { namespace: 'faultline', kubeconfig: cp.kubeconfig });
+    const rows = await stackStatus(env);
+    expect(rows.find((r) => r.name === 'postgres')).toMatchObject({ kind: 'infra', health: 'healthy', version: 'faultline/postgres:15' });
+    expect(rows.find((r) => r.name === 'gateway')).toMatchObject({ kind: 'app', health: 'healthy', version: 'faultline/app:local' });
+    removeKubeRecord(stackContext(env));
   });
 
   it('LAB_RUNTIME=kubernetes: interrupted (Ctrl-C) once the overlay is applied, it stops and leaves nothing behind', { timeout: 400_000 }, async () => {
