@@ -34,6 +34,7 @@ export interface ClusterRun {
   secrets: LabSecrets;
   appConfig: Record<string, Record<string, unknown>>;
   replicas: number;
+  withApp: boolean;
   stop(): Promise<StopReport>;
 }
 
@@ -83,12 +84,12 @@ export function clusterHandle(run: ClusterRun): StackHandle {
     env,
     labDir: ctx.dir,
     secrets: run.secrets,
-    withApp: true,
+    withApp: run.withApp,
     get catalogReplicas() {
-      return replicas;
+      return run.withApp ? replicas : 0;
     },
     status: () => workloadStatus(env, namespace),
-    instances: () => specs().map((s) => ({ service: s.service, instance: s.instance, port: s.port, adminPort: s.adminPort, pid: undefined })),
+    instances: () => (run.withApp ? specs() : []).map((s) => ({ service: s.service, instance: s.instance, port: s.port, adminPort: s.adminPort, pid: undefined })),
     pidOf: () => undefined,
     signal: () => false,
     async restart(name) {
