@@ -6,7 +6,8 @@
 # whose layer cache keeps a warm run to seconds.
 #
 #   images/build.sh [image...]   images: runtime postgres redis prometheus toxiproxy jaeger victoria-logs app (all by
-#                                default), load (only when named)
+#                                default, or `all` among others), load (only when named)
+#   images/build.sh all load     the default images and the load engine's
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_BIN=${FAULTLINE_TOOLS_BIN:-$ROOT/.tools/bin}
@@ -32,7 +33,7 @@ tag_of() {
     victoria-logs) echo faultline/victoria-logs:v1.52.1 ;;
     app) echo faultline/app:local ;;
     load) echo faultline/load:local ;;
-    *) die "unknown image '$1': choose from ${ALL[*]} ${EXTRA[*]}" ;;
+    *) die "unknown image '$1': choose from ${ALL[*]} ${EXTRA[*]}, or all" ;;
   esac
 }
 bins_of() {
@@ -81,8 +82,11 @@ build_one() {
 }
 
 main() {
-  local images=("$@") start=$SECONDS i
-  ((${#images[@]})) || images=("${ALL[@]}")
+  local named=("$@") images=() start=$SECONDS i
+  ((${#named[@]})) || named=(all)
+  for i in "${named[@]}"; do
+    if [[ $i == all ]]; then images+=("${ALL[@]}"); else images+=("$i"); fi
+  done
   for i in "${images[@]}"; do tag_of "$i" >/dev/null; done
   "$ROOT/images/base/build-base.sh"
   [[ " ${images[*]} " == *" runtime "* ]] || docker image inspect "$(tag_of runtime)" >/dev/null 2>&1 || images=(runtime "${images[@]}")

@@ -1,8 +1,9 @@
 /**
  * What the compose tests need, made ready before `make test` runs them, where a Docker engine can
  * be had: docker.io and debootstrap (as root on Debian, what `LAB_RUNTIME=compose make setup`
- * installs), the compose plugin (tools/build-compose.sh), and every image (images/build.sh on the
- * engine; the lab's own is stopped again afterwards, so the tests start and stop it themselves).
+ * installs), the compose plugin (tools/build-compose.sh), and every image, the load engine's
+ * included (images/build.sh on the engine; the lab's own is stopped again afterwards, so the tests
+ * start and stop it themselves).
  * Where no engine can be had, nothing is installed and the reason goes to the summary line.
  */
 import { spawn } from 'node:child_process';
@@ -24,9 +25,9 @@ function say(line: string): void {
 }
 
 /** Runs a project script with the terminal as its output; rejects with its last words on failure. */
-function script(path: string, env: NodeJS.ProcessEnv): Promise<void> {
+function script(path: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(PROJECT_ROOT, path), [], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+    const child = spawn(join(PROJECT_ROOT, path), args, { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path} exited with ${signal ?? code}`))));
   });
@@ -58,7 +59,8 @@ export async function prepareCompose(env: NodeJS.ProcessEnv = process.env): Prom
     }
     const engine = await ensureEngine(stackContext(buildEnv));
     try {
-      await timed('images built', () => script('images/build.sh', { ...env, DOCKER_HOST: engine.host }));
+      // the load engine's too, which compose-load-image.test.ts runs as a cluster's Job would
+      await timed('images built', () => script('images/build.sh', { ...env, DOCKER_HOST: engine.host }, ['all', 'load']));
     } finally {
       if (engine.owned) await stopStack(buildEnv);
     }
