@@ -34,7 +34,27 @@ export interface ClusterRun {
   secrets: LabSecrets;
   appConfig: Record<string, Record<string, unknown>>;
   replicas: number;
+  withApp: boolean;
   stop(): Promise<StopReport>;
+}
+
+interface Workload {
+  metadata: { name: string };
+  spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+  status: { readyReplicas?: number };
+}
+
+/** `faultline status` of a run's namespace: one row per Deployment and StatefulSet, healthy when all its replicas are ready. */
+export async function workloadStatus(env: NodeJS.ProcessEnv, namespace: string): Promise<ComponentStatus[]> {
+  const out = await kubectlOrFail(env, `listing the workloads of ${namespace}`, ['get', '--namespace', namespace, 'deployments,statefulsets', '-o', 'json']);
+  return (JSON.parse(out) as { items: Workload[] }).items.map((w) => ({
+    name: w.metadata.name,
+    kind: w.metadata.name in COMPONENTS ? 'infra' : 'app',
+    port: 0,
+    pid: null,
+    health: (w.status.readyReplicas ?? 0) >= (w.spec.replicas ?? 1) ? 'healthy' : 'unhealthy',
+    version: w.spec.template.spec.containers[0]?.image ?? '-',
+  }));
 }
 
 /** catalog-2 -> catalog; gateway -> gateway. */
@@ -64,23 +84,12 @@ export function clusterHandle(run: ClusterRun): StackHandle {
     env,
     labDir: ctx.dir,
     secrets: run.secrets,
-    withApp: true,
+    withApp: run.withApp,
     get catalogReplicas() {
-      return replicas;
+      return run.withApp ? replicas : 0;
     },
-    async status(): Promise<ComponentStatus[]> {
-      const out = await kubectlOrFail(env, `listing the workloads of ${namespace}`, ['get', ...ns, 'deployments,statefulsets', '-o', 'json']);
-      const items = (JSON.parse(out) as { items: { metadata: { name: string }; spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } }; status: { readyReplicas?: number } }[] }).items;
-      return items.map((w) => ({
-        name: w.metadata.name,
-        kind: w.metadata.name in COMPONENTS ? 'infra' : 'app',
-        port: 0,
-        pid: null,
-        health: (w.status.readyReplicas ?? 0) >= (w.spec.replicas ?? 1) ? 'healthy' : 'unhealthy',
-        version: w.spec.template.spec.containers[0]?.image ?? '-',
-      }));
-    },
-    instances: () => specs().map((s) => ({ service: s.service, instance: s.instance, port: s.port, adminPort: s.adminPort, pid: undefined })),
+    status: () => workloadStatus(env, namespace),
+    instances: () => (run.withApp ? specs() : []).map((s) => ({ service: s.service, instance: s.instance, port: s.port, adminPort: s.adminPort, pid: undefined })),
     pidOf: () => undefined,
     signal: () => false,
     async restart(name) {

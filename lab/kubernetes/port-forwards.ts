@@ -60,11 +60,15 @@ const logOf = (ctx: StackContext, target: ForwardTarget): string => {
   }
 };
 
-/** kubectl's own reason, one line: its last error line, without klog's prefix. */
+/**
+ * kubectl's own reason, one line: the error of the last failed forward (`err="..."` of its log
+ * line: what the node said, e.g. that nothing listens in the pod), else its last line.
+ */
 function reason(log: string): string {
   const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Forwarding from') && !l.startsWith('Handling connection'));
-  const line = lines.pop() ?? 'no reply, and kubectl said nothing';
-  return line.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /, '');
+  const failed = lines.map((l) => /err="((?:[^"\\]|\\.)*)"/.exec(l)?.[1]).filter((e) => e !== undefined).pop();
+  if (failed !== undefined) return failed.replace(/\\"/g, '"');
+  return (lines.pop() ?? 'no reply, and kubectl said nothing').replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /, '');
 }
 
 /**
@@ -99,6 +103,8 @@ export async function forward(ctx: StackContext, namespace: string, target: Forw
     if (await exchange(target.localPort, target.hello)) return;
     await sleep(1000);
   }
+  // kubectl logs the node's reason a moment after the connection fails
+  for (let waited = 0; waited < 2000 && !logOf(ctx, target).includes('err="'); waited += 100) await sleep(100);
   throw new LabError(
     'LAB_ERR_KUBE_UNREACHABLE_POD',
     `LAB_RUNTIME=kubernetes: ${where} rolled out but nothing answers through kubectl port-forward (${reason(logOf(ctx, target))}): the run needs nodes that really run the pods (a kubelet and a container runtime), not simulated ones`,

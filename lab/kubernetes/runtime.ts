@@ -17,9 +17,10 @@ import { interrupted } from '../stack/health.ts';
 import type { StackHandle, StartOptions } from '../stack/index.ts';
 import { assertPortsFree } from '../stack/port-check.ts';
 import { readState, removeState, writeState, type StackState } from '../stack/state.ts';
+import type { ComponentStatus } from '../stack/status.ts';
 import { stopRecordedProcesses, type StopReport } from '../stack/supervisor.ts';
 import { loadTopology, prepareDatabase } from '../stack/topology.ts';
-import { clusterHandle } from './cluster-handle.ts';
+import { clusterHandle, workloadStatus } from './cluster-handle.ts';
 import { checkContext, kubectl, kubectlOrFail, lastLine } from './kubectl.ts';
 import type { KubeObject } from './manifests.ts';
 import { forward, HELLO, type ForwardTarget } from './port-forwards.ts';
@@ -82,13 +83,14 @@ export async function startKubernetesStack(options: StartOptions): Promise<Stack
   const earlier = await stopKubernetesStack(env);
   if (earlier.stopped.length > 0) progress(`removed what an earlier run left: ${earlier.stopped.join(', ')}`);
   const replicas = options.catalogReplicas ?? 1;
+  const withApp = options.withApp ?? true;
   const topology = await loadTopology(env);
   const secrets = ensureLabSecrets(env);
   const namespace = runNamespace();
   const appConfig = options.appConfig ?? {};
   const manifests = await runManifests({ namespace, appConfig, catalogReplicas: replicas, secrets, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   const infra = infraTargets(ctx, manifests.servicePorts);
-  const app = appTargets(ctx, manifests.servicePorts);
+  const app = withApp ? appTargets(ctx, manifests.servicePorts) : [];
   await assertPortsFree([...infra, ...app].map((t) => ({ port: t.localPort, owner: `port-forward of ${t.service}` })));
 
   const started = Date.now();
@@ -97,7 +99,7 @@ export async function startKubernetesStack(options: StartOptions): Promise<Stack
     if (options.signal?.aborted) throw interrupted();
   };
   writeKubeRecord(ctx, { namespace, kubeconfig: env.KUBECONFIG ?? '' });
-  const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp: true, catalog: Array.from({ length: replicas }, (_, i) => i + 1), appOptions: { appConfig }, startedAt: new Date().toISOString() };
+  const state: StackState = { version: 1, phase: 'starting', ports: ctx.ports, withApp, catalog: Array.from({ length: replicas }, (_, i) => i + 1), appOptions: { appConfig }, startedAt: new Date().toISOString() };
   writeState(ctx, state);
   try {
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'faultline', 'faultline.lab/run': 'true' } } } as KubeObject;
@@ -114,20 +116,22 @@ export async function startKubernetesStack(options: StartOptions): Promise<Stack
     }
     await provisionServicesDatabase(ctx);
     await new ToxiproxyClient(ctx.ports.toxiproxy).reset();
-    for (const line of await prepareDatabase(env, databaseUrl(ctx), options.seed ?? false)) progress(line);
-    aborted();
-    await kubectlOrFail(env, `applying the app in ${namespace}`, ['apply', '--validate=strict', '-f', '-'], asList(manifests.app));
-    await rollout(env, namespace, manifests.app);
-    for (const target of app) await forward(ctx, namespace, target, options.signal);
-    aborted();
-    progress(`app ready in ${elapsed()}`);
+    if (withApp) {
+      for (const line of await prepareDatabase(env, databaseUrl(ctx), options.seed ?? false)) progress(line);
+      aborted();
+      await kubectlOrFail(env, `applying the app in ${namespace}`, ['apply', '--validate=strict', '-f', '-'], asList(manifests.app));
+      await rollout(env, namespace, manifests.app);
+      for (const target of app) await forward(ctx, namespace, target, options.signal);
+      aborted();
+      progress(`app ready in ${elapsed()}`);
+    }
   } catch (error) {
     await stopKubernetesStack(env);
     throw options.signal?.aborted ? interrupted() : error;
   }
   state.phase = 'up';
   writeState(ctx, state);
-  return clusterHandle({ ctx, namespace, topology, secrets, appConfig, replicas, stop: () => stopKubernetesStack(env) });
+  return clusterHandle({ ctx, namespace, topology, secrets, appConfig, replicas, withApp, stop: () => stopKubernetesStack(env) });
 }
 
 /**
@@ -154,4 +158,11 @@ export async function stopKubernetesStack(env: NodeJS.ProcessEnv = process.env):
   }
   removeState(ctx);
   return { stopped, notes };
+}
+
+/** `faultline status` of this lab dir's run on Kubernetes: its namespace's workloads, on the recorded context. */
+export async function kubernetesStackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  const record = readKubeRecord(stackContext(env));
+  if (!record) return [];
+  return workloadStatus({ ...env, ...(record.kubeconfig ? { KUBECONFIG: record.kubeconfig } : {}) }, record.namespace);
 }

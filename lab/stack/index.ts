@@ -180,9 +180,10 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   return makeHandle(ctx, state, runtime, secrets);
 }
 
-/** The rows of `faultline status`, from the compose project when this lab dir runs one. */
+/** The rows of `faultline status`, from the compose project or the Kubernetes run when this lab dir runs one. */
 export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
   if (readProjectRecord(stackContext(env))) return (await import('./compose/runtime.ts')).composeStackStatus(env);
+  if (readKubeRecord(stackContext(env))) return (await import('../kubernetes/runtime.ts')).kubernetesStackStatus(env);
   return nativeStatus(env);
 }
 

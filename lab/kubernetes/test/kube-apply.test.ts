@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneMissing, startControlPlane, type ControlPlane } from '../control-plane.ts';
 import { DEPLOY_DIR, renderYaml } from '../manifests.ts';
-import { startStack } from '../../stack/index.ts';
+import { stackContext } from '../../stack/context.ts';
+import { stackStatus, startStack } from '../../stack/index.ts';
+import { removeKubeRecord, writeKubeRecord } from '../run-record.ts';
 
 const missing = controlPlaneMissing();
 let dir: string;
@@ -92,9 +94,20 @@ describe.skipIf(missing !== null)(`the manifests on a real control plane${missin
     expect(progress[0]).toMatch(/^overlays\/lab applied in the namespace faultline-run-[0-9a-f-]+ \(context 'local'\)$/);
     expect(progress[1]).toMatch(/^infrastructure rolled out in [\d.]+ s$/);
     expect(error?.code).toBe('LAB_ERR_KUBE_UNREACHABLE_POD');
-    expect(error?.message).toMatch(/^LAB_RUNTIME=kubernetes: postgres \(namespace faultline-run-[0-9a-f-]+, port 15432\) rolled out but nothing answers through kubectl port-forward \(.+\): the run needs nodes that really run the pods \(a kubelet and a container runtime\), not simulated ones$/);
+    expect(error?.message).toMatch(/^LAB_RUNTIME=kubernetes: postgres \(namespace faultline-run-[0-9a-f-]+, port 15432\) rolled out but nothing answers through kubectl port-forward \((error forwarding port 15432 to pod postgres-0\/faultline-run-[^()]+|error: lost connection to pod)\): the run needs nodes that really run the pods \(a kubelet and a container runtime\), not simulated ones$/);
     expect(error?.message).not.toContain('\n');
+    // the reason: kwok's own words (the API server reached the node's kubelet port on 127.0.0.1,
+    // kwok's server: no forward found for port 15432), or kubectl's closing line when it exits first
     expect(await leftovers(labDir)).toEqual([]);
+  });
+
+  it("faultline status of a lab dir whose run is on Kubernetes: its namespace's workloads, from the recorded context", async () => {
+    const env = { ...process.env, LAB_DIR: join(dir, 'lab-status') };
+    writeKubeRecord(stackContext(env), { namespace: 'faultline', kubeconfig: cp.kubeconfig });
+    const rows = await stackStatus(env);
+    expect(rows.find((r) => r.name === 'postgres')).toMatchObject({ kind: 'infra', health: 'healthy', version: 'faultline/postgres:15' });
+    expect(rows.find((r) => r.name === 'gateway')).toMatchObject({ kind: 'app', health: 'healthy', version: 'faultline/app:local' });
+    removeKubeRecord(stackContext(env));
   });
 
   it('LAB_RUNTIME=kubernetes: interrupted (Ctrl-C) once the overlay is applied, it stops and leaves nothing behind', { timeout: 400_000 }, async () => {

@@ -53,7 +53,7 @@ describe.skipIf(missing !== null)(`Chaos Mesh experiments on a real control plan
 
   it("a run's process faults, through the stack handle, start their experiment on the target's pods and their revert deletes it", async () => {
     const env = { ...process.env, KUBECONFIG: cp.kubeconfig, LAB_DIR: join(dir, 'lab') };
-    const handle = clusterHandle({ ctx: stackContext(env), namespace: 'faultline', topology: await loadTopology(env), secrets: ensureLabSecrets(env), appConfig: {}, replicas: 1, stop: async () => ({ stopped: [], notes: [] }) });
+    const handle = clusterHandle({ ctx: stackContext(env), namespace: 'faultline', topology: await loadTopology(env), secrets: ensureLabSecrets(env), appConfig: {}, replicas: 1, withApp: true, stop: async () => ({ stopped: [], notes: [] }) });
     const ctx = { toxiproxy: new ToxiproxyClient(1), processes: handle };
     for (const [type, target] of [['process_kill', 'catalog-1'], ['process_restart', 'gateway'], ['process_stop', 'orders'], ['component_kill', 'redis']] as const) {
       const applied = await faultType(type).apply(ctx, target, parseAttributes(type, {}, type) as never, `1-${type}`);
