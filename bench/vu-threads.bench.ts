@@ -2,8 +2,9 @@
  * The two ways the engine runs a k6 VU, side by side in one run: VU threads (a synchronous exec
  * function: each VU a worker thread blocking in http.get and sleep, as a k6 VU does) against the
  * async path (an async exec function: every VU on the main event loop, awaiting). Per way:
- *   - memory per VU: the engine's peak resident memory (VmRSS sampled every 50 ms) at N VUs that only sleep, minus
- *     the same at 1 VU, over N - 1, for N = 100 and 1,000 (k6 documents roughly 1-5 MB per VU);
+ *   - memory per VU: the engine's peak resident memory (VmRSS sampled every 50 ms) at N VUs each looping a
+ *     request and sleep(1) for 5 s, minus the same at 1 VU, over N - 1, for N = 100 and 1,000 (k6
+ *     documents roughly 1-5 MB per VU for simple scripts);
  *   - start-up for 1,000 VUs: from spawn to the run's t = 0 (the seconds file's startedAt);
  *   - CPU per request at 400 requests/s: 40 VUs each a request then sleep(0.1) for 10 s, the
  *     engine's user+system CPU from t = 0 (start-up excluded) over its requests.
@@ -72,7 +73,8 @@ const row = (label: string, threads: number, async: number, unit: string, digits
 };
 
 try {
-  const idle = (way: Way, vus: number): string => script(way, { vus, duration: '3s' }, ['sleep(1);']);
+  // a simple script as k6's per-VU figure means it: a request, then a second's sleep
+  const idle = (way: Way, vus: number): string => script(way, { vus, duration: '5s' }, [way === 'threads' ? 'http.get(__ENV.BASE);' : "http.asyncRequest('GET', __ENV.BASE);", 'sleep(1);']);
   const base: Record<Way, Measured> = { threads: await measure('threads-1', idle('threads', 1), target), async: await measure('async-1', idle('async', 1), target) };
   for (const vus of counts) {
     const threads = await measure(`threads-${vus}`, idle('threads', vus), target);

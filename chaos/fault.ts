@@ -26,6 +26,11 @@ export interface ProcessControl {
   restart(instance: string): Promise<void>;
   /** Starts a lab component (redis, postgres) again after a kill, with its data or without it (discardData). */
   restartComponent?(component: string, options: { discardData: boolean }): Promise<void>;
+  /**
+   * Where the stack's processes are pods (Kubernetes), a process fault is its pod form
+   * (chaos/kubernetes-forms.ts) started on the target's pods; the revert ends it.
+   */
+  podFault?(type: string, target: string): Promise<{ experiment: string; revert(): Promise<void> }>;
 }
 
 export interface FaultContext {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { LabError } from '../../errors/lab-error.ts';
 import { defineFault } from '../fault.ts';
-import { signal } from './process-control.ts';
+import { podForm, signal } from './process-control.ts';
 
 export const componentKill = defineFault({
   type: 'component_kill',
@@ -18,6 +18,8 @@ export const componentKill = defineFault({
     discardData: z.boolean().default(false),
   }),
   async apply(ctx, component, attributes) {
+    const pod = await podForm(ctx, 'component_kill', component);
+    if (pod) return pod;
     const processes = ctx.processes;
     if (!processes?.restartComponent) throw new LabError('CHAOS_ERR_NO_PROCESSES', `component_kill on ${component}: the run has no stack handle that restarts components`);
     const pid = processes.pidOf(component);

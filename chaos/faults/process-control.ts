@@ -1,6 +1,13 @@
 /** The shared step of the process faults: find the instance's pid through the stack handle. */
 import { LabError } from '../../errors/lab-error.ts';
-import type { FaultContext, ProcessControl, VisibilityCheck } from '../fault.ts';
+import type { AppliedFault, FaultContext, ProcessControl, VisibilityCheck } from '../fault.ts';
+
+/** The fault in its pod form, when the stack's processes are pods; undefined where they are processes. */
+export async function podForm(ctx: FaultContext, type: string, target: string): Promise<AppliedFault | undefined> {
+  if (!ctx.processes?.podFault) return undefined;
+  const { experiment, revert } = await ctx.processes.podFault(type, target);
+  return { detail: { experiment }, revert };
+}
 
 export function controlOf(ctx: FaultContext, instance: string): { processes: ProcessControl; pid: number } {
   const processes = ctx.processes;

@@ -1,7 +1,7 @@
 /** Kills an app instance with SIGKILL: the crash. Revert starts it again. */
 import { z } from 'zod';
 import { defineFault } from '../fault.ts';
-import { controlOf, scrapeDownCheck, signal } from './process-control.ts';
+import { controlOf, podForm, scrapeDownCheck, signal } from './process-control.ts';
 
 export const processKill = defineFault({
   type: 'process_kill',
@@ -12,6 +12,8 @@ export const processKill = defineFault({
     restart: z.boolean().default(true),
   }),
   async apply(ctx, instance, attributes) {
+    const pod = await podForm(ctx, 'process_kill', instance);
+    if (pod) return pod;
     const { processes, pid } = controlOf(ctx, instance);
     signal(pid, 'SIGKILL');
     return {

@@ -1,7 +1,7 @@
 /** Restarts an app instance (graceful stop, then start): the deploy. */
 import { z } from 'zod';
 import { defineFault } from '../fault.ts';
-import { controlOf } from './process-control.ts';
+import { controlOf, podForm } from './process-control.ts';
 
 export const processRestart = defineFault({
   type: 'process_restart',
@@ -9,6 +9,8 @@ export const processRestart = defineFault({
   target: 'instance',
   attributes: z.strictObject({}),
   async apply(ctx, instance) {
+    const pod = await podForm(ctx, 'process_restart', instance);
+    if (pod) return pod;
     const { processes, pid } = controlOf(ctx, instance);
     await processes.restart(instance);
     return { detail: { pid, newPid: processes.pidOf(instance) }, revert: async () => {} };

@@ -1,7 +1,7 @@
 /** Freezes an app instance with SIGSTOP: the process that hangs (a long GC, a stuck host). */
 import { z } from 'zod';
 import { defineFault } from '../fault.ts';
-import { controlOf, scrapeDownCheck, signal } from './process-control.ts';
+import { controlOf, podForm, scrapeDownCheck, signal } from './process-control.ts';
 
 export const processStop = defineFault({
   type: 'process_stop',
@@ -9,6 +9,8 @@ export const processStop = defineFault({
   target: 'instance',
   attributes: z.strictObject({}),
   async apply(ctx, instance) {
+    const pod = await podForm(ctx, 'process_stop', instance);
+    if (pod) return pod;
     const { pid } = controlOf(ctx, instance);
     signal(pid, 'SIGSTOP');
     return {

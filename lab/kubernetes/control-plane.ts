@@ -6,7 +6,9 @@
  *
  * Bound to 127.0.0.1 only; services get addresses from a documentation range (198.51.100.0/24),
  * pods from another (203.0.113.0/24): no private range is used, and no address is ever routed.
- * The node kwok keeps has its address in a third one (192.0.2.0/24).
+ * The node kwok keeps has the address 127.0.0.1 and kwok's own server as its kubelet port, and the
+ * API server reaches nodes by that address only (never by host name): a `kubectl port-forward`
+ * or `logs` that reaches for the node's kubelet stays on this machine, and fails there.
  * `--endpoint-reconciler-type=none`: the API server does not publish its own address as the
  * `kubernetes` Service's endpoint.
  */
@@ -22,7 +24,7 @@ export const BUILD_COMMAND = 'make setup LAB_RUNTIME=kubernetes';
 
 export const SERVICE_RANGE = '198.51.100.0/24';
 export const POD_RANGE = '203.0.113.0/24';
-export const NODE_IP = '192.0.2.1';
+export const NODE_IP = '127.0.0.1';
 
 /** Ports of one control plane; the defaults sit above every lab port map (offsets up to 9000). */
 export interface ControlPlanePorts {
@@ -175,6 +177,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       '--service-account-issuer', `https://127.0.0.1:${p.apiserver}`,
       '--service-account-key-file', sa.pub,
       '--service-account-signing-key-file', sa.key,
+      '--kubelet-preferred-address-types', 'InternalIP',
     ]);
     const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
     for (;;) {
@@ -200,6 +203,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       '--config', join(dirname(dirname(realpathSync(bin('kwok')))), 'kwok-stages.yaml'),
       '--cidr', POD_RANGE,
       '--node-ip', NODE_IP,
+      '--node-port', String(p.kwok),
       '--server-address', `127.0.0.1:${p.kwok}`,
     ]);
     await kubectl(['apply', '-f', '-'], FAKE_NODE);

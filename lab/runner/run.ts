@@ -204,6 +204,7 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
     if (!o.keep) {
       const report = await stopStack(o.env).catch(() => null);
       if (report && stack) note(`stack stopped (${report.stopped.length} processes)`);
+      for (const line of report?.notes ?? []) note(line);
     } else if (stack) {
       note(`stack kept running (--keep): make down stops it`);
     }

@@ -56,8 +56,9 @@ export interface VariantRun {
   out: NodeJS.WriteStream;
 }
 
-/** PATCHes /admin/config on every instance of each service named in the switches. */
+/** PATCHes /admin/config on every instance of each service named in the switches, or lets the runtime apply them its own way. */
 export async function applySwitches(stack: StackHandle, switches: Record<string, Record<string, unknown>>, where: string): Promise<void> {
+  if (stack.applySwitches) return stack.applySwitches(switches);
   for (const [service, patch] of Object.entries(switches)) {
     const instances = stack.instances().filter((i) => i.service === service);
     if (instances.length === 0) throw new LabError('RUN_ERR_SWITCHES', `${where}: no running service is named '${service}'`);

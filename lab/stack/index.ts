@@ -12,6 +12,7 @@ import { interrupted } from './health.ts';
 import { assertPortsFree } from './port-check.ts';
 import { isOurs, readPidFile, readPidFiles, signalRecorded } from './processes.ts';
 import { readProjectRecord } from './compose/record.ts';
+import { readKubeRecord } from '../kubernetes/run-record.ts';
 import { labRuntime } from './runtime-choice.ts';
 import { removeState, readState, writeState, type StackState } from './state.ts';
 import { stackStatus as nativeStatus, type ComponentStatus } from './status.ts';
@@ -78,6 +79,13 @@ export interface StackHandle {
   addCatalogInstance(): Promise<string>;
   /** Drains and stops catalog instance i (default: the highest). */
   removeCatalogInstance(index?: number): Promise<void>;
+  /**
+   * Where a runtime changes a running service's switches its own way (Kubernetes: the Deployment's
+   * env and a rollout): the runner calls this instead of PATCHing each instance's admin port.
+   */
+  applySwitches?(switches: Record<string, Record<string, unknown>>): Promise<void>;
+  /** Where processes are pods: a process fault's pod form (see chaos/fault.ts ProcessControl). */
+  podFault?(type: string, target: string): Promise<{ experiment: string; revert(): Promise<void> }>;
   /** Stops the whole stack (same as stopStack(env)). */
   stop(): Promise<StopReport>;
 }
@@ -132,7 +140,7 @@ function makeHandle(ctx: StackContext, state: StackState, runtime: app.AppRuntim
  */
 export async function startStack(options: StartOptions = {}): Promise<StackHandle> {
   if (labRuntime(options.env) === 'compose') return (await import('./compose/runtime.ts')).startComposeStack(options);
-  if (labRuntime(options.env) === 'kubernetes') return (await import('../kubernetes/runtime.ts')).startKubernetesStack(options.env);
+  if (labRuntime(options.env) === 'kubernetes') return (await import('../kubernetes/runtime.ts')).startKubernetesStack(options);
   const ctx = stackContext(options.env);
   const progress = options.onProgress ?? (() => {});
   readState(ctx); // an unreadable state file is reported, not guessed at
@@ -172,9 +180,10 @@ export async function startStack(options: StartOptions = {}): Promise<StackHandl
   return makeHandle(ctx, state, runtime, secrets);
 }
 
-/** The rows of `faultline status`, from the compose project when this lab dir runs one. */
+/** The rows of `faultline status`, from the compose project or the Kubernetes run when this lab dir runs one. */
 export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
   if (readProjectRecord(stackContext(env))) return (await import('./compose/runtime.ts')).composeStackStatus(env);
+  if (readKubeRecord(stackContext(env))) return (await import('../kubernetes/runtime.ts')).kubernetesStackStatus(env);
   return nativeStatus(env);
 }
 
@@ -195,6 +204,7 @@ export async function attachStack(env: NodeJS.ProcessEnv = process.env): Promise
 export async function stopStack(env: NodeJS.ProcessEnv = process.env): Promise<StopReport> {
   const ctx = stackContext(env);
   if (readProjectRecord(ctx)) return (await import('./compose/runtime.ts')).stopComposeStack(env);
+  if (readKubeRecord(ctx)) return (await import('../kubernetes/runtime.ts')).stopKubernetesStack(env);
   const report = await stopRecordedProcesses(ctx);
   removeState(ctx);
   return report;

@@ -10,12 +10,15 @@ import type { Tags } from '../metrics/sample.ts';
 import type { IterationOrder } from '../run/iteration.ts';
 import type { IterationHost, ScenarioEvents } from './arrival-rate.ts';
 import { vuSteps } from './vu-steps.ts';
+import { hardStopSteps } from './ramp-down.ts';
 import type { SegmentShare } from './segment-share.ts';
 import { newVuId } from './vu-pool.ts';
 
 let nextOrderId = 1_000_000_000; // apart from the arrival-rate scenarios' order ids
 const now = (): number => performance.timeOrigin + performance.now();
 const sleepUntil = (atMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(atMs - now()))));
+/** A wait that does not keep the process alive once the scenario is over. */
+const idleUntil = (atMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(atMs - now()))).unref());
 
 export class ClosedModelScenario {
   /** active: VUs looping now (k6's vus); size: VUs initialised for the scenario (vus_max). */
@@ -60,15 +63,21 @@ export class ClosedModelScenario {
       loops.push(this.loop(index, endMs));
     };
     if (this.config.executor === 'ramping-vus') {
-      for (const step of vuSteps(this.config.startVUs, this.config.stages)) {
+      // this segment's share of each step; the hard stops are k6's, computed on those shares
+      const steps = vuSteps(this.config.startVUs, this.config.stages)
+        .map((step) => ({ atMs: step.atMs, vus: this.share.vusAt(step.vus) }))
+        .filter((step, i, all) => i === 0 || step.vus !== all[i - 1]!.vus);
+      void this.hardStops(hardStopSteps(steps, this.config.gracefulRampDownMs, this.config.durationMs + this.config.gracefulStopMs), startMs, stopped);
+      for (const step of steps) {
         if (step.atMs > 0) await Promise.race([sleepUntil(startMs + step.atMs), stopped]);
         if (this.stopped) break;
-        this.rampTo(this.share.vusAt(step.vus), begin);
+        this.rampTo(step.vus, begin);
       }
     } else {
       this.rampTo(this.share.vus, begin);
     }
-    const allDone = async (): Promise<void> => { while (loops.length > 0) await loops.shift(); };
+    // every loop, including those begun while waiting; none removed, as two waits below both need them all
+    const allDone = async (): Promise<void> => { for (let i = 0; i < loops.length; i += 1) await loops[i]; };
     await Promise.race([allDone(), sleepUntil(endMs), stopped]);
     this.stopped = true;
     const deadline = Math.min(Math.max(endMs, now()) + this.config.gracefulStopMs, this.stopDeadline);
@@ -88,21 +97,24 @@ export class ClosedModelScenario {
     }
   }
 
-  /** ramping-vus: VUs above the new count stop after their iteration (gracefulRampDown bounds it). */
+  /** VUs up to `vus` loop; a VU above it starts no further iteration (its running one goes on, see hardStops). */
   private rampTo(vus: number, begin: (index: number) => void): void {
-    const lowering = vus < this.planned;
     this.planned = vus;
     for (let index = 1; index <= vus; index += 1) begin(index);
-    if (!lowering) return;
-    const cutAt = now() + this.config.gracefulRampDownMs;
-    setTimeout(() => {
+  }
+
+  /** ramping-vus: at each of k6's hard-stop steps, the iterations of VUs above its count are interrupted. */
+  private async hardStops(steps: { atMs: number; vus: number }[], startMs: number, stopped: Promise<void>): Promise<void> {
+    for (const step of steps) {
+      if (step.atMs > 0) await Promise.race([idleUntil(startMs + step.atMs), stopped]);
+      if (this.stopDeadline <= now()) return; // stopped at once: run() interrupts everything itself
       for (const order of this.inFlight.values()) {
-        if (this.vuIds.indexOf(order.vu) + 1 > this.planned) {
+        if (this.vuIds.indexOf(order.vu) + 1 > step.vus) {
           this.inFlight.delete(order.id);
           this.host.interrupt(order);
         }
       }
-    }, Math.max(0, cutAt - now())).unref();
+    }
   }
 
   /** Whether VU `index` may start one more iteration. */

@@ -16,10 +16,12 @@ import { parseOptions, type ScenarioConfig } from '../options/options.ts';
 import { engine, runInContext } from './context.ts';
 import { EngineError, EXIT_EXTERNAL_ABORT, EXIT_SCRIPT_ABORTED, EXIT_THRESHOLDS_FAILED } from './errors.ts';
 import { classify, type IterationOutcome } from './iteration.ts';
+import { isSynchronous, runLifecycleOnThread } from './lifecycle-thread.ts';
 import { LocalHost } from './local-host.ts';
 import { initContextMs, loadScript } from './script.ts';
 import { startRemoteWrite } from '../metrics/remote-write-output.ts';
 import { warmUp } from './warm-up.ts';
+import type { WorkerSetup } from './thread-iterations.ts';
 import { WorkerHost } from './worker-host.ts';
 
 export interface RunConfig {
@@ -59,11 +61,15 @@ export async function runTest(config: RunConfig): Promise<number> {
   const remoteWrite = config.remoteWrite ? startRemoteWrite(process.env, stderr) : undefined;
   if (remoteWrite) outputs.attach(remoteWrite);
 
-  // k6 runs setup() and teardown() as groups of their own [js/runner.go runPart]
+  // k6 runs setup() and teardown() as groups of their own [js/runner.go runPart]; synchronous ones
+  // (which may block in k6/http) on a VU thread of their own
+  const threadSetup = (data: unknown): WorkerSetup => ({ script: config.script, env: engine.env, data, discardResponseBodies: options.discardResponseBodies, testTags: engine.testTags });
   const setup = script.setup as (() => unknown) | undefined;
   let data: unknown;
   try {
-    data = setup ? await withTimeout(runInContext({ iteration: undefined, groupPath: '::setup' }, setup), options.setupTimeoutMs, 'setup()') : undefined;
+    if (setup === undefined) data = undefined;
+    else if (isSynchronous(setup)) data = await runLifecycleOnThread('setup', threadSetup(undefined), undefined, outputs, options.setupTimeoutMs);
+    else data = await withTimeout(runInContext({ iteration: undefined, groupPath: '::setup' }, setup), options.setupTimeoutMs, 'setup()');
   } catch (error) {
     throw new EngineError(classify(error).fatal ? 'options' : 'script', `setup() failed: ${(error as Error).message}`);
   }
@@ -160,7 +166,8 @@ export async function runTest(config: RunConfig): Promise<number> {
   const teardown = script.teardown as ((data: unknown) => unknown) | undefined;
   if (teardown) {
     try {
-      await withTimeout(runInContext({ iteration: undefined, groupPath: '::teardown' }, () => teardown(data)), options.teardownTimeoutMs, 'teardown()');
+      if (isSynchronous(teardown)) await runLifecycleOnThread('teardown', threadSetup(undefined), data, outputs, options.teardownTimeoutMs);
+      else await withTimeout(runInContext({ iteration: undefined, groupPath: '::teardown' }, () => teardown(data)), options.teardownTimeoutMs, 'teardown()');
     } catch (error) {
       stderr(`ERROR teardown(): ${(error as Error).message}`);
     }

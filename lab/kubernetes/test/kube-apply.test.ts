@@ -2,16 +2,19 @@
  * Against a real control plane built here (etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler of the pinned release; kwok for the nodes): every overlay applied for real, its
  * Deployments and StatefulSets rolled out on kwok's node, the load Job's indexed pods run to
- * completion, and manifests the API must refuse refused.
+ * completion, LAB_RUNTIME=kubernetes driving a run there up to where pods must really run (and
+ * leaving nothing behind), and manifests the API must refuse refused.
  * Skipped, with the command that builds it, where the control plane is not built.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneMissing, startControlPlane, type ControlPlane } from '../control-plane.ts';
 import { DEPLOY_DIR, renderYaml } from '../manifests.ts';
-import { startKubernetesStack } from '../runtime.ts';
+import { stackContext } from '../../stack/context.ts';
+import { stackStatus, startStack } from '../../stack/index.ts';
+import { removeKubeRecord, writeKubeRecord } from '../run-record.ts';
 
 const missing = controlPlaneMissing();
 let dir: string;
@@ -57,11 +60,66 @@ describe.skipIf(missing !== null)(`the manifests on a real control plane${missin
     expect(indexes).toEqual(Array.from({ length: job.spec.completions }, (_, i) => i));
   });
 
-  it('LAB_RUNTIME=kubernetes on a context that answers says in one line that running there is not implemented yet', async () => {
-    await expect(startKubernetesStack({ ...process.env, KUBECONFIG: cp.kubeconfig })).rejects.toMatchObject({
-      code: 'LAB_ERR_KUBE_UNSUPPORTED',
-      message: expect.stringMatching(/^LAB_RUNTIME=kubernetes: the context 'local' answers, but running a scenario on a cluster is not implemented yet/),
-    });
+  /** What a run on this cluster may leave: namespaces of a run, kubectl port-forwards, pid files. */
+  const leftovers = async (labDir: string): Promise<string[]> => {
+    const namespaces = (await cp.kubectl(['get', 'namespaces', '-l', 'faultline.lab/run=true', '-o', 'name'])).trim();
+    const forwards = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return [];
+        }
+      })
+      .filter((argv) => argv.includes('port-forward') && argv.some((a) => a.startsWith('faultline-run-')))
+      .map((argv) => argv.join(' '));
+    const runDir = join(labDir, 'run');
+    const files = existsSync(runDir) ? readdirSync(runDir) : [];
+    return [...(namespaces ? namespaces.split('\n') : []), ...forwards, ...files];
+  };
+
+  it('LAB_RUNTIME=kubernetes: overlays/lab applied in a namespace of the run and rolled out, then one line saying no pod answers, and nothing left behind', { timeout: 400_000 }, async () => {
+    // overlays/lab above registered the custom metrics API of a prometheus-adapter that cannot
+    // serve on kwok: while an aggregated API fails discovery, no namespace finishes deleting
+    await cp.kubectl(['delete', 'apiservice', 'v1beta1.custom.metrics.k8s.io', '--ignore-not-found']);
+    const labDir = join(dir, 'lab-run');
+    const env = { ...process.env, LAB_RUNTIME: 'kubernetes', KUBECONFIG: cp.kubeconfig, LAB_DIR: labDir };
+    const progress: string[] = [];
+    const error = await startStack({ env, withApp: true, seed: { products: 10 }, onProgress: (line) => progress.push(line) }).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    process.stdout.write(`kubernetes runtime: ${progress.join(' | ')}\n  -> ${error?.message}\n`);
+    expect(progress[0]).toMatch(/^overlays\/lab applied in the namespace faultline-run-[0-9a-f-]+ \(context 'local'\)$/);
+    expect(progress[1]).toMatch(/^infrastructure rolled out in [\d.]+ s$/);
+    expect(error?.code).toBe('LAB_ERR_KUBE_UNREACHABLE_POD');
+    expect(error?.message).toMatch(/^LAB_RUNTIME=kubernetes: postgres \(namespace faultline-run-[0-9a-f-]+, port 15432\) rolled out but nothing answers through kubectl port-forward \((error forwarding port 15432 to pod postgres-0\/faultline-run-[^()]+|error: lost connection to pod)\): the run needs nodes that really run the pods \(a kubelet and a container runtime\), not simulated ones$/);
+    expect(error?.message).not.toContain('\n');
+    // the reason: kwok's own words (the API server reached the node's kubelet port on 127.0.0.1,
+    // kwok's server: no forward found for port 15432), or kubectl's closing line when it exits first
+    expect(await leftovers(labDir)).toEqual([]);
+  });
+
+  it("faultline status of a lab dir whose run is on Kubernetes: its namespace's workloads, from the recorded context", async () => {
+    const env = { ...process.env, LAB_DIR: join(dir, 'lab-status') };
+    writeKubeRecord(stackContext(env), { namespace: 'faultline', kubeconfig: cp.kubeconfig });
+    const rows = await stackStatus(env);
+    expect(rows.find((r) => r.name === 'postgres')).toMatchObject({ kind: 'infra', health: 'healthy', version: 'faultline/postgres:15' });
+    expect(rows.find((r) => r.name === 'gateway')).toMatchObject({ kind: 'app', health: 'healthy', version: 'faultline/app:local' });
+    removeKubeRecord(stackContext(env));
+  });
+
+  it('LAB_RUNTIME=kubernetes: interrupted (Ctrl-C) once the overlay is applied, it stops and leaves nothing behind', { timeout: 400_000 }, async () => {
+    const labDir = join(dir, 'lab-interrupted');
+    const env = { ...process.env, LAB_RUNTIME: 'kubernetes', KUBECONFIG: cp.kubeconfig, LAB_DIR: labDir };
+    const abort = new AbortController();
+    const error = await startStack({ env, withApp: true, signal: abort.signal, onProgress: (line) => line.startsWith('overlays/lab applied') && abort.abort() }).then(
+      () => null,
+      (e: unknown) => e as { code: string },
+    );
+    expect(error?.code).toBe('LAB_ERR_INTERRUPTED');
+    expect(await leftovers(labDir)).toEqual([]);
   });
 
   const refused: Record<string, [string, RegExp]> = {

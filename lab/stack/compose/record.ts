@@ -4,9 +4,9 @@
  * finds the project and the engine it runs on. Kept apart from the compose code so the native
  * runtime can look for it without loading testcontainers.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackContext } from '../context.ts';
+import { readRecordFile, removeRecordFile, writeRecordFile } from '../record-file.ts';
 
 export interface ProjectRecord {
   project: string;
@@ -20,21 +20,15 @@ function recordPath(ctx: StackContext): string {
 }
 
 export function writeProjectRecord(ctx: StackContext, record: ProjectRecord): void {
-  mkdirSync(ctx.runDir, { recursive: true });
-  writeFileSync(`${recordPath(ctx)}.tmp`, `${JSON.stringify(record)}\n`);
-  renameSync(`${recordPath(ctx)}.tmp`, recordPath(ctx));
+  writeRecordFile(recordPath(ctx), record);
 }
 
 export function readProjectRecord(ctx: StackContext): ProjectRecord | null {
-  try {
-    const value = JSON.parse(readFileSync(recordPath(ctx), 'utf8')) as Partial<ProjectRecord>;
-    return typeof value.project === 'string' && typeof value.dockerHost === 'string' ? { engineOwned: false, ...value } as ProjectRecord : null;
-  } catch {
-    return null;
-  }
+  return readRecordFile(recordPath(ctx), (value) =>
+    typeof value.project === 'string' && typeof value.dockerHost === 'string' ? ({ engineOwned: false, ...value } as ProjectRecord) : null,
+  );
 }
 
 export function removeProjectRecord(ctx: StackContext): void {
-  rmSync(recordPath(ctx), { force: true });
+  removeRecordFile(recordPath(ctx));
 }
-
