@@ -109,7 +109,8 @@ export function engineArgs(run: LoadRun, files: { summary: string; seconds: stri
     '--summary-export',
     files.summary,
     '--summary-trend-stats',
-    'avg,min,med,max,p(90),p(95),p(99)',
+    // a part's trends carry their sample count, so their merge can weigh each part (load-processes.ts)
+    `avg,min,med,max,p(90),p(95),p(99)${run.part ? ',count' : ''}`,
     ...(run.remoteWrite === false ? [] : ['--out', 'experimental-prometheus-rw']),
     '--tag',
     `variant=${run.variant}`,

@@ -8,9 +8,10 @@
  *   and the largest last value (gauges of separate processes have no common order);
  * - trends: min and max exact, avg weighted by each engine's count (the parts run with the `count`
  *   trend stat, dropped again here); percentiles of `http_req_duration` and `iteration_start_lag`
- *   recomputed from the merged per-second HDR histograms (exact to their 3 significant digits);
- *   of other trends the largest engine's percentile, an upper bound (the merged p(N) lies between
- *   the engines' smallest and largest p(N));
+ *   recomputed from the merged per-second HDR histograms (exact to their 3 significant digits)
+ *   when those hold every sample of the trend; otherwise (setup() made requests, another trend)
+ *   the largest engine's percentile, an upper bound (the merged p(N) lies between the engines'
+ *   smallest and largest p(N));
  * - checks and groups: passes and fails add by path.
  *
  * Thresholds are judged again on the merged figures, because a k6 user's threshold speaks of the
@@ -62,11 +63,28 @@ function mergedHistogram(seconds: LoadSeconds | undefined, field: 'latency' | 's
   return merged.totalCount > 0 ? merged : undefined;
 }
 
+/**
+ * k6's percentile (linear between the sorted samples around index p·(n−1)), read off an HDR
+ * histogram of µs: its k-th smallest value is the one at percentile 100·k/n. In ms.
+ */
+function k6Percentile(histogram: hdr.Histogram, p: number): number {
+  const n = histogram.totalCount;
+  const index = (p / 100) * (n - 1);
+  const below = Math.floor(index);
+  const valueAt = (rank: number): number => histogram.getValueAtPercentile((100 * (rank + 1)) / n);
+  const low = valueAt(below);
+  const high = below + 1 < n ? valueAt(below + 1) : low;
+  return (low + (high - low) * (index - below)) / 1000;
+}
+
 function mergeTrend(key: string, parts: Stats[], seconds: LoadSeconds | undefined): Stats {
   const counts = parts.map((p) => num(p, 'count') ?? 1);
   const total = sum(counts);
   const out: Stats = {};
-  const histogram = HISTOGRAM_OF[key] !== undefined ? mergedHistogram(seconds, HISTOGRAM_OF[key]) : undefined;
+  // only a histogram of the very samples the trend holds: setup() and teardown() requests, for one,
+  // are in http_req_duration but before t = 0 and after the last second, so not in the file
+  const candidate = HISTOGRAM_OF[key] !== undefined ? mergedHistogram(seconds, HISTOGRAM_OF[key]) : undefined;
+  const histogram = candidate !== undefined && parts.every((p) => num(p, 'count') !== undefined) && candidate.totalCount === total ? candidate : undefined;
   for (const stat of Object.keys(parts[0]!)) {
     if (stat === 'thresholds' || stat === 'count') continue;
     const values = parts.map((p) => num(p, stat));
@@ -74,7 +92,7 @@ function mergeTrend(key: string, parts: Stats[], seconds: LoadSeconds | undefine
     if (stat === 'min') out[stat] = Math.min(...defined(values));
     else if (stat === 'max') out[stat] = Math.max(...defined(values));
     else if (stat === 'avg') out[stat] = total > 0 ? sum(values.map((v, i) => (v ?? 0) * counts[i]!)) / total : 0;
-    else if (!Number.isNaN(percentile) && histogram !== undefined) out[stat] = histogram.getValueAtPercentile(percentile) / 1000;
+    else if (!Number.isNaN(percentile) && histogram !== undefined) out[stat] = k6Percentile(histogram, percentile);
     else out[stat] = Math.max(...defined(values));
   }
   return out;
