@@ -18,8 +18,8 @@ export interface DialTimes {
 
 type DialedSocket = Socket & { [DIALED]?: DialTimes };
 
-/** Dial timeout, as k6's dialer: a connection not made in 10 s is error 1211. */
-const DIAL_TIMEOUT_MS = 10_000;
+/** Dial timeout, as k6's dialer (js/runner.go, BaseDialer: net.Dialer{Timeout: 30 * time.Second}): a connection not made in 30 s is error 1211. */
+const DIAL_TIMEOUT_MS = 30_000;
 
 let agent: Agent | undefined;
 

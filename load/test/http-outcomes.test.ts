@@ -1,5 +1,6 @@
 /** Network errors and statuses become k6's status, error_code, http_req_failed and tags. */
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { createServer, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEngine, script, startServer, type TestServer } from './run-engine.ts';
 
@@ -35,6 +36,34 @@ describe('HTTP outcomes', () => {
     expect(m.checks).toEqual({ passes: 15, fails: 0, value: 1 });
     expect(m.http_req_failed).toEqual({ passes: 5, fails: 0, value: 1 });
     expect(run.seconds.slice(1).reduce((n, s) => n + ((s.statuses as Record<string, number>)['0'] ?? 0), 0)).toBe(5);
+  });
+
+  it('a connection the peer never accepts is error_code 1211 after k6\'s 30 s dial timeout, before the request timeout', { timeout: 90_000 }, async () => {
+    // a listener that stops accepting (SIGSTOP) and whose accept queue is full: Linux then drops
+    // further SYNs, so a dial neither succeeds nor is refused, as with a peer that drops them
+    const peer = spawn(process.execPath, ['-e', "const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const fillers: Socket[] = [];
+    try {
+      const port = await new Promise<number>((resolve) => peer.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+      peer.kill('SIGSTOP');
+      for (let i = 0; i < 4; i++) fillers.push(new Socket().connect(port, '127.0.0.1').on('error', () => {}));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const body = `const started = Date.now();
+  const res = await http.asyncRequest('GET', 'http://127.0.0.1:${port}/', null, { timeout: '60s' });
+  check(res, {
+    'status 0': (r) => r.status === 0,
+    'error_code 1211': (r) => r.error_code === 1211,
+    'error names it': (r) => r.error.includes('i/o timeout'),
+    'after the 30 s dial timeout (k6), not the 60 s request timeout': () => Date.now() - started >= 29500 && Date.now() - started < 45000,
+  });`;
+      const options = { scenarios: { load: { executor: 'shared-iterations', vus: 1, iterations: 1, maxDuration: '80s' } } };
+      const run = await runEngine(script(options, body));
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.summary!.metrics.checks).toEqual({ passes: 4, fails: 0, value: 1 });
+    } finally {
+      for (const s of fillers) s.destroy();
+      peer.kill('SIGKILL');
+    }
   });
 
   it('judges http_req_failed by the response callback: default 200–399, expectedStatuses, or none', async () => {
