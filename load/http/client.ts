@@ -80,6 +80,8 @@ function networkError(error: Error & { code?: string }, url: URL): { error: stri
     case 'ECONNRESET': return { error: `read tcp ${address}: connection reset by peer`, errorCode: 1220 };
     case 'UND_ERR_SOCKET': return { error: `${error.message} (${address})`, errorCode: 1220 };
     case 'EHOSTUNREACH': return { error: `dial tcp ${address}: connect: no route to host`, errorCode: 1210 };
+    // the resolver found no address for the name (getaddrinfo EAI_NONAME): Go's "no such host"
+    case 'ENOTFOUND': return { error: `lookup ${url.hostname}: no such host`, errorCode: 1101 };
     default: return { error: error.message, errorCode: 1000 };
   }
 }

@@ -66,6 +66,22 @@ describe('HTTP outcomes', () => {
     }
   });
 
+  it('a name with no address is status 0 with error_code 1101, and no lookup leaves the machine', async () => {
+    // a 64-character label is not a domain name: the resolver refuses it without sending a query
+    // (glibc's res_mkquery; k6's Go resolver answers "no such host" to it the same way)
+    const host = `${'a'.repeat(64)}.invalid`;
+    const body = `const res = await http.asyncRequest('GET', 'http://${host}/');
+  check(res, {
+    'status 0': (r) => r.status === 0,
+    'error_code 1101': (r) => r.error_code === 1101,
+    'error names it': (r) => r.error === 'lookup ${host}: no such host',
+  });`;
+    const run = await runEngine(script({ scenarios: { load: { executor: 'shared-iterations', vus: 1, iterations: 2 } } }, body));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.summary!.metrics.checks).toEqual({ passes: 6, fails: 0, value: 1 });
+    expect(run.summary!.metrics.http_req_failed).toEqual({ passes: 2, fails: 0, value: 1 });
+  });
+
   it('judges http_req_failed by the response callback: default 200–399, expectedStatuses, or none', async () => {
     const body = `
   const missing = await http.asyncRequest('GET', url + '/status/404', null, { tags: { name: 'default' } });
