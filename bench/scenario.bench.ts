@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { readSummaryIn } from '../lab/results/summary.ts';
+import { readSummaryIn } from '../lab/run-summary/summary.ts';
 
 const GOALS = { smoke: 60, full: 240 } as const;
 type Profile = keyof typeof GOALS;

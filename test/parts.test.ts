@@ -122,13 +122,13 @@ describe('the parts of DESIGN.md and their nevers', () => {
     ]);
     expect(crossings('load/engine.ts', "const m = await import('../chaos/timeline.ts');")).toEqual(['load/engine.ts imports chaos/timeline.ts']);
     expect(crossings('lab/runner/run.ts', "import type { Product } from '../../target-app/src/services/catalog/products.ts';")).toEqual(['lab/runner/run.ts imports target-app/src/services/catalog/products.ts']);
-    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/results/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/results/summary.ts']);
+    expect(crossings('dashboards/run-range.ts', "import type { Summary } from '../lab/run-summary/summary.ts';")).toEqual(['dashboards/run-range.ts imports lab/run-summary/summary.ts']);
     expect(crossings('lab/report/prometheus-panels.ts', "import { PrometheusClient } from '../runner/prometheus.ts';")).toEqual(['lab/report/prometheus-panels.ts imports lab/runner/prometheus.ts']);
     expect(crossings('lab/runner/run.ts', "import { writeReport } from '../report/index.ts';")).toEqual(['lab/runner/run.ts imports lab/report/index.ts']);
     expect(crossings('lab/gate/figures.ts', "import type { Summary } from '../runner/summary.ts';")).toEqual(['lab/gate/figures.ts imports lab/runner/summary.ts']);
-    expect(crossings('lab/results/summary.ts', "import { runScenario } from '../runner/run.ts';")).toEqual(['lab/results/summary.ts imports lab/runner/run.ts']);
+    expect(crossings('lab/run-summary/summary.ts', "import { runScenario } from '../runner/run.ts';")).toEqual(['lab/run-summary/summary.ts imports lab/runner/run.ts']);
     expect(crossings('lab/stack/index.ts', "import { registerScenarioCommands } from '../commands/scenario.ts';")).toEqual(['lab/stack/index.ts imports lab/commands/scenario.ts']);
-    expect(crossings('lab/gate/figures.ts', "import { readSummaryIn } from '../results/summary.ts';")).toEqual([]);
+    expect(crossings('lab/gate/figures.ts', "import { readSummaryIn } from '../run-summary/summary.ts';")).toEqual([]);
     expect(crossings('lab/commands/scenario.ts', "import { writeReport } from '../report/index.ts';\nimport { runScenario } from '../runner/run.ts';")).toEqual([]);
     expect(scenarioNamesIn("const name = 'cache-stampede';", ['cache-stampede'])).toEqual(['cache-stampede']);
     expect(scenarioNamesIn('const dir = `scenarios/autoscaling/load.ts`;', ['autoscaling'])).toEqual(['autoscaling']);

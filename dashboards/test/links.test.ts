@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lab/paths.ts';
-import { readSummaryIn, summarySchema, writeSummary } from '../../lab/results/summary.ts';
+import { readSummaryIn, summarySchema, writeSummary } from '../../lab/run-summary/summary.ts';
 import { DASHBOARDS } from '../index.ts';
 
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');

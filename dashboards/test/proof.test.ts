@@ -17,7 +17,7 @@ import { resultsRoot } from '../../lab/paths.ts';
 import { resolvePorts } from '../../lab/ports.ts';
 import { startLoad } from '../../lab/runner/load-engine.ts';
 import { PrometheusClient } from '../../lab/prometheus-client.ts';
-import { newestRun } from '../../lab/results/run-range.ts';
+import { newestRun } from '../../lab/run-summary/run-range.ts';
 import { keepVariantTraces, writeReport } from '../../lab/report/index.ts';
 import { runScenario } from '../../lab/runner/run.ts';
 import { catalogScaleTarget } from '../../lab/runner/variant.ts';

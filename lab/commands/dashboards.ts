@@ -9,7 +9,7 @@ import { prometheusGraphLink, victoriaLogsLink } from '../../dashboards/links.ts
 import { LabError } from '../../errors/lab-error.ts';
 import { resultsRoot } from '../paths.ts';
 import { resolvePorts } from '../ports.ts';
-import { newestRun } from '../results/run-range.ts';
+import { newestRun } from '../run-summary/run-range.ts';
 
 export function dashboardLinks(env: NodeJS.ProcessEnv): string[] {
   const root = resultsRoot(env);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LabError } from '../../errors/lab-error.ts';
 import { readLoadSeconds } from '../load-seconds/read.ts';
 import { mergedRoute, mergedWindow, percentileMs, windowCounts } from '../load-seconds/window.ts';
-import { readSummaryIn } from '../results/summary.ts';
+import { readSummaryIn } from '../run-summary/summary.ts';
 
 export const FIGURES = ['p50', 'p95', 'p99', 'hotP95', 'errorRate', 'cpuPerRequest', 'achieved'] as const;
 /** The value of the route tag the benchmark gives its hot path. */

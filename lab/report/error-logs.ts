@@ -6,7 +6,7 @@
  */
 import { logs as logQueries } from '../../dashboards/queries.ts';
 import type { StoredLogs } from './stored-data.ts';
-import type { StoredVariant } from '../results/summary.ts';
+import type { StoredVariant } from '../run-summary/summary.ts';
 
 export type LogStoreApi = 'logsql' | 'loki';
 

@@ -13,7 +13,7 @@ import { reportPage } from './page.ts';
 import { queryPanels } from './prometheus-panels.ts';
 import { loadResultsDir, readResultsSummary, type ResultsRun } from './results-dir.ts';
 import { SCENARIO_FILE, logsFile, readStored, seriesFile, storedScenarioSchema, tracesFile, writeStored, type StoredScenario } from './stored-data.ts';
-import type { StoredVariant } from '../results/summary.ts';
+import type { StoredVariant } from '../run-summary/summary.ts';
 import { collectSlowestTraces } from './traces.ts';
 
 export const REPORT_FILE = 'report.html';

@@ -8,7 +8,7 @@
 import { autoscaling, cache, fillVariables, resilience, worker, type QueryDefinition } from '../../dashboards/queries.ts';
 import { PrometheusClient } from '../prometheus-client.ts';
 import type { StoredPanel, StoredScenario, StoredSeries } from './stored-data.ts';
-import type { StoredVariant } from '../results/summary.ts';
+import type { StoredVariant } from '../run-summary/summary.ts';
 
 const STEP_SECONDS = 1;
 

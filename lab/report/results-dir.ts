@@ -23,7 +23,7 @@ import {
   type StoredSeries,
   type StoredTraces,
 } from './stored-data.ts';
-import { SUMMARY_FILE, readSummaryIn, type StoredSummary, type StoredVariant } from '../results/summary.ts';
+import { SUMMARY_FILE, readSummaryIn, type StoredSummary, type StoredVariant } from '../run-summary/summary.ts';
 
 export interface VariantData {
   summary: StoredVariant;

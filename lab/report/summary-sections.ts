@@ -10,7 +10,7 @@ import { escapeMarkup as esc } from '../escape-markup.ts';
 import { formatNumber } from './number-text.ts';
 import { mergedWindow } from '../load-seconds/window.ts';
 import { phasePercentiles, type PhasePercentiles } from './load-series.ts';
-import type { StoredVariant } from '../results/summary.ts';
+import type { StoredVariant } from '../run-summary/summary.ts';
 import type { ResultsRun } from './results-dir.ts';
 
 const VERDICT_WORDS: Record<string, string> = {

@@ -4,7 +4,7 @@
  * the report can draw them without Jaeger.
  */
 import type { StoredTrace, StoredTraces } from './stored-data.ts';
-import type { StoredVariant } from '../results/summary.ts';
+import type { StoredVariant } from '../run-summary/summary.ts';
 
 /** The service every client request enters by. */
 const ENTRY_SERVICE = 'gateway';

@@ -9,7 +9,7 @@ import { secondOverlaps } from '../load-seconds/window.ts';
 import type { Window } from './phases.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
 import type { PhaseName } from './schema.ts';
-import type { Check } from '../results/summary.ts';
+import type { Check } from '../run-summary/summary.ts';
 
 /** One second of the engine's schedule: epoch second, iterations due, iterations dropped. */
 export interface ScheduleSecond {

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { PortMap } from '../ports.ts';
 import type { ToxiproxyClient } from '../../chaos/toxiproxy.ts';
 import { engineCommand, type EngineName } from './load-engine.ts';
-import type { Summary } from '../results/summary.ts';
+import type { Summary } from '../run-summary/summary.ts';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string | null {
   try {

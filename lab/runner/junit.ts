@@ -1,7 +1,7 @@
 /** junit.xml: one test case per hypothesis and variant, plus one per inconclusive-run check. */
 import { escapeMarkup as escape } from '../escape-markup.ts';
 import { format } from './hypotheses.ts';
-import type { Summary } from '../results/summary.ts';
+import type { Summary } from '../run-summary/summary.ts';
 
 
 export function junitXml(summary: Summary): string {

@@ -7,7 +7,7 @@
 import { parseThresholdExpression } from '../../load/metrics/threshold-expression.ts';
 import type { CpuReport } from './cpu.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
-import type { EngineResultSummary } from '../results/summary.ts';
+import type { EngineResultSummary } from '../run-summary/summary.ts';
 
 export type EngineResult = EngineResultSummary;
 

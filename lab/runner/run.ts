@@ -24,7 +24,7 @@ import { measureCost, measureServices, saturationBounds, saturationChecks } from
 import { PrometheusClient } from '../prometheus-client.ts';
 import { loadScenario, planRun } from './scenarios.ts';
 import type { ProfileName, Scenario } from './schema.ts';
-import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, writeSummary, type Check, type Summary, type VariantSummary } from '../results/summary.ts';
+import { EXIT_CODES, SUMMARY_SCHEMA, summarySchema, writeSummary, type Check, type Summary, type VariantSummary } from '../run-summary/summary.ts';
 import { checkQueries, checkTargets } from './preflight.ts';
 import { runVariant, type VariantOutcome } from './variant.ts';
 import { decideVerdict, faultChecks, hypothesisDataChecks, loadChecks, thresholdHypotheses, verdictTable } from './verdict.ts';

@@ -4,7 +4,7 @@
  * `defineScenario({...})`; the runner validates it with this schema before anything starts.
  */
 import { z } from 'zod';
-import { VARIANT_NAME } from '../results/summary.ts';
+import { VARIANT_NAME } from '../run-summary/summary.ts';
 import { SQL_COUNTS, sqlRefusal, usesK6 } from './sql-statement.ts';
 
 export const PHASES = ['steady', 'fault', 'recovery', 'run'] as const;

@@ -10,7 +10,7 @@ import { expandPromql, type K6SummaryMetrics } from './hypotheses.ts';
 import { length, type PhaseWindows, type Window } from './phases.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
 import type { PhaseName, Saturation } from './schema.ts';
-import type { Check, Cost, ServiceLoad, VariantSummary } from '../results/summary.ts';
+import type { Check, Cost, ServiceLoad, VariantSummary } from '../run-summary/summary.ts';
 
 const jobs = (services: readonly string[]) => `job=~"${services.join('|')}"`;
 const round = (n: number | null, digits = 3) => (n === null ? null : Number(n.toFixed(digits)));

@@ -7,7 +7,7 @@
 import { format, type HypothesisResult } from './hypotheses.ts';
 import { STARVED_CORE_SHARE, STARVED_DELAY_MS } from './cpu.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
-import { EXIT_CODES, type Check, type Summary, type VariantSummary, type Verdict } from '../results/summary.ts';
+import { EXIT_CODES, type Check, type Summary, type VariantSummary, type Verdict } from '../run-summary/summary.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 

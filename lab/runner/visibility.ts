@@ -9,7 +9,7 @@ import type { FaultRecord } from '../../chaos/timeline.ts';
 import { compare, expandPromql } from './hypotheses.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
 import type { FaultEntryInput } from './schema.ts';
-import type { FaultSummary } from '../results/summary.ts';
+import type { FaultSummary } from '../run-summary/summary.ts';
 
 /** The check for a timeline entry: the scenario's override, false (not checkable), or the type's default. */
 export function visibilityCheck(entry: FaultEntryInput | undefined, fault: string, target: string, attributes: Record<string, unknown>): VisibilityCheck | undefined {

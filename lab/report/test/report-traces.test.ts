@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jaeger as jaegerComponent } from '../../stack/components/jaeger.ts';
 import { stackContext } from '../../stack/context.ts';
 import { resolvePorts } from '../../ports.ts';
-import type { StoredVariant } from '../../results/summary.ts';
+import type { StoredVariant } from '../../run-summary/summary.ts';
 import { collectSlowestTraces } from '../traces.ts';
 
 // a lane of its own below the ephemeral port range (32768+), where a busy machine's outgoing sockets would take ports

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.ts';
-import { summarySchema, type Summary } from '../../results/summary.ts';
+import { summarySchema, type Summary } from '../../run-summary/summary.ts';
 
 const SKELETON = join(PROJECT_ROOT, 'scenarios', 'k6', 'lab.ts');
 

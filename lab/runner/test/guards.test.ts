@@ -20,7 +20,7 @@ import { PrometheusClient } from '../../prometheus-client.ts';
 import { measureServices, saturationBounds, saturationChecks } from '../service-load.ts';
 import { scenarioSchema } from '../schema.ts';
 import type { EngineResult } from '../load-result.ts';
-import type { VariantSummary } from '../../results/summary.ts';
+import type { VariantSummary } from '../../run-summary/summary.ts';
 import { loadChecks } from '../verdict.ts';
 import { loadProcesses } from './leftovers.ts';
 import { startPrometheus, type TestServer } from './servers.ts';

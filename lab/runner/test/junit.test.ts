@@ -4,7 +4,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../results/summary.ts';
+import type { Summary } from '../../run-summary/summary.ts';
 import { junitXml } from '../junit.ts';
 
 type Hypothesis = Summary['hypotheses'][number];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HypothesisResult } from '../hypotheses.ts';
-import type { Check, VariantSummary } from '../../results/summary.ts';
+import type { Check, VariantSummary } from '../../run-summary/summary.ts';
 import { scenarioSchema } from '../schema.ts';
 import { saturationBounds, saturationChecks } from '../service-load.ts';
 import { droppedIterationChecks } from '../dropped-iterations.ts';

@@ -1,6 +1,6 @@
 /**
  * summary.json has one writer (the runner) and three readers (the report, the gate, the
- * dashboards' run range); all of them go through lab/results/summary.ts. A summary the runner
+ * dashboards' run range); all of them go through lab/run-summary/summary.ts. A summary the runner
  * writes is read alike by every reader, and a summary no reader can use is refused by each of
  * them with the same line, never read as something else.
  */
