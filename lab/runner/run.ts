@@ -41,8 +41,8 @@ export interface RunReportSources {
 /** Writes the run's report into its results directory; called after summary.json, also (without sources) for a broken run. */
 export type RunReportWriter = (resultsDir: string, sources?: RunReportSources) => Promise<unknown>;
 
-/** A variant's phases as the results store them. */
-export type StoredPhases = Record<string, { start: string; end: string; seconds: number }>;
+/** A variant's phases as the results store them (the summary contract's). */
+export type StoredPhases = VariantSummary['phases'];
 
 /**
  * Keeps a variant's slowest traces in its results directory as soon as the variant has run:
