@@ -3,8 +3,8 @@
  * orders, through the gateway) at half its measured capacity for 30 minutes. Capacity is
  * measured first, on the same machine in the same conditions (bench/soak/capacity.ts: a step-up
  * of the arrival rate until failures, dropped iterations or p95 break), unless given.
- * A progress line per minute (rate, p99, failures, RSS per process, load average); at the end the
- * verdict per criterion (bench/soak/verdict.ts: RSS growth per process under 10% after the
+ * A progress line per minute (rate, p99, failures, memory per process, load average); at the end the
+ * verdict per criterion (bench/soak/verdict.ts: memory growth per process under 10% after the
  * warm-up minutes, no failed request, p99 drift under 20%) and the per-minute figures in
  * results/soak/<time>/soak.json, plotted in soak.html (bench/soak/plot.ts), beside the engine's
  * own files. Exit 1 when a criterion fails.
@@ -22,7 +22,7 @@ import { startStack, stopStack } from '../lab/stack/index.ts';
 import { mintToken } from '../target-app/src/contracts/customer-token.ts';
 import { probeCapacity, type Capacity } from './soak/capacity.ts';
 import { MIX_TOPOLOGY, startMix, type MixRun } from './soak/mix-load.ts';
-import { loadAverage, MinuteReader, progressLine, RssSampler, type Minute } from './soak/minutes.ts';
+import { loadAverage, MinuteReader, progressLine, MemorySampler, type Minute } from './soak/minutes.ts';
 import { writeSoakPlot } from './soak/plot.ts';
 import { judgeSoak, verdictTable } from './soak/verdict.ts';
 
@@ -112,17 +112,17 @@ try {
     () => null,
     (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
   );
-  const rss = new RssSampler(stack);
+  const memory = new MemorySampler(stack);
   try {
     for (let m = 1; m <= opts.minutes && !stopping; m++) {
       // an engine that fails mid-soak ends the wait, not 30 minutes of sleeping
       if ((await Promise.race([sleepUntil(t0 + m * 60_000 + FLUSH_SLACK_MS), ended])) instanceof Error) break;
-      const minute = reader.minute(m, rss);
+      const minute = reader.minute(m, memory);
       minutes.push(minute);
       out(progressLine(minute, opts.minutes, soakRate));
     }
   } finally {
-    rss.stop();
+    memory.stop();
   }
   const engineError = await ended;
   if (engineError) throw engineError;

@@ -2,7 +2,10 @@
  * Reads /proc/<pid>/stat (Linux): the stack names a process by pid and start time, the runner
  * and the benchmarks measure a process's CPU, the compose benchmark walks the process tree by
  * parent pid, tests watch a process's state. Resident memory comes from /proc/<pid>/status
- * (VmRSS, in KiB: no page size to assume), for the compose and soak benchmarks. The command name (field 2)
+ * (VmRSS, in KiB: no page size to assume), for the compose benchmark; proportional resident
+ * memory (Pss in /proc/<pid>/smaps_rollup: a page shared by n processes counts 1/n to each) for
+ * the soak, whose trees fork children that share their parent's pages (Redis's rewrite of its
+ * append-only file, PostgreSQL's backends and shared buffers): summed as RSS, those count twice. The command name (field 2)
  * may hold spaces and parentheses, so the fields are taken after the last ')'.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -52,6 +55,16 @@ export function procRssKiB(pid: number): number | undefined {
   }
 }
 
+/** Proportional resident memory of the process (Pss), in KiB; undefined when the process is gone. */
+export function procPssKiB(pid: number): number | undefined {
+  try {
+    const kib = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kib === undefined ? 0 : Number(kib); // a zombie maps nothing
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process's parent, by pid: to sum a process tree (postgres and its backends). */
 export function parentPids(): Map<number, number> {
   const map = new Map<number, number>();
@@ -62,14 +75,20 @@ export function parentPids(): Map<number, number> {
   return map;
 }
 
-/** Resident memory of a process and all its descendants, in KiB (a process gone meanwhile counts 0). */
-export function treeRssKiB(root: number, parents: Map<number, number> = parentPids()): number {
+/** `read` summed over a process and all its descendants, in KiB (a process gone meanwhile counts 0). */
+function treeKiB(read: (pid: number) => number | undefined, root: number, parents: Map<number, number>): number {
   let total = 0;
   const pending = [root];
   while (pending.length > 0) {
     const pid = pending.pop()!;
-    total += procRssKiB(pid) ?? 0;
+    total += read(pid) ?? 0;
     for (const [child, parent] of parents) if (parent === pid) pending.push(child);
   }
   return total;
 }
+
+/** Resident memory of a process and all its descendants, in KiB (pages they share count once per process). */
+export const treeRssKiB = (root: number, parents: Map<number, number> = parentPids()): number => treeKiB(procRssKiB, root, parents);
+
+/** Proportional resident memory of a process and all its descendants, in KiB (pages they share count once in all). */
+export const treePssKiB = (root: number, parents: Map<number, number> = parentPids()): number => treeKiB(procPssKiB, root, parents);

@@ -1,8 +1,9 @@
 /**
  * The soak's per-minute figures while the engine runs: each minute's seconds read from the
  * engine's per-second file as it grows (only the new ones decoded, so the reader's own cost stays
- * flat over a long run), their HDR histograms merged exactly; the resident memory of every
- * process of the stack (with its children: postgres's backends), sampled every 10 s; and the
+ * flat over a long run), their HDR histograms merged exactly; the proportional resident memory
+ * (PSS) of every process of the stack with its children (postgres's backends, Redis's rewrite
+ * child: as RSS, the pages they share would count twice), sampled every 10 s; and the
  * machine's 1-minute load average at each minute's end.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type * as hdr from 'hdr-histogram-js';
 import { median } from 'simple-statistics';
 import { readLoadSeconds, type LoadSecond } from '../../lab/load-seconds/read.ts';
 import { mergedRoute, mergedWindow, percentileMs, windowCounts } from '../../lab/load-seconds/window.ts';
-import { parentPids, treeRssKiB } from '../../lab/proc-stat.ts';
+import { parentPids, treePssKiB } from '../../lab/proc-stat.ts';
 import type { StackHandle } from '../../lab/stack/index.ts';
 
 export const ROUTES = ['hot', 'cold', 'list', 'order'];
@@ -28,21 +29,21 @@ export interface Minute {
   p99Ms: number | null;
   /** p99 of each route of the mix. */
   routeP99Ms: Record<string, number | null>;
-  /** Resident memory in MiB over the minute (median of 10 s samples), by process of the stack. */
-  rssMiB: Record<string, number>;
+  /** Proportional resident memory (PSS) in MiB over the minute (median of 10 s samples), by process of the stack. */
+  pssMiB: Record<string, number>;
   loadAverage: number;
 }
 
 export const loadAverage = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
-/** Resident memory samples taken this often: one sample would catch a Node heap before or after a collection. */
-const RSS_SAMPLE_MS = 10_000;
+/** Memory samples taken this often: one sample would catch a Node heap before or after a collection. */
+const MEMORY_SAMPLE_MS = 10_000;
 
 /**
- * Resident memory of every process of the stack (infrastructure and app instances), MiB,
+ * Proportional resident memory of every process tree of the stack (infrastructure and app instances), MiB,
  * sampled every 10 s; a minute's figure per process is the median of its samples.
  */
-export class RssSampler {
+export class MemorySampler {
   private samples = new Map<string, number[]>();
   private readonly timer: NodeJS.Timeout;
   private readonly names: string[];
@@ -52,7 +53,7 @@ export class RssSampler {
     this.stack = stack;
     this.names = [...stack.components(), ...stack.instances().map((i) => i.instance)];
     this.sample();
-    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+    this.timer = setInterval(() => this.sample(), MEMORY_SAMPLE_MS);
   }
 
   private sample(): void {
@@ -61,7 +62,7 @@ export class RssSampler {
       const pid = this.stack.pidOf(name);
       if (pid === undefined) continue;
       const list = this.samples.get(name) ?? [];
-      list.push(treeRssKiB(pid, parents) / 1024);
+      list.push(treePssKiB(pid, parents) / 1024);
       this.samples.set(name, list);
     }
   }
@@ -95,8 +96,8 @@ export class MinuteReader {
   }
 
   /** The figures of minute m (its seconds must be written by now). */
-  minute(m: number, rss: RssSampler): Minute {
-    const rssMiB = rss.takeMinute();
+  minute(m: number, memory: MemorySampler): Minute {
+    const pssMiB = memory.takeMinute();
     const file = readLoadSeconds(this.secondsFile, { growing: true, ...(this.next === undefined ? {} : { since: this.next }) });
     this.pending.push(...file.seconds);
     const last = file.seconds.at(-1);
@@ -119,7 +120,7 @@ export class MinuteReader {
       p50Ms: percentileMs(latency, 50),
       p99Ms: percentileMs(latency, 99),
       routeP99Ms,
-      rssMiB,
+      pssMiB,
       loadAverage: loadAverage(),
     };
   }
@@ -128,9 +129,9 @@ export class MinuteReader {
 /** One progress line: minute, rate, p99, errors, memory by process. */
 export function progressLine(m: Minute, minutes: number, soakRate: number): string {
   const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
-  const rss = Object.entries(m.rssMiB).map(([name, mib]) => `${name} ${mib.toFixed(0)}`).join(' ');
+  const pss = Object.entries(m.pssMiB).map(([name, mib]) => `${name} ${mib.toFixed(0)}`).join(' ');
   return (
     `minute ${String(m.minute).padStart(2)}/${minutes}: ${m.rate.toFixed(1)}/s of ${soakRate}/s, p99 ${ms(m.p99Ms)}, ` +
-    `failed ${m.failed}, dropped ${m.dropped}, load ${m.loadAverage.toFixed(1)} | RSS MiB ${rss}\n`
+    `failed ${m.failed}, dropped ${m.dropped}, load ${m.loadAverage.toFixed(1)} | PSS MiB ${pss}\n`
   );
 }

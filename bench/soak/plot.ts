@@ -48,7 +48,7 @@ const DRAW = `(() => {
     { label: 'failed', values: d.minutes.map((m) => m.failed) },
     { label: 'dropped', values: d.minutes.map((m) => m.dropped) },
   ]);
-  chart('resident memory per process (median of 10 s samples)', 'MiB', Object.keys(d.minutes[0].rssMiB).map((p) => ({ label: p, values: d.minutes.map((m) => m.rssMiB[p] ?? null) })));
+  chart('proportional resident memory (PSS) per process (median of 10 s samples)', 'MiB', Object.keys(d.minutes[0].pssMiB).map((p) => ({ label: p, values: d.minutes.map((m) => m.pssMiB[p] ?? null) })));
   chart('machine load average (1 min), 2 cores', 'load', [{ label: 'load average', values: d.minutes.map((m) => m.loadAverage) }]);
 })();`;
 

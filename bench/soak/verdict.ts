@@ -1,6 +1,6 @@
 /**
  * The soak's three criteria, judged on its per-minute figures (issue 21, item 11):
- * resident memory growth of every process under 10% from the end of the warm-up minutes to the
+ * resident memory growth (PSS, bench/soak/minutes.ts) of every process under 10% from the end of the warm-up minutes to the
  * end; no failed request over the whole soak; p99 drift under 20% between the first window after
  * the warm-up and the last window of the same length (each window's histograms merged exactly).
  */
@@ -9,7 +9,7 @@ import { mean } from 'simple-statistics';
 import { percentileMs } from '../../lab/load-seconds/window.ts';
 import type { Minute } from './minutes.ts';
 
-export const MAX_RSS_GROWTH = 0.1;
+export const MAX_MEMORY_GROWTH = 0.1;
 export const MAX_P99_DRIFT = 0.2;
 /** Minutes of a drift window (fewer on a short trial run). */
 const DRIFT_WINDOW_MINUTES = 5;
@@ -49,10 +49,10 @@ export function judgeSoak(minutes: Minute[], histograms: hdr.Histogram[], warmup
   const atWarmup = minutes[warmupMinutes - 1]!;
   const end = minutes.at(-1)!;
   const after = minutes.slice(warmupMinutes - 1);
-  const memory: MemoryGrowth[] = Object.keys(atWarmup.rssMiB).map((process) => {
-    const base = atWarmup.rssMiB[process]!;
-    const last = end.rssMiB[process] ?? 0;
-    return { process, atWarmupMiB: base, endMiB: last, maxMiB: Math.max(...after.map((m) => m.rssMiB[process] ?? 0)), growth: base > 0 ? last / base - 1 : Infinity };
+  const memory: MemoryGrowth[] = Object.keys(atWarmup.pssMiB).map((process) => {
+    const base = atWarmup.pssMiB[process]!;
+    const last = end.pssMiB[process] ?? 0;
+    return { process, atWarmupMiB: base, endMiB: last, maxMiB: Math.max(...after.map((m) => m.pssMiB[process] ?? 0)), growth: base > 0 ? last / base - 1 : Infinity };
   });
   const worst = memory.reduce((a, b) => (b.growth > a.growth ? b : a));
 
@@ -72,8 +72,8 @@ export function judgeSoak(minutes: Minute[], histograms: hdr.Histogram[], warmup
     {
       name: `resident memory growth per process, end of minute ${warmupMinutes} to the end`,
       measured: `worst ${worst.process} ${pct(worst.growth)} (${worst.atWarmupMiB.toFixed(1)} -> ${worst.endMiB.toFixed(1)} MiB)`,
-      bound: `< ${pct(MAX_RSS_GROWTH)} each`,
-      pass: memory.every((m) => m.growth < MAX_RSS_GROWTH),
+      bound: `< ${pct(MAX_MEMORY_GROWTH)} each`,
+      pass: memory.every((m) => m.growth < MAX_MEMORY_GROWTH),
     },
     { name: 'failed requests, whole soak', measured: `${failed} of ${requests}`, bound: '0', pass: failed === 0 && requests > 0 },
     {
@@ -91,11 +91,11 @@ export function judgeSoak(minutes: Minute[], histograms: hdr.Histogram[], warmup
 
 export function verdictTable(v: Verdict): string {
   const rows = v.criteria.map((c) => `| ${c.name} | ${c.measured} | ${c.bound} | ${c.bound === '-' ? '-' : c.pass ? 'pass' : 'FAIL'} |`);
-  const memory = v.memory.map((m) => `| ${m.process} | ${m.atWarmupMiB.toFixed(1)} | ${m.endMiB.toFixed(1)} | ${m.maxMiB.toFixed(1)} | ${pct(m.growth)} | ${m.growth < MAX_RSS_GROWTH ? 'pass' : 'FAIL'} |`);
+  const memory = v.memory.map((m) => `| ${m.process} | ${m.atWarmupMiB.toFixed(1)} | ${m.endMiB.toFixed(1)} | ${m.maxMiB.toFixed(1)} | ${pct(m.growth)} | ${m.growth < MAX_MEMORY_GROWTH ? 'pass' : 'FAIL'} |`);
   return (
     '| criterion | measured | bound | verdict |\n|---|---|---|---|\n' +
     rows.join('\n') +
-    '\n\n| process | RSS after warm-up, MiB | at the end | max after warm-up | growth | verdict |\n|---|---|---|---|---|---|\n' +
+    '\n\n| process | PSS after warm-up, MiB | at the end | max after warm-up | growth | verdict |\n|---|---|---|---|---|---|\n' +
     memory.join('\n') +
     '\n'
   );

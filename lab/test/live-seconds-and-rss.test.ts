@@ -1,7 +1,7 @@
 /**
  * What the soak benchmark reads while its engine runs: the per-second file as it grows (a line
  * being written is left for the next read, seconds already judged are skipped), and the resident
- * memory of a process and of its children.
+ * memory of a process and of its children, as RSS and as proportional memory (PSS).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLoadSeconds } from '../load-seconds/read.ts';
-import { procRssKiB, treeRssKiB } from '../proc-stat.ts';
+import { parentPids, procPssKiB, procRssKiB, treePssKiB, treeRssKiB } from '../proc-stat.ts';
 import { SecondsFile } from '../../load/metrics/seconds-file.ts';
 import type { RequestSample } from '../../load/metrics/sample.ts';
 
@@ -65,5 +65,27 @@ describe('resident memory from /proc', () => {
       await once(child, 'exit');
     }
     expect(procRssKiB(child.pid!)).toBeUndefined();
+  });
+
+  it("a forked child's pages shared with its parent count twice as RSS and once as PSS", async () => {
+    // perl (Essential on Debian) touches 64 MiB, then forks: the child shares every page copy-on-write
+    const parent = spawn('perl', ['-e', '$x = "a" x (64 << 20); $| = 1; if (fork()) { print "forked\\n"; sleep 30 } else { sleep 30 }'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    try {
+      await once(parent.stdout!, 'data');
+      const deadline = Date.now() + 10_000;
+      let tree = parentPids();
+      while ([...tree.values()].filter((p) => p === parent.pid).length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        tree = parentPids();
+      }
+      const rss = treeRssKiB(parent.pid!, tree);
+      const pss = treePssKiB(parent.pid!, tree);
+      expect(procPssKiB(parent.pid!)).toBeGreaterThan(0);
+      expect(rss).toBeGreaterThan(2 * 64 * 1024);
+      expect(pss).toBeGreaterThan(64 * 1024);
+      expect(pss).toBeLessThan(0.7 * rss);
+    } finally {
+      process.kill(-parent.pid!, 'SIGKILL');
+    }
   });
 });

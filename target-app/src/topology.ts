@@ -52,6 +52,14 @@ export function catalogUpstreams(ports: AppPorts, replicas: number): string[] {
   return Array.from({ length: replicas }, (_, i) => `http://${loopback(catalogProxyPort(ports, i + 1))}`);
 }
 
+/**
+ * V8 grows the young generation with the allocation rate, on Node 24 to 128 MiB of new space
+ * (measured on a catalog under load), and shrinks it when idle: resident memory then swings by
+ * 100 MiB with the load, which hides a leak from any memory figure (the soak's). Semi-spaces of
+ * 16 MiB (the older default) cap new space at 32 MiB, reached within seconds of load.
+ */
+export const NODE_OPTIONS = '--max-semi-space-size=16';
+
 function spec(ports: AppPorts, options: TopologyOptions, service: ServiceName, instance: string, port: number, env: Record<string, string>): ServiceSpec {
   const switches = options.appConfig?.[service] ?? {};
   return {
@@ -64,6 +72,7 @@ function spec(ports: AppPorts, options: TopologyOptions, service: ServiceName, i
     env: {
       SERVICE_NAME: service,
       SERVICE_INSTANCE: instance,
+      NODE_OPTIONS: NODE_OPTIONS,
       PORT: String(port),
       ADMIN_PORT: String(adminPort(port)),
       TELEMETRY: options.telemetry === false ? 'off' : 'on',

@@ -15,8 +15,8 @@ function latency(ms: number, count = 100): hdr.Histogram {
   return h;
 }
 
-function minute(m: number, rssMiB: Record<string, number>, failed = 0): Minute {
-  return { minute: m, planned: 100, requests: 100, failed, dropped: 0, rate: 100 / 60, p50Ms: 10, p99Ms: 10, routeP99Ms: {}, rssMiB, loadAverage: 1 };
+function minute(m: number, pssMiB: Record<string, number>, failed = 0): Minute {
+  return { minute: m, planned: 100, requests: 100, failed, dropped: 0, rate: 100 / 60, p50Ms: 10, p99Ms: 10, routeP99Ms: {}, pssMiB, loadAverage: 1 };
 }
 
 const criterion = (v: ReturnType<typeof judgeSoak>, start: string) => v.criteria.find((c) => c.name.startsWith(start))!;
