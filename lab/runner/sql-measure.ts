@@ -9,14 +9,14 @@
  *
  * By default the statement returns one row with one number. With `count: 'orders-without-event-outcome'`
  * it lists order ids instead, and the measure counts those whose `order.created` event the worker
- * neither confirmed (its confirmation hash in Redis) nor moved to the dead-letter stream: the
- * app's published order-stream contract, read from the lab's Redis (so such a scenario keeps
- * Redis between variants).
+ * neither confirmed (`orders.confirmed_at`, in the same PostgreSQL) nor moved to the dead-letter
+ * stream: the app's published order-stream contract, read from the lab's Redis (so such a
+ * scenario keeps Redis between variants).
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { LabError } from '../../errors/lab-error.ts';
-import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM, orderConfirmationKey } from '../../target-app/src/contracts/order-stream.ts';
+import { decodeOrderEvent, ORDER_DEAD_LETTER_STREAM } from '../../target-app/src/contracts/order-stream.ts';
 import { bindSql, type SqlBinding, type SqlCount } from './sql-statement.ts';
 
 /** What the measure may ask of the datastores: the lab's PostgreSQL and Redis themselves. */
@@ -38,7 +38,7 @@ export class SqlMeasureError extends LabError {
 }
 
 /** Runs the bound statement read-only and returns its rows. */
-async function readRows(postgresUrl: string, text: string, values: (string | number)[], what: string): Promise<unknown[][]> {
+async function readRows(postgresUrl: string, text: string, values: (string | number | string[])[], what: string): Promise<unknown[][]> {
   const client = new pg.Client({
     connectionString: postgresUrl,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -92,28 +92,16 @@ async function deadLetteredOrders(redis: Redis): Promise<Set<string>> {
 }
 
 /** Of the listed order ids, how many have neither a confirmation nor a dead letter. */
-async function ordersWithoutOutcome(redisUrl: string, rows: unknown[][], what: string): Promise<number> {
+async function ordersWithoutOutcome(datastores: Datastores, rows: unknown[][], what: string): Promise<number> {
   if (rows.some((r) => r.length !== 1)) throw new SqlMeasureError(`${what}: count 'orders-without-event-outcome' wants the SQL to list order ids in one column`);
   const ids = rows.map((r) => String(r[0]));
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: STATEMENT_TIMEOUT_MS });
+  const confirmed = new Set((await readRows(datastores.postgresUrl, 'SELECT id::text FROM orders WHERE id::text = ANY($1::text[]) AND confirmed_at IS NOT NULL', [ids], what)).map((r) => String(r[0])));
+  const redis = new Redis(datastores.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: STATEMENT_TIMEOUT_MS });
   try {
     await redis.connect();
     const dead = await deadLetteredOrders(redis);
-    let missing = 0;
-    for (let i = 0; i < ids.length; i += PAGE) {
-      const page = ids.slice(i, i + PAGE);
-      const pipeline = redis.pipeline();
-      for (const id of page) pipeline.exists(orderConfirmationKey(id));
-      const found = (await pipeline.exec()) ?? [];
-      page.forEach((id, j) => {
-        const [error, exists] = found[j] ?? [new Error('no answer'), 0];
-        if (error) throw new SqlMeasureError(`${what}: Redis failed while reading confirmations: ${message(error)}`);
-        if (exists === 0 && !dead.has(id)) missing += 1;
-      });
-    }
-    return missing;
+    return ids.filter((id) => !confirmed.has(id) && !dead.has(id)).length;
   } catch (error) {
-    if (error instanceof SqlMeasureError) throw error;
     throw new SqlMeasureError(`${what}: the lab's Redis did not answer (${message(error)}): is the stack up?`);
   } finally {
     redis.disconnect();
@@ -127,7 +115,7 @@ export async function observeSql(measure: { sql: string; count?: SqlCount }, bin
   if (bound.missing) return { value: null, text: `${text} (no ${bound.missing} in the summary)` };
   if (!datastores) throw new SqlMeasureError(`${what}: a SQL measure needs the lab's datastores, and this run has none`);
   const rows = await readRows(datastores.postgresUrl, bound.text, bound.values, what);
-  if (measure.count === 'orders-without-event-outcome') return { value: await ordersWithoutOutcome(datastores.redisUrl, rows, what), text };
+  if (measure.count === 'orders-without-event-outcome') return { value: await ordersWithoutOutcome(datastores, rows, what), text };
   return { value: oneNumber(rows, what), text };
 }
 

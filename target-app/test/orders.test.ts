@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceConfig } from '../src/platform/index.ts';
 import { createApp, type OrdersService } from '../src/services/orders/app.ts';
 import { createApp as createWorker } from '../src/services/worker/app.ts';
-import { decodeOrderEvent, ORDER_STREAM, orderConfirmationKey } from '../src/contracts/order-stream.ts';
+import { decodeOrderEvent, ORDER_STREAM } from '../src/contracts/order-stream.ts';
 import { startDataLab, type DataLab } from './db-stack.ts';
 import { scrapeSum } from './metrics-scrape.ts';
 import { adminHeaders } from './admin-calls.ts';
@@ -240,7 +240,7 @@ describe('orders', () => {
     await worker.listen();
     try {
       await expect.poll(async () => ((await (await fetch(`${base}/orders/${id}`, { headers: asAnonymous })).json()) as { status: string }).status, { timeout: 10_000 }).toBe('confirmed');
-      expect(await redis.hget(orderConfirmationKey(id), 'consumer')).toBe('worker-orders-test');
+      expect((await db.query('SELECT confirmed_by FROM orders WHERE id = $1', [id])).rows[0]?.confirmed_by).toBe('worker-orders-test');
     } finally {
       await worker.shutdown();
     }

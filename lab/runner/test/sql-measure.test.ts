@@ -4,6 +4,7 @@
  * against the lab's real PostgreSQL a statement that would write is refused by the READ ONLY
  * transaction itself, while a read returns its number.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeIssues } from '../../../errors/describe-issues.ts';
 import { migrate } from '../../../target-app/src/db/index.ts';
@@ -97,18 +98,20 @@ describe("against the lab's PostgreSQL", () => {
     await expect(observeSql({ sql: 'SELECT 1, 2' }, binding, datastores, 'h')).rejects.toThrow(/returns one row with one column/);
   });
 
-  it('counts listed orders whose event is neither confirmed nor dead-lettered', async () => {
-    const sql = "SELECT id FROM (VALUES ('00000000-0000-4000-8000-000000000001'::uuid), ('00000000-0000-4000-8000-000000000002'::uuid)) AS o(id)";
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(datastores.redisUrl);
+  it('counts listed orders whose event is neither confirmed (in PostgreSQL) nor dead-lettered', async () => {
+    const [one, two] = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const sql = `SELECT id FROM (VALUES ('${one}'::uuid), ('${two}'::uuid)) AS o(id)`;
+    const db = new pg.Client({ connectionString: datastores.postgresUrl });
+    await db.connect();
     try {
-      await redis.del('order-confirmation:00000000-0000-4000-8000-000000000001');
+      await db.query('DELETE FROM orders WHERE id = ANY($1::uuid[])', [[one, two]]);
+      await db.query(`INSERT INTO orders (id, customer_id, items, total_cents) VALUES ($1, 'alice', '[]', 0), ($2, 'alice', '[]', 0)`, [one, two]);
       expect((await observeSql({ sql, count: 'orders-without-event-outcome' }, binding, datastores, 'h')).value).toBe(2);
-      await redis.hset('order-confirmation:00000000-0000-4000-8000-000000000001', 'confirmedAt', new Date().toISOString());
+      await db.query(`UPDATE orders SET confirmed_at = now(), confirmed_by = 'worker-1' WHERE id = $1`, [one]);
       expect((await observeSql({ sql, count: 'orders-without-event-outcome' }, binding, datastores, 'h')).value).toBe(1);
     } finally {
-      await redis.del('order-confirmation:00000000-0000-4000-8000-000000000001');
-      redis.disconnect();
+      await db.query('DELETE FROM orders WHERE id = ANY($1::uuid[])', [[one, two]]);
+      await db.end();
     }
   });
 });

@@ -50,7 +50,3 @@ export function decodeOrderEvent(fields: string[]): OrderCreatedEvent {
   return result.data;
 }
 
-/** The Redis hash where worker records that it processed an order (fields confirmedAt, consumer). */
-export function orderConfirmationKey(orderId: string): string {
-  return `order-confirmation:${orderId}`;
-}

@@ -38,7 +38,7 @@ export function createApp(config: WorkerConfig): WorkerService {
     blockMs: config.blockMs,
     claimIntervalMs: config.claimIntervalMs,
     settings: () => service.switches.current,
-    handle: (fields) => confirmOrder(db, redis, decodeOrderEvent(fields), config.service.instance),
+    handle: (fields) => confirmOrder(db, decodeOrderEvent(fields), config.service.instance),
     // An entry that does not decode never will: retrying it only delays the dead-letter stream.
     isPoison: (error) => error instanceof PoisonMessageError,
     metrics: service.metrics,
