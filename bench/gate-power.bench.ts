@@ -12,16 +12,25 @@
  * `judge` also prints each figure's round-to-round noise (the spread of the per-round log ratio of
  * unchanged code, the figure the gate's interval is built from) and each variant's effect (the
  * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide.
- * One `collect --rounds 1` per call lets other work on the machine run between rounds:
+ * One `collect --rounds 1` per call lets other work on the machine run between rounds.
+ * `calibrate` sizes the tail switch before a pool is spent on it: from one baseline run's steady
+ * histograms (hot and cold product reads, which the switch slows, and the other routes) it
+ * predicts, for a grid of shares and delays, the hot path's p95 and the overall p50 as ratios to
+ * the run's own, taking a slowed read as its unslowed latency plus the delay (no queueing): a
+ * first guess, which the pool's measured effect then confirms or not.
  *
  *   node_modules/.bin/node bench/gate-power.bench.ts collect --rounds 1 [--pool results/gate-pool]
  *   node_modules/.bin/node bench/gate-power.bench.ts judge [--pool results/gate-pool] [--gates 20] [--gate-rounds 5] [--floor 0.1]
+ *   node_modules/.bin/node bench/gate-power.bench.ts calibrate --run <a baseline run's directory>
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { readRunFigures, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
+import { HOT_ROUTE, readRunFigures, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
+import { readLoadSeconds } from '../lab/load-seconds/read.ts';
+import { mergedRoute } from '../lab/load-seconds/window.ts';
+import { readSummaryIn } from '../lab/run-summary/summary.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
 import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
@@ -139,8 +148,47 @@ function judge(gates: number, gateRounds: number, floor: number): void {
   }
 }
 
+/** The switch slows this share of every GET /products/:id read: the benchmark's hot and cold routes. */
+const SLOWED_ROUTES = [HOT_ROUTE, 'cold'];
+
+function calibrate(runDir: string): void {
+  const summary = readSummaryIn(runDir, { reader: 'gate-power calibrate', oldest: 2 });
+  const variant = summary.variants[0];
+  if (!variant?.engine?.secondsFile) throw new Error(`${runDir}: no per-second histograms (a perf-gate run of the embedded engine has them)`);
+  const steady = variant.phases.steady ?? variant.load;
+  const window = { start: Date.parse(steady.start), end: Date.parse(steady.end) };
+  const load = readLoadSeconds(join(runDir, variant.engine.secondsFile));
+  const routes = new Set(load.seconds.flatMap((s) => Object.keys(s.routes)));
+  // each route as 1,000 equally weighted latencies (its 0.05th to 99.95th percentiles), weighted by its count
+  const points = [...routes].map((route) => {
+    const h = mergedRoute(load, window, route);
+    return { route, count: h.totalCount, ms: Array.from({ length: 1000 }, (_, i) => h.getValueAtPercentile(0.05 + i / 10) / 1000) };
+  });
+  const quantile = (values: { ms: number; w: number }[], q: number) => {
+    const sorted = [...values].sort((a, b) => a.ms - b.ms);
+    const total = sorted.reduce((a, v) => a + v.w, 0);
+    let seen = 0;
+    for (const v of sorted) if ((seen += v.w) >= q * total) return v.ms;
+    return sorted.at(-1)!.ms;
+  };
+  const mixture = (share: number, delayMs: number, only?: string) =>
+    points.filter((p) => only === undefined || p.route === only).flatMap((p) => p.ms.flatMap((ms) => {
+      const w = p.count / p.ms.length;
+      return SLOWED_ROUTES.includes(p.route) && share > 0 ? [{ ms, w: w * (1 - share) }, { ms: ms + delayMs, w: w * share }] : [{ ms, w }];
+    }));
+  const hot0 = quantile(mixture(0, 0, HOT_ROUTE), 0.95);
+  const p500 = quantile(mixture(0, 0), 0.5);
+  process.stdout.write(`${runDir}: hot p95 ${hot0.toFixed(2)} ms, p50 ${p500.toFixed(2)} ms (${points.map((p) => `${p.route} ${p.count}`).join(', ')})\n\n| share | delay ms | hot p95 ratio | p50 ratio |\n|---|---|---|---|\n`);
+  for (const share of [0.02, 0.04, 0.06, 0.08, 0.1]) {
+    for (const delayMs of [1, 2, 3, 5, 10, 100]) {
+      process.stdout.write(`| ${share} | ${delayMs} | ${(quantile(mixture(share, delayMs, HOT_ROUTE), 0.95) / hot0).toFixed(3)} | ${(quantile(mixture(share, delayMs), 0.5) / p500).toFixed(3)} |\n`);
+    }
+  }
+}
+
 try {
-  if (process.argv[2] === 'collect') await collect(Number(arg('rounds', '4')));
+  if (process.argv[2] === 'calibrate') calibrate(resolve(arg('run', '')));
+  else if (process.argv[2] === 'collect') await collect(Number(arg('rounds', '4')));
   else judge(Number(arg('gates', '20')), Number(arg('gate-rounds', '5')), Number(arg('floor', String(DEFAULT_FLOOR))));
 } catch (error) {
   process.stderr.write(`gate-power: ${(error as Error).message}\n`);
