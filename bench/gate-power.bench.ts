@@ -27,10 +27,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { HOT_ROUTE, readRunFigures, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
-import { readLoadSeconds } from '../lab/load-seconds/read.ts';
+import { HOT_ROUTE, readRunFigures, readSteadyRun, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
 import { mergedRoute } from '../lab/load-seconds/window.ts';
-import { readSummaryIn } from '../lab/run-summary/summary.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
 import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
@@ -152,12 +150,7 @@ function judge(gates: number, gateRounds: number, floor: number): void {
 const SLOWED_ROUTES = [HOT_ROUTE, 'cold'];
 
 function calibrate(runDir: string): void {
-  const summary = readSummaryIn(runDir, { reader: 'gate-power calibrate', oldest: 2 });
-  const variant = summary.variants[0];
-  if (!variant?.engine?.secondsFile) throw new Error(`${runDir}: no per-second histograms (a perf-gate run of the embedded engine has them)`);
-  const steady = variant.phases.steady ?? variant.load;
-  const window = { start: Date.parse(steady.start), end: Date.parse(steady.end) };
-  const load = readLoadSeconds(join(runDir, variant.engine.secondsFile));
+  const { window, load } = readSteadyRun(runDir);
   const routes = new Set(load.seconds.flatMap((s) => Object.keys(s.routes)));
   // each route as 1,000 equally weighted latencies (its 0.05th to 99.95th percentiles), weighted by its count
   const points = [...routes].map((route) => {

@@ -28,8 +28,8 @@ export interface BenchmarkRun {
   figures: RunFigures;
 }
 
-/** The figures of the one variant a gate run measures; a run without them is a broken run (exit 2). */
-export function readRunFigures(dir: string): RunFigures {
+/** A benchmark run's one variant, its per-second histograms and its steady window (warm-up out). */
+export function readSteadyRun(dir: string) {
   // v2 first recorded the per-second histograms and the services' CPU the figures come from
   const summary = readSummaryIn(dir, { reader: 'the gate', oldest: 2 });
   const variant = summary.variants[0];
@@ -37,7 +37,12 @@ export function readRunFigures(dir: string): RunFigures {
   if (!variant || !engine?.secondsFile) throw new LabError('GATE_ERR_NO_SECONDS', `${dir}: the run has no per-second histograms (summary.json engine.secondsFile): run it with the embedded engine`);
   const steady = variant.phases.steady ?? variant.load;
   const window = { start: Date.parse(steady.start), end: Date.parse(steady.end) };
-  const load = readLoadSeconds(join(dir, engine.secondsFile));
+  return { variant, window, load: readLoadSeconds(join(dir, engine.secondsFile)) };
+}
+
+/** The figures of the one variant a gate run measures; a run without them is a broken run (exit 2). */
+export function readRunFigures(dir: string): RunFigures {
+  const { variant, window, load } = readSteadyRun(dir);
   const counts = windowCounts(load, window);
   const all = mergedWindow(load, window);
   return {
