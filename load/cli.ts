@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EngineError } from './run/errors.ts';
+import { leaveRealtimeAtLimit } from './run/realtime-limit.ts';
 import { runTest } from './run/test-run.ts';
 
 const USAGE = 'usage: node load/cli.ts run [--summary-export file] [--summary-trend-stats a,b] [--out experimental-prometheus-rw] [--tag k=v]... [-e K=V]... [--seconds-out file] [--workers n] [--execution-segment from:to] [--execution-segment-sequence r1,r2,...] <script>';
@@ -65,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
+leaveRealtimeAtLimit((line) => void process.stderr.write(`${line}\n`));
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

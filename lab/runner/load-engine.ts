@@ -155,7 +155,8 @@ export const RT_RUNTIME_FILE = '/proc/sys/kernel/sched_rt_runtime_us';
 /**
  * RLIMIT_RTTIME of a real-time engine, microseconds of CPU a thread may use without blocking:
  * an engine's event loop blocks in epoll many times a second, a runaway never does; past the soft
- * limit it gets SIGXCPU (which ends it), past the hard one SIGKILL.
+ * limit it gets SIGXCPU (on which the embedded engine leaves real-time scheduling), past the
+ * hard one SIGKILL.
  */
 export const ENGINE_RTTIME_US = { soft: 1_000_000, hard: 2_000_000 };
 
@@ -176,6 +177,8 @@ function realtimeThrottled(rtRuntimeFile: string): boolean {
  * than 4.6 ms late. Two bounds keep a runaway engine from taking the machine: RLIMIT_RTTIME, and
  * the kernel's real-time throttling, without which (sched_rt_runtime_us = -1) it is not made a
  * real-time task at all. Elsewhere it runs at nice -5, or as it is when that is not permitted.
+ * startLoad calls it at the engine's start of load; an embedded engine that reaches the soft limit
+ * while busy but alive leaves real-time scheduling and runs on (load/run/realtime-limit.ts).
  */
 export function prioritizeEngine(pid: number, rtRuntimeFile = RT_RUNTIME_FILE): 'realtime' | 'nice' | 'as-is' {
   const bounded = () => spawnSync('prlimit', ['--pid', String(pid), `--rttime=${ENGINE_RTTIME_US.soft}:${ENGINE_RTTIME_US.hard}`], { stdio: 'ignore' }).status === 0;
@@ -209,8 +212,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   const name = `load-${run.variant}${partSuffix(run.part)}`;
   const files = engineFiles(run.resultsDir, run.variant, run.part);
   const args = engineArgs(run, files);
-  // before the spawn: making the engine real-time (chrt) can take seconds on a loaded machine, and
-  // an engine header older than this is one left by an earlier run
+  // before the spawn: an engine header older than this is one left by an earlier run
   const spawnedAt = Date.now();
   const { child, record } = spawnDetached(ctx, {
     name,
@@ -223,7 +225,6 @@ export function startLoad(run: LoadRun): RunningLoad {
     stopSignal: 'SIGINT',
   });
   child.ref(); // the runner waits for its engine
-  prioritizeEngine(record.pid);
   const cpu = new CpuWatch(record.pid);
   const startedAt = Date.now();
   let stopTimer: NodeJS.Timeout | undefined;
@@ -288,6 +289,10 @@ export function startLoad(run: LoadRun): RunningLoad {
   started.then(
     (zero) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      // real-time from the start of load only: start-up, VU init and the embedded engine's warm-up
+      // (thousands of requests to its own server, a loop with always something ready) are CPU
+      // bursts that need not keep a schedule and may not block for a second
+      prioritizeEngine(record.pid);
       clearTimeout(deadline);
       deadline = setTimeout(overrun, Math.max(0, zero + runMs - Date.now()));
     },

@@ -1,6 +1,7 @@
 /**
  * What bounds the load engine: the customer token it is handed is in its environment, not on the
- * command line every user sees in `ps`; as a real-time task it carries RLIMIT_RTTIME, and where
+ * command line every user sees in `ps`; it becomes a real-time task at its start of load, carries
+ * RLIMIT_RTTIME then, and leaves real-time scheduling at the soft limit rather than die; where
  * the kernel does not throttle real-time tasks it is not made one (nice instead); and the runner
  * stops an engine still running past its duration + gracefulStop + a margin, and says so.
  */
@@ -15,9 +16,12 @@ import { ENGINE_RTTIME_US, K6_START_OF_LOAD, prioritizeEngine, RT_RUNTIME_FILE, 
 const work = mkdtempSync(join(tmpdir(), 'faultline-engine-bounds-'));
 const bin = join(work, 'bin');
 const TOKEN = 'header.payload-that-only-the-engine-may-see.signature';
-/** A k6 that starts its load, then never finishes: it keeps its command line (no exec) and leaves only on SIGINT. */
+/**
+ * A k6 that starts its load after K6_INIT_S (as k6 does after VU init and setup()), then never
+ * finishes: it keeps its command line (no exec) and leaves only on SIGINT.
+ */
 spawnSync('mkdir', ['-p', bin]);
-writeFileSync(join(bin, 'k6'), `#!/bin/bash\ntrap 'exit 130' INT\necho 'level=info ${K6_START_OF_LOAD}' >&2\nwhile :; do sleep 0.1; done\n`);
+writeFileSync(join(bin, 'k6'), `#!/bin/bash\ntrap 'exit 130' INT\nsleep \${K6_INIT_S:-0}\necho 'level=info ${K6_START_OF_LOAD}' >&2\nwhile :; do sleep 0.1; done\n`);
 chmodSync(join(bin, 'k6'), 0o755);
 const script = join(work, 'load.ts');
 writeFileSync(script, 'export default async function () {}\n');
@@ -40,8 +44,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function hangingLoad(): RunningLoad {
-  const load = startLoad({ engine: 'k6', script, variant: 'hang', scenario: 'bounds', runId: 'bounds-test', profile: 'smoke', duration: 1, gracefulStopMs: 0, vars: {}, resultsDir: work, env, token: TOKEN });
+function hangingLoad(initS = 0): RunningLoad {
+  const load = startLoad({ engine: 'k6', script, variant: 'hang', scenario: 'bounds', runId: 'bounds-test', profile: 'smoke', duration: 1, gracefulStopMs: 0, vars: {}, resultsDir: work, env: { ...env, K6_INIT_S: String(initS) }, token: TOKEN });
   loads.push(load);
   return load;
 }
@@ -66,8 +70,12 @@ describe('the load engine', () => {
     expect(Date.now() - started).toBeLessThan(25_000);
   }, 40_000);
 
-  it.runIf(asRoot && throttled)('as a real-time task carries RLIMIT_RTTIME', async () => {
-    const load = hangingLoad();
+  it.runIf(asRoot && throttled)('becomes a real-time task at its start of load, not before, and carries RLIMIT_RTTIME', async () => {
+    const load = hangingLoad(1.5);
+    await sleep(700);
+    // start-up and VU init are CPU bursts without a schedule to keep: not real-time yet
+    expect(policyOf(load.pid)).toBe('SCHED_OTHER');
+    await load.started;
     await sleep(300);
     expect(policyOf(load.pid)).toBe('SCHED_RR');
     const limits = readFileSync(`/proc/${load.pid}/limits`, 'utf8');
@@ -75,6 +83,21 @@ describe('the load engine', () => {
     load.stop();
     await load.done.catch(() => {});
   });
+
+  it.runIf(asRoot && throttled)('the embedded engine at its real-time limit (a VU spinning 1.5 s) leaves real-time scheduling and finishes its run', async () => {
+    const spin = join(work, 'spin.js');
+    writeFileSync(spin, `export const options = { scenarios: { spin: { executor: 'shared-iterations', vus: 1, iterations: 1, maxDuration: '10s' } } };
+export default function () { const end = Date.now() + 1500; while (Date.now() < end) {} }
+`);
+    const load = startLoad({ engine: 'embedded', script: spin, variant: 'spin', scenario: 'bounds', runId: 'bounds-test', profile: 'smoke', duration: 10, vars: {}, resultsDir: work, env, remoteWrite: false });
+    loads.push(load);
+    await load.started;
+    await sleep(300);
+    expect(policyOf(load.pid)).toBe('SCHED_RR');
+    const result = await load.done;
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(join(work, 'load-spin.log'), 'utf8')).toMatch(/real-time CPU limit reached \(SIGXCPU\): the engine left real-time scheduling/);
+  }, 60_000);
 
   it.runIf(asRoot)('is not made a real-time task where the kernel does not throttle them (sched_rt_runtime_us = -1): nice -5 instead', async () => {
     const off = join(work, 'sched_rt_runtime_us');
