@@ -5,10 +5,11 @@
  * the lab dir like every component, so `make down` ends it whatever became of the runner; it runs
  * ahead of the app it loads (prioritizeEngine) and its CPU is watched.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { loadSecondsFile, loadSecondsHeader } from '../load-seconds/read.ts';
@@ -150,6 +151,8 @@ function engineEnv(run: LoadRun, dashboard: string): NodeJS.ProcessEnv {
   return env;
 }
 
+const execFileAsync = promisify(execFile);
+
 /** How much of each period the kernel lets real-time tasks run; -1 turns that throttling off. */
 export const RT_RUNTIME_FILE = '/proc/sys/kernel/sched_rt_runtime_us';
 /**
@@ -180,14 +183,16 @@ function realtimeThrottled(rtRuntimeFile: string): boolean {
  * startLoad calls it at the engine's start of load; an embedded engine that reaches the soft limit
  * while busy but alive leaves real-time scheduling and runs on (load/run/realtime-limit.ts).
  */
-export function prioritizeEngine(pid: number, rtRuntimeFile = RT_RUNTIME_FILE): 'realtime' | 'nice' | 'as-is' {
-  const bounded = () => spawnSync('prlimit', ['--pid', String(pid), `--rttime=${ENGINE_RTTIME_US.soft}:${ENGINE_RTTIME_US.hard}`], { stdio: 'ignore' }).status === 0;
-  if (realtimeThrottled(rtRuntimeFile) && bounded() && spawnSync('chrt', ['--rr', '--all-tasks', '--pid', '1', String(pid)], { stdio: 'ignore' }).status === 0) return 'realtime';
+export async function prioritizeEngine(pid: number, rtRuntimeFile = RT_RUNTIME_FILE): Promise<'realtime' | 'nice' | 'as-is'> {
+  // asynchronous: at the start of load the runner's own timers must not wait for a slow chrt
+  const succeeds = (command: string, args: string[]) => execFileAsync(command, args).then(() => true, () => false);
+  const bound = `--rttime=${ENGINE_RTTIME_US.soft}:${ENGINE_RTTIME_US.hard}`;
+  if (realtimeThrottled(rtRuntimeFile) && (await succeeds('prlimit', ['--pid', String(pid), bound])) && (await succeeds('chrt', ['--rr', '--all-tasks', '--pid', '1', String(pid)]))) return 'realtime';
   try {
     setPriority(pid, ENGINE_NICE);
     return 'nice';
   } catch {
-    return 'as-is'; // not permitted (not root): the engine runs at normal priority
+    return 'as-is'; // not permitted (not root), or the engine is gone: it runs at normal priority
   }
 }
 
@@ -292,7 +297,7 @@ export function startLoad(run: LoadRun): RunningLoad {
       // real-time from the start of load only: start-up, VU init and the embedded engine's warm-up
       // (thousands of requests to its own server, a loop with always something ready) are CPU
       // bursts that need not keep a schedule and may not block for a second
-      prioritizeEngine(record.pid);
+      void prioritizeEngine(record.pid);
       clearTimeout(deadline);
       deadline = setTimeout(overrun, Math.max(0, zero + runMs - Date.now()));
     },

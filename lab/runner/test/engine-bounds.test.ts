@@ -104,7 +104,7 @@ export default function () { const end = Date.now() + 1500; while (Date.now() < 
     writeFileSync(off, '-1\n');
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
-      expect(prioritizeEngine(child.pid!, off)).toBe('nice');
+      expect(await prioritizeEngine(child.pid!, off)).toBe('nice');
       expect(policyOf(child.pid!)).toBe('SCHED_OTHER');
       expect(getPriority(child.pid!)).toBe(-5);
     } finally {

@@ -128,7 +128,7 @@ describe('the embedded engine keeps its schedule or the run says it did not', ()
     expect(result.zero).toBeGreaterThan(result.spawnedAt);
   });
 
-  it('t = 0 is the engine\'s own even when making it real-time takes longer than its start-up (a slow chrt)', async () => {
+  it('t = 0 is the engine\'s own even when making it real-time is slow (a chrt taking 3 s, which must not hold the runner)', async () => {
     const slowChrt = mkdtempSync(join(work, 'chrt-'));
     writeFileSync(join(slowChrt, 'chrt'), '#!/bin/sh\nsleep 3\nexit 1\n', { mode: 0o755 });
     const path = process.env.PATH;
@@ -162,9 +162,11 @@ describe('the saturation guards trip for real', () => {
     const load = startLoad({ engine: 'embedded', script: script('hog', { rate: 100, seconds: 4, pre: 20, max: 50 }), variant: 'hog', scenario: 'guards', runId: 'guards-test', profile: 'smoke', duration: 4, vars: {}, resultsDir, env });
     const hog = spawn('taskset', ['-c', '0', join(PROJECT_ROOT, 'node_modules/.bin/node'), '-e', 'const until = Date.now() + 6000; while (Date.now() < until) {}'], { stdio: 'ignore' });
     try {
-      // one core for both, and the hog gets whatever priority the engine got (real-time where the lab may)
+      // one core for both, and from the start of load the hog gets whatever priority the engine
+      // gets then (real-time where the lab may)
       execFileSync('taskset', ['-a', '-p', '-c', '0', String(load.pid)], { stdio: 'ignore' });
-      prioritizeEngine(hog.pid!);
+      await load.started;
+      await prioritizeEngine(hog.pid!);
       const { summary: _metrics, ...result } = await load.done;
       expect(result.cpu.starved).toBe(true);
       expect(tripped(result)).toContain('load-cpu');
