@@ -11,7 +11,9 @@
  * have seen), which are independent but fewer: the figures that count.
  * `judge` also prints each figure's round-to-round noise (the spread of the per-round log ratio of
  * unchanged code, the figure the gate's interval is built from) and each variant's effect (the
- * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide.
+ * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide;
+ * and how much of the latency figures' noise is sampling (each run split into its even and odd
+ * seconds), the rest being run to run: longer runs shrink the first only.
  * One `collect --rounds 1` per call lets other work on the machine run between rounds.
  * `calibrate` sizes the tail switch before a pool is spent on it: from one baseline run's steady
  * histograms (hot and cold product reads, which the switch slows, and the other routes) it
@@ -28,7 +30,7 @@ import { join, resolve } from 'node:path';
 import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
 import { HOT_ROUTE, readRunFigures, readSteadyRun, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
-import { mergedRoute } from '../lab/load-seconds/window.ts';
+import { mergedRoute, mergedWindow, percentileMs, secondsInWindow } from '../lab/load-seconds/window.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
 import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
@@ -137,6 +139,20 @@ function judge(gates: number, gateRounds: number, floor: number): void {
     process.stdout.write(`| ${name}: median ratio (min-max) | ${SHOWN.map((f) => { const r = ratios(name, f); return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`; }).join(' | ')} |\n`);
     process.stdout.write(`| ${name}: noise, sd of log ratio | ${SHOWN.map((f) => sdLog(ratios(name, f)).toFixed(3)).join(' | ')} |\n`);
   }
+  // where the noise comes from: each unchanged run's latency figures from its even seconds against its
+  // odd ones (the same machine, stack and moment, half the samples each); that spread is twice a
+  // whole run's sampling error, so a round's ratio of two runs carries split-half sd / √2 of it, and
+  // the rest of the round noise is the runs themselves (machine state, stack, JIT and GC luck)
+  const unchanged = rounds.flatMap((r) => [r.baseline!, r['baseline-again']].filter((run): run is BenchmarkRun => run !== undefined && existsSync(resolve(PROJECT_ROOT, run.dir))));
+  const latencyShown = SHOWN.filter((f): f is HalfFigure => HALF_FIGURES.includes(f as HalfFigure));
+  if (unchanged.length > 1) {
+    const sampling = latencyShown.map((f) => sdLog(unchanged.map((run) => halfFigure(run.dir, f, 0) / halfFigure(run.dir, f, 1)).filter(Number.isFinite)) / Math.SQRT2);
+    const noise = latencyShown.map((f) => sdLog(ratios('baseline-again', f)));
+    process.stdout.write(`\n| unchanged code, sd of a round's log ratio | ${latencyShown.join(' | ')} |\n|---|${latencyShown.map(() => '---|').join('')}\n`);
+    process.stdout.write(`| all of it (round to round) | ${noise.map((x) => x.toFixed(3)).join(' | ')} |\n`);
+    process.stdout.write(`| sampling (split-half, ${unchanged.length} runs) | ${sampling.map((x) => x.toFixed(3)).join(' | ')} |\n`);
+    process.stdout.write(`| the runs themselves (the rest) | ${noise.map((x, i) => Math.sqrt(Math.max(0, x ** 2 - sampling[i]! ** 2)).toFixed(3)).join(' | ')} |\n`);
+  }
   process.stdout.write('\n| candidate | gates | pass | regression | inconclusive | figures that decided it |\n|---|---|---|---|---|---|\n');
   for (const name of ROUND.slice(1)) {
     for (const [kind, picked] of [[`${gates} drawn`, draws], [`${disjoint.length} disjoint`, disjoint]] as const) {
@@ -144,6 +160,20 @@ function judge(gates: number, gateRounds: number, floor: number): void {
       process.stdout.write(`| ${name} | ${kind} | ${c.pass} | ${c.regression} | ${c.inconclusive} | ${c.why} |\n`);
     }
   }
+}
+
+const HALF_FIGURES = ['p50', 'p95', 'hotP95'] as const;
+type HalfFigure = (typeof HALF_FIGURES)[number];
+
+/** A latency figure of a run from the steady window's even (parity 0) or odd (1) seconds only. */
+const steadyRuns = new Map<string, ReturnType<typeof readSteadyRun>>();
+function halfFigure(runDir: string, figure: HalfFigure, parity: 0 | 1): number {
+  const dir = resolve(PROJECT_ROOT, runDir);
+  if (!steadyRuns.has(dir)) steadyRuns.set(dir, readSteadyRun(dir));
+  const { window, load } = steadyRuns.get(dir)!;
+  const half = { ...load, seconds: secondsInWindow(load, window).filter((_, i) => i % 2 === parity) };
+  const h = figure === 'hotP95' ? mergedRoute(half, window, HOT_ROUTE) : mergedWindow(half, window);
+  return percentileMs(h, figure === 'p50' ? 50 : 95) ?? Number.NaN;
 }
 
 /** The switch slows this share of every GET /products/:id read: the benchmark's hot and cold routes. */
