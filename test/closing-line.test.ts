@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
 import { composeSkipReason } from '../lab/test/lab-env.ts';
-import { closingLine } from './closing-line.ts';
+import { closingLine, failureLines, type VitestReport } from './closing-line.ts';
 
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 
@@ -32,6 +32,21 @@ describe('the closing line', () => {
     // skipped compose tests with no reason (a failing beforeAll leaves its tests skipped): counted, no excuse given
     expect(closingLine({ passed: 308, failed: 1, skipped: 3, composeSkipped: 3 }, null)).toBe('308 passed, 1 failed, 3 skipped');
     expect(closingLine({ passed: 308, failed: 0, skipped: 4, composeSkipped: 4 }, 'no Docker engine: start Docker')).toBe('308 passed, 0 failed, 4 skipped (compose: no Docker engine: start Docker)');
+  });
+
+  it('is preceded by a line per failure: a failed test with its error, a file broken outside its tests (a failing beforeAll) as the file', () => {
+    const report: VitestReport = {
+      numPassedTests: 1, numFailedTests: 1, numPendingTests: 1, numTodoTests: 0,
+      testResults: [
+        { name: '/repo/lab/a.test.ts', status: 'passed', assertionResults: [{ status: 'passed', fullName: 'a works' }] },
+        { name: '/repo/lab/b.test.ts', status: 'failed', assertionResults: [{ status: 'failed', fullName: 'b merges', failureMessages: ['LabError: the engine failed: exit SIGXCPU\n    at load-engine.ts:265'] }] },
+        { name: '/repo/lab/c.test.ts', status: 'failed', message: '\nkube-apiserver not ready within 60000 ms', assertionResults: [{ status: 'skipped', fullName: 'c scales' }] },
+      ],
+    };
+    expect(failureLines(report, '/repo')).toEqual([
+      'FAILED lab/b.test.ts > b merges: LabError: the engine failed: exit SIGXCPU',
+      'FAILED lab/c.test.ts (the file itself): kube-apiserver not ready within 60000 ms',
+    ]);
   });
 
   it('says why the control-plane tests were skipped, and only when they were', () => {

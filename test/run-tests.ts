@@ -1,7 +1,7 @@
 /**
  * Runs vitest on the pinned Node and ends with the plain line CI reads (closing-line.ts):
  * `N passed, N failed[, N skipped][ (compose: no Docker engine: <how to get one>)]`, whatever the
- * reporter printed above it. A run that includes the compose tests first makes ready what they
+ * reporter printed above it, and above that one line per failure. A run that includes the compose tests first makes ready what they
  * need (compose-prerequisites.ts); a step of that which broke counts as one failure more.
  *
  *   test/run-tests.ts [vitest filters...]
@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
-import { closingLine, tallyOf, type VitestReport } from './closing-line.ts';
+import { closingLine, failureLines, tallyOf, type VitestReport } from './closing-line.ts';
 import { prepareCompose, type ComposeReadiness } from './compose-prerequisites.ts';
 import { prepareKubernetes } from './kubernetes-prerequisites.ts';
 
@@ -34,8 +34,12 @@ const child = spawn(
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 
 child.on('exit', (code) => {
-  const tally = existsSync(outputFile) ? tallyOf(JSON.parse(readFileSync(outputFile, 'utf8')) as VitestReport) : { passed: 0, failed: 1, skipped: 0, composeSkipped: 0 };
+  const report = existsSync(outputFile) ? (JSON.parse(readFileSync(outputFile, 'utf8')) as VitestReport) : null;
+  const tally = report ? tallyOf(report) : { passed: 0, failed: 1, skipped: 0, composeSkipped: 0 };
   if (compose.state === 'broken') tally.failed += 1;
+  const failures = report ? failureLines(report, PROJECT_ROOT) : ['FAILED vitest wrote no report (it did not finish)'];
+  if (compose.state === 'broken') failures.push(`FAILED making the compose tests ready: ${compose.error}`);
+  for (const line of failures) process.stdout.write(`${line}\n`);
   process.stdout.write(`${closingLine(tally, compose.state === 'skipped' ? compose.reason : null, kubernetesSkipReason)}\n`);
   process.exit(code === 0 && tally.failed === 0 ? 0 : 1);
 });
