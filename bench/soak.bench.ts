@@ -4,8 +4,9 @@
  * measured first, on the same machine in the same conditions (bench/soak/capacity.ts: a step-up
  * of the arrival rate until failures, dropped iterations or p95 break), unless given.
  * A progress line per minute (rate, p99, failures, memory per process, load average); at the end the
- * verdict per criterion (bench/soak/verdict.ts: memory growth per process under 10% after the
- * warm-up minutes, no failed request, p99 drift under 20%) and the per-minute figures in
+ * verdict per criterion (bench/soak/verdict.ts: memory growth per service and store of the shop
+ * under 10% after the warm-up minutes, the lab's instruments shown beside them; no failed request;
+ * p99 drift under 20%) and the per-minute figures in
  * results/soak/<time>/soak.json, plotted in soak.html (bench/soak/plot.ts), beside the engine's
  * own files. Exit 1 when a criterion fails.
  *

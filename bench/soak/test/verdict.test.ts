@@ -53,6 +53,20 @@ describe('the soak verdict', () => {
     expect(criterion(v, 'resident memory').pass).toBe(true);
   });
 
+  it("judges the shop's services and stores; the lab's instruments are shown beside them, not judged", () => {
+    // Prometheus's head grows until its block is cut: shown; PostgreSQL is the shop's store: judged
+    const grown = [100, 100, 100, 100, 130, 130];
+    const flat = [100, 100, 100, 100, 100, 100];
+    const figures = (postgres: number[]) => grown.map((prometheus, i) => ({ gateway: flat[i]!, prometheus, postgres: postgres[i]! }));
+    const instrumentOnly = judgeSoak(figures(flat).map((r, i) => minute(i + 1, r)), flat.map(() => latency(10)), 2);
+    expect(instrumentOnly.memory.find((m) => m.process === 'prometheus')).toMatchObject({ judged: false, growth: expect.closeTo(0.3, 3) });
+    expect(criterion(instrumentOnly, 'resident memory').pass).toBe(true);
+    const store = judgeSoak(figures(grown).map((r, i) => minute(i + 1, r)), flat.map(() => latency(10)), 2);
+    expect(store.memory.find((m) => m.process === 'postgres')).toMatchObject({ judged: true });
+    expect(criterion(store, 'resident memory').pass).toBe(false);
+    expect(criterion(store, 'resident memory').measured).toContain('postgres');
+  });
+
   it('fails on one failed request, and on a p99 that drifts past 20% from the first window after the warm-up to the last', () => {
     const flat = rss.map((r) => ({ app: r.app > 150 ? 200 : 100 }));
     const minutes = flat.map((r, i) => minute(i + 1, r, i === 4 ? 1 : 0));
