@@ -11,7 +11,7 @@
  * have seen), which are independent but fewer: the figures that count.
  * `judge` also prints each figure's round-to-round noise (the spread of the per-round log ratio of
  * unchanged code, the figure the gate's interval is built from) and each variant's effect (the
- * median per-round ratio), which is how the tail switch was sized and CPU per request was let decide;
+ * median per-round ratio), which is how the tail switch was sized and how CPU per request's part was chosen;
  * and how much of the latency figures' noise is sampling (each run split into its even and odd
  * seconds), the rest being run to run: longer runs shrink the first only.
  * One `collect --rounds 1` per call lets other work on the machine run between rounds.
@@ -29,8 +29,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLabError } from '../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
-import { HOT_ROUTE, readRunFigures, readSteadyRun, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
-import { mergedRoute, mergedWindow, percentileMs, secondsInWindow } from '../lab/load-seconds/window.ts';
+import { HOT_ROUTE, readRunFigures, readSteadyRun, TAIL_FROM, type BenchmarkRun, type FigureName } from '../lab/gate/figures.ts';
+import { mergedRoute, mergedWindow, percentileMs, secondsInWindow, tailMeanMs } from '../lab/load-seconds/window.ts';
 import { currentBuild } from '../lab/gate/build.ts';
 import { runBenchmark } from '../lab/gate/rounds.ts';
 import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
@@ -38,7 +38,7 @@ import { decideGate, DEFAULT_FLOOR } from '../lab/gate/verdict.ts';
 /** Every round runs these; `baseline` twice, the second as the unchanged "candidate". */
 const ROUND = (process.env.GATE_POWER_VARIANTS ?? 'baseline,baseline-again,slowed-tail').split(',');
 /** The figures whose noise and effect are printed. */
-const SHOWN: FigureName[] = ['p50', 'p95', 'hotP95', 'cpuPerRequest'];
+const SHOWN: FigureName[] = ['p50', 'p95', 'hotP95', 'hotTailMean', 'cpuPerRequest'];
 
 /** mulberry32: a small, well-mixed 32-bit generator (floats in [0, 1)), so every draw of gates repeats from its seed. */
 function seededRandom(seed: number): () => number {
@@ -162,7 +162,7 @@ function judge(gates: number, gateRounds: number, floor: number): void {
   }
 }
 
-const HALF_FIGURES = ['p50', 'p95', 'hotP95'] as const;
+const HALF_FIGURES = ['p50', 'p95', 'hotP95', 'hotTailMean'] as const;
 type HalfFigure = (typeof HALF_FIGURES)[number];
 
 /** A latency figure of a run from the steady window's even (parity 0) or odd (1) seconds only. */
@@ -172,8 +172,8 @@ function halfFigure(runDir: string, figure: HalfFigure, parity: 0 | 1): number {
   if (!steadyRuns.has(dir)) steadyRuns.set(dir, readSteadyRun(dir));
   const { window, load } = steadyRuns.get(dir)!;
   const half = { ...load, seconds: secondsInWindow(load, window).filter((_, i) => i % 2 === parity) };
-  const h = figure === 'hotP95' ? mergedRoute(half, window, HOT_ROUTE) : mergedWindow(half, window);
-  return percentileMs(h, figure === 'p50' ? 50 : 95) ?? Number.NaN;
+  const h = figure === 'hotP95' || figure === 'hotTailMean' ? mergedRoute(half, window, HOT_ROUTE) : mergedWindow(half, window);
+  return (figure === 'hotTailMean' ? tailMeanMs(h, TAIL_FROM) : percentileMs(h, figure === 'p50' ? 50 : 95)) ?? Number.NaN;
 }
 
 /** The switch slows this share of every GET /products/:id read: the benchmark's hot and cold routes. */

@@ -48,6 +48,36 @@ export function percentileMs(h: hdr.Histogram, p: number): number | null {
   return h.totalCount === 0 ? null : h.getValueAtPercentile(p) / US_PER_MS;
 }
 
+/**
+ * The mean of the slowest (100 − p)% of a histogram's values in ms (the tail mean, or expected
+ * shortfall, at p): null for an empty histogram. A percentile says where the tail begins and stays
+ * put however slow the requests past it become; the tail mean moves with every one of them. The
+ * boundary bucket counts in part, so the share is exact whatever the count. hdr-histogram-js
+ * gives percentiles and the mean of all values, not the mean of a tail: this walks its recorded
+ * buckets (each at its median equivalent value, as the library's own mean does).
+ */
+export function tailMeanMs(h: hdr.Histogram, p: number): number | null {
+  if (h.totalCount === 0) return null;
+  if (!(h instanceof hdr.JsHistogram)) throw new TypeError('tailMeanMs: a JS histogram is needed to walk its buckets');
+  const buckets: [value: number, count: number][] = [];
+  const it = h.recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    buckets.push([h.medianEquivalentValue(v.valueIteratedTo), v.countAtValueIteratedTo]);
+  }
+  const share = ((100 - p) / 100) * h.totalCount;
+  let left = share;
+  let sum = 0;
+  for (let k = buckets.length - 1; k >= 0 && left > 0; k--) {
+    const [value, count] = buckets[k]!;
+    const taken = Math.min(count, left);
+    sum += taken * value;
+    left -= taken;
+  }
+  return sum / share / US_PER_MS;
+}
+
 export function maxMs(h: hdr.Histogram): number | null {
   return h.totalCount === 0 ? null : h.maxValue / US_PER_MS;
 }

@@ -22,7 +22,7 @@ export default defineScenario({
   title: 'the performance gate benchmark: hot and cold reads, list pages and orders at a fixed rate',
   teaches:
     'One run of a benchmark on a shared machine is too noisy to judge a 10% change; repeated runs of two builds interleaved A B A B cancel the drift. ' +
-    'The gate compares their medians with a bootstrap interval and an effect-size floor instead of one number over a fixed line.',
+    'The gate compares the builds within each round, combines the rounds with a t-interval and an effect-size floor instead of one number over a fixed line, and judges the tail by its mean as well as its percentile.',
   topology: {
     catalogReplicas: 1,
     // a cold read costs the real query only: the benchmark measures the code, not a simulated slow database

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.ts';
-import { baselineMismatches, machineShape, type Baseline } from '../baseline.ts';
+import { BASELINE_SCHEMA, baselineMismatches, machineShape, readBaseline, type Baseline } from '../baseline.ts';
 
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 const scratch = mkdtempSync(join(tmpdir(), 'faultline-gate-'));
@@ -71,6 +71,14 @@ describe('gate bad input: one line, exit 2, nothing started', () => {
     const r = gate(['--rounds', '0']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--rounds.*whole number from 1 to 50/);
+  });
+
+  it('a v2 baseline written before the hot path\'s tail mean was a figure still reads, that figure as no data', () => {
+    const file = join(scratch, 'older-v2.json');
+    const figures = { p50: 4, p95: 12, p99: 20, hotP95: 8, errorRate: 0, cpuPerRequest: 0.005, achieved: 1 };
+    const older = { schema: BASELINE_SCHEMA, createdAt: '2026-12-06T00:00:00.000Z', gitCommit: null, benchmark: { scenario: 'perf-gate', profile: 'smoke', variant: 'baseline', digest: 'aaaa' }, machine: machineShape(), runs: [{ dir: 'r1', exitCode: 0, figures }] };
+    writeFileSync(file, JSON.stringify(older));
+    expect(readBaseline(file).runs[0]!.figures).toEqual({ ...figures, hotTailMean: null });
   });
 
   it('a baseline from another benchmark or machine is a warning, not a refusal', () => {

@@ -47,6 +47,7 @@ describe('gate output', () => {
       p95: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
       p99: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
       hotP95: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
+      hotTailMean: ['10.00 ms', '11.00 ms', '**REGRESSION**'],
       errorRate: ['0.00 %', '0.00 %', 'pass'],
       cpuPerRequest: ['10000.000 ms', '11000.000 ms', '**REGRESSION**'],
       achieved: ['100.00 %', '100.00 %', 'pass'],
@@ -57,8 +58,9 @@ describe('gate output', () => {
       p95: ' (fails on a regression only)',
       p99: ' (informative)',
       hotP95: ' (fails on a regression only)',
+      hotTailMean: ' (fails on a regression only)',
       errorRate: '',
-      cpuPerRequest: '',
+      cpuPerRequest: ' (fails on a regression only)',
       achieved: '',
     };
     expect(rows).toHaveLength(r.decision.figures.length);
@@ -112,7 +114,7 @@ describe('gate output', () => {
     expect(suite['@name']).toBe('gate: origin/main <-> "this" & that');
     expect(suite.testcase.map((c) => c['@name'])).toEqual(r.decision.figures.map((f) => FIGURE_RULES[f.figure].label));
     const regressed = r.decision.figures.filter((f) => f.gating && f.verdict === 'regression').map((f) => FIGURE_RULES[f.figure].label);
-    expect(regressed).toEqual([FIGURE_RULES.p50.label, FIGURE_RULES.p95.label, FIGURE_RULES.hotP95.label, FIGURE_RULES.cpuPerRequest.label]);
+    expect(regressed).toEqual([FIGURE_RULES.p50.label, FIGURE_RULES.p95.label, FIGURE_RULES.hotP95.label, FIGURE_RULES.hotTailMean.label, FIGURE_RULES.cpuPerRequest.label]);
     expect(suite.testcase.filter((c) => c.failure).map((c) => c['@name'])).toEqual(regressed);
     expect(suite['@tests']).toBe(String(r.decision.figures.length));
     expect(suite['@failures']).toBe(String(regressed.length));

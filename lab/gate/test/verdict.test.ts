@@ -60,7 +60,26 @@ describe('gate verdict', () => {
     expect(decision.exitCode).toBe(1);
   });
 
-  it('server CPU per request decides: 15% more in every round fails the gate with latency unchanged', () => {
+  it('a few requests made much slower fail the gate through the hot path\'s tail mean, the percentiles short of the floor', () => {
+    // the slowed-tail variant's shape (README): p50 as it was, hot p95 +3..+17%, the mean of the slowest 5% ×2-3
+    const a = withFigure('A', 'hotTailMean', [20, 22, 19, 24, 21]).map((r) => ({ ...r, figures: { ...r.figures, hotP95: 9 } }));
+    const b = withFigure('B', 'hotTailMean', [55, 48, 61, 44, 58]).map((r, k) => ({ ...r, figures: { ...r.figures, hotP95: 9 * [1.03, 1.17, 1.09, 0.97, 1.12][k]! } }));
+    const decision = decideGate(a, b, { floor: 0.1, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'hotP95')!.verdict).not.toBe('regression');
+    expect(decision.figures.find((f) => f.figure === 'hotTailMean')!.verdict).toBe('regression');
+    expect([decision.verdict, decision.exitCode]).toEqual(['regression', 1]);
+  });
+
+  it('server CPU per request too noisy to decide does not hold the gate at inconclusive: its round noise measured above p50\'s', () => {
+    // README: sd of the per-round log ratio of unchanged code, 50 rounds: CPU per request above p50
+    const cpu = [1, 1.25, 0.8, 1.2, 0.85];
+    const b = runs('B', NOISE.slice(0, 5)).map((r, k) => ({ ...r, figures: { ...r.figures, cpuPerRequest: r.figures.cpuPerRequest! * cpu[k]! } }));
+    const decision = decideGate(runs('A', NOISE.slice(0, 5)), b, { floor: 0.1, paired: true });
+    expect(decision.figures.find((f) => f.figure === 'cpuPerRequest')!.verdict).toBe('inconclusive');
+    expect([decision.verdict, decision.exitCode]).toEqual(['pass', 0]);
+  });
+
+  it('server CPU per request gates: 15% more in every round fails the gate with latency unchanged', () => {
     const decision = decideGate(runs('A', NOISE), runs('B', NOISE).map((r) => ({ ...r, figures: { ...r.figures, cpuPerRequest: r.figures.cpuPerRequest! * 1.15 } })), { floor: 0.1, paired: true });
     expect(decision.figures.find((f) => f.figure === 'cpuPerRequest')!.verdict).toBe('regression');
     expect([decision.verdict, decision.exitCode]).toEqual(['regression', 1]);
@@ -102,6 +121,22 @@ describe('gate verdict', () => {
   it('a ratio below 1 by any amount is never a regression (lower latency is better)', () => {
     expect(judgeRatio({ value: 0.8, low: 0.78, high: 0.82 }, 0.05)).toBe('pass');
     expect(judgeRatio({ value: 1.2, low: 1.18, high: 1.22 }, 0.05)).toBe('regression');
+  });
+
+  it('against a stored baseline a shift the machine can make on its own is not a regression: the interval must clear the floor', () => {
+    // a fresh-clone CI run: 3 candidate runs against 3 stored ones of the same code, minutes apart,
+    // CPU per request 1.18 [1.05, 1.34]: the old rule (interval above 1) called it a regression
+    const stored = withFigure('A', 'cpuPerRequest', [5.4, 5.7, 5.9]);
+    const later = withFigure('B', 'cpuPerRequest', [6.3, 6.9, 7.1]);
+    const f = decideGate(stored, later, { floor: 0.1, paired: false }).figures.find((x) => x.figure === 'cpuPerRequest')!;
+    expect(f.estimate!.low).toBeGreaterThan(1);
+    expect(f.estimate!.low).toBeLessThan(1.1);
+    expect(f.verdict).toBe('inconclusive');
+    // the same ratios measured within rounds are a regression: there, a slower machine slows both sides
+    expect(verdictOf('cpuPerRequest', stored, later, 0.1).verdict).toBe('regression');
+    // and a stored baseline still shows a shift that clears the floor
+    const clearly = withFigure('B', 'cpuPerRequest', [7.3, 7.5, 7.6]);
+    expect(decideGate(stored, clearly, { floor: 0.1, paired: false }).figures.find((x) => x.figure === 'cpuPerRequest')!.verdict).toBe('regression');
   });
 
   it('against a stored baseline the runs compare unpaired, with more runs on one side', () => {
