@@ -27,7 +27,7 @@ const window = z.object({ start: iso, end: iso, seconds: z.number() });
 const outcome = z.enum(['held', 'failed', 'no-data']);
 
 export const checkSchema = z.object({
-  /** Stable id: arrival-rate, arrival-rate-phase, arrival-rate-fault-seconds, vu-pool, load-schedule, load-cpu, sut-saturation, fault-effect, fault-visible, fault-unverified, hypothesis-data. */
+  /** Stable id: arrival-rate, arrival-rate-phase, arrival-rate-fault-seconds, vu-pool, load-schedule, load-cpu, machine-load, sut-saturation, fault-effect, fault-visible, fault-unverified, hypothesis-data. */
   check: z.string(),
   variant: variantName.optional(),
   ok: z.boolean(),
@@ -71,6 +71,17 @@ const cpuSchema = z.object({
   starved: z.boolean(),
 });
 
+/** What other work used of the machine while the load ran (lab/runner/machine-load.ts). */
+const machineSchema = z.object({
+  seconds: z.number(),
+  /** Cores the whole machine used on average, the lab's processes of those, and the rest. */
+  machineCores: z.number(),
+  labCores: z.number(),
+  otherCores: z.number(),
+  /** The busiest commands of the other work, with their cores. */
+  busiestOther: z.array(z.object({ command: z.string(), cores: z.number() })),
+});
+
 const engineSchema = z.object({
   /** embedded (load/) or k6 (a user's own, from PATH). */
   engine: z.string(),
@@ -91,6 +102,8 @@ const engineSchema = z.object({
   /** The load script's thresholds as the engine judged them. */
   thresholds: z.array(thresholdSchema),
   cpu: cpuSchema,
+  /** Null where it was not watched (a run recorded before it was). */
+  machine: machineSchema.nullable(),
   /** Files in the results dir: the summary export, the per-second HDR file (embedded only), k6's web dashboard (k6 only), the log. */
   summaryFile: resultsFile.nullable(),
   secondsFile: resultsFile.nullable(),
@@ -198,6 +211,7 @@ const storedSummarySchema = summarySchema.extend({
         .extend({
           thresholds: z.array(thresholdSchema.extend({ observed: thresholdSchema.shape.observed.default(null), bound: thresholdSchema.shape.bound.default(null) })).optional(),
           cpu: cpuSchema.partial({ schedulingDelayMs: true }),
+          machine: machineSchema.nullable().default(null),
         })
         .nullable(),
       autoscaler: variantSchema.shape.autoscaler.default(null),

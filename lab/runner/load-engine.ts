@@ -14,8 +14,9 @@ import { LabError } from '../../errors/lab-error.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { loadSecondsFile, loadSecondsHeader } from '../load-seconds/read.ts';
 import { NODE_BIN, stackContext } from '../stack/context.ts';
-import { logFile, removePidFile, spawnDetached } from '../stack/processes.ts';
+import { logFile, readPidFiles, removePidFile, spawnDetached } from '../stack/processes.ts';
 import { CpuWatch } from './cpu.ts';
+import { MachineLoadWatch } from './machine-load.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
 import { engineResult, type EngineResult } from './load-result.ts';
 import { evenSegment, evenSequence } from '../../load/options/execution-segment.ts';
@@ -231,6 +232,7 @@ export function startLoad(run: LoadRun): RunningLoad {
   });
   child.ref(); // the runner waits for its engine
   const cpu = new CpuWatch(record.pid);
+  const machine = new MachineLoadWatch(() => readPidFiles(ctx).records.map((r) => r.pid));
   const startedAt = Date.now();
   let stopTimer: NodeJS.Timeout | undefined;
   const stop = (): void => {
@@ -256,6 +258,7 @@ export function startLoad(run: LoadRun): RunningLoad {
       clearTimeout(deadline);
       removePidFile(ctx, name);
       const cpuReport = cpu.stop();
+      const machineReport = machine.stop();
       try {
         copyFileSync(logFile(ctx, name), files.log);
       } catch {
@@ -276,6 +279,7 @@ export function startLoad(run: LoadRun): RunningLoad {
         engineResult(run.engine, raw.metrics, {
           exitCode: code,
           cpu: cpuReport,
+          machine: machineReport,
           log: logText,
           duration: run.duration,
           files: {

@@ -64,6 +64,8 @@ export function mergeParts(run: LoadRun, parts: (EngineResult & { summary: K6Sum
   return engineResult(run.engine, merged.metrics, {
     exitCode: combinedExit(parts.map((p) => p.exitCode), thresholdsFailed),
     cpu: combinedCpu(parts.map((p) => p.cpu)),
+    // every part watched the same machine: the busiest view of other work stands
+    machine: parts.map((p) => p.machine).reduce((a, b) => (a === null || (b !== null && b.otherCores > a.otherCores) ? b : a), null),
     log,
     duration: run.duration,
     files: {

@@ -6,6 +6,7 @@
  */
 import { parseThresholdExpression } from '../../load/metrics/threshold-expression.ts';
 import type { CpuReport } from './cpu.ts';
+import type { MachineLoadReport } from './machine-load.ts';
 import type { K6SummaryMetrics } from './hypotheses.ts';
 import type { EngineResultSummary } from '../run-summary/summary.ts';
 
@@ -27,6 +28,7 @@ export const MAX_START_LAG_P99_MS = 50;
 export interface EngineRunFacts {
   exitCode: number | null;
   cpu: CpuReport;
+  machine: MachineLoadReport | null;
   log: string;
   /** Seconds of load the profile planned. */
   duration: number;
@@ -86,6 +88,7 @@ export function engineResult(engine: string, raw: Record<string, Record<string, 
     vus: { peak: m.vus?.max ?? 0, allocated: m.vus_max?.max ?? m.vus_max?.value ?? 0, exhausted: /Insufficient VUs/.test(facts.log) },
     thresholds: thresholdResults(raw),
     cpu: facts.cpu,
+    machine: facts.machine,
     ...facts.files,
     summary: m,
   };

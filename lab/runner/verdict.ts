@@ -6,6 +6,7 @@
  */
 import { format, type HypothesisResult } from './hypotheses.ts';
 import { STARVED_CORE_SHARE, STARVED_DELAY_MS } from './cpu.ts';
+import { OTHER_WORK_CORES } from './machine-load.ts';
 import { MAX_DROPPED_RATIO } from './load-result.ts';
 import { EXIT_CODES, type Check, type Summary, type VariantSummary, type Verdict } from '../run-summary/summary.ts';
 
@@ -36,6 +37,17 @@ export function loadChecks(variant: VariantSummary): Check[] {
     ok: !cpu.starved,
     detail: `the load engine waited ${cpu.schedulingDelayMs.toFixed(3)} ms for a core each time it had work (bound ${STARVED_DELAY_MS} ms) and used ${cpu.averageCores.toFixed(2)} cores on average (bound ${STARVED_CORE_SHARE} of the machine's)${cpu.starved ? ': it was starved of CPU, so its schedule and its timings do not describe the app' : ''}`,
   });
+  if (e.machine) {
+    const m = e.machine;
+    const ok = m.otherCores < OTHER_WORK_CORES;
+    const busiest = m.busiestOther.length ? ` (busiest: ${m.busiestOther.map((b) => `${b.command} ${b.cores.toFixed(2)}`).join(', ')})` : '';
+    checks.push({
+      check: 'machine-load',
+      variant: variant.name,
+      ok,
+      detail: `other work on the machine used ${m.otherCores.toFixed(2)} cores on average while the load ran (bound ${OTHER_WORK_CORES}; the lab ${m.labCores.toFixed(2)}, the machine ${m.machineCores.toFixed(2)})${ok ? '' : `${busiest}: the app's services shared their cores with it, so its latencies do not describe the app alone`}`,
+    });
+  }
   const lag = e.startLag;
   if (lag && lag.p99Ms !== null) {
     checks.push({

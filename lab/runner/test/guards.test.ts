@@ -2,7 +2,8 @@
  * The run guards on real load: the embedded engine against a real HTTP server is quiet on an idle
  * run, falls behind its schedule when its script busy-loops past the rate's budget, and drops
  * iterations and exhausts its VU pool when the server is slower than the pool allows. A k6 on PATH
- * (a stand-in that checks the command line a real k6 gets) is read through the same path. An engine
+ * (a stand-in that checks the command line a real k6 gets) is read through the same path. Busy
+ * processes outside the lab trip machine-load; the lab's own, short-lived ones do not. An engine
  * whose runner was killed is ended by `make down` (stopStack).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import { scenarioSchema } from '../schema.ts';
 import type { EngineResult } from '../load-result.ts';
 import type { VariantSummary } from '../../run-summary/summary.ts';
 import { loadChecks } from '../verdict.ts';
+import { OTHER_WORK_CORES } from '../machine-load.ts';
 import { loadProcesses } from './leftovers.ts';
 import { startPrometheus, type TestServer } from './servers.ts';
 
@@ -172,6 +174,39 @@ describe('the saturation guards trip for real', () => {
       expect(tripped(result)).toContain('load-cpu');
     } finally {
       hog.kill('SIGKILL');
+    }
+  });
+
+  it('other work beside the run, outside the lab, trips machine-load and names it; the lab\'s own short-lived processes do not', async () => {
+    // two busy loops on the machine's cores, started through a shell that exits at once: they
+    // belong to init, not to this test (whose process tree is the lab's, as the runner's is)
+    const hog = `process.title = 'faultline-hog'; const until = Date.now() + 9000; while (Date.now() < until) {}`;
+    const hogs = execFileSync('sh', ['-c', `for i in 1 2; do '${join(PROJECT_ROOT, 'node_modules/.bin/node')}' -e "${hog}" >/dev/null 2>&1 & echo $!; done`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    try {
+      const result = await run('other-work', script('other-work', { rate: 100, seconds: 4, pre: 20, max: 50 }), 4);
+      expect(result.machine!.otherCores).toBeGreaterThan(1);
+      expect(result.machine!.busiestOther[0]!.command).toBe('faultline-hog');
+      expect(tripped(result)).toContain('machine-load');
+    } finally {
+      for (const pid of hogs) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    // busy processes of a quarter second one after another, children of the test's own shell, are
+    // the lab's work (as a compose stack's health checks are): counted to the shell that reaped them
+    const short = `const until = Date.now() + 250; while (Date.now() < until) {}`;
+    const own = spawn('sh', ['-c', `end=$(($(date +%s) + 9)); while [ $(date +%s) -lt $end ]; do '${join(PROJECT_ROOT, 'node_modules/.bin/node')}' -e "${short}"; done`], { stdio: 'ignore', detached: true });
+    try {
+      const result = await run('own-work', script('own-work', { rate: 100, seconds: 4, pre: 20, max: 50 }), 4);
+      expect(result.machine!.otherCores, JSON.stringify(result.machine)).toBeLessThan(OTHER_WORK_CORES);
+      expect(result.machine!.labCores).toBeGreaterThan(0.8);
+      expect(tripped(result)).not.toContain('machine-load');
+    } finally {
+      process.kill(-own.pid!, 'SIGKILL');
     }
   });
 

@@ -20,6 +20,7 @@ interface Over {
   noEffect?: string | null;
   thresholds?: { metric: string; expression: string; ok: boolean; observed: number | null; bound: number | null }[];
   services?: VariantSummary['services'];
+  machine?: NonNullable<VariantSummary['engine']>['machine'];
 }
 
 function variant(over: Over): VariantSummary {
@@ -47,6 +48,7 @@ function variant(over: Over): VariantSummary {
       vus: { peak: 10, allocated: 20, exhausted: over.exhausted ?? false },
       thresholds: over.thresholds ?? [],
       cpu: { seconds: 1, averageCores: 0.1, peakCores: 0.2, runQueueWaitRatio: 0.1, schedulingDelayMs: 0.05, starved: false },
+      machine: over.machine ?? null,
       summaryFile: null,
       secondsFile: null,
       dashboard: null,
@@ -85,6 +87,15 @@ describe('the checks behind inconclusive', () => {
     expect(state(loadChecks(variant({ lagP99: 25 })))['load-schedule']).toBe(false);
     expect(state(loadChecks(variant({ lagP99: 3 })))['load-schedule']).toBe(true);
     expect(loadChecks(variant({}))).toContainEqual(expect.objectContaining({ check: 'load-schedule', ok: true, detail: expect.stringMatching(/does not measure start lag/) }));
+  });
+  it('other work on the machine at the bound or over trips machine-load, naming the busiest; under it, or not watched, does not', () => {
+    const machine = (otherCores: number) => ({ seconds: 30, machineCores: 1.2 + otherCores, labCores: 1.2, otherCores, busiestOther: [{ command: 'go', cores: otherCores }] });
+    const busy = loadChecks(variant({ machine: machine(0.3) })).find((c) => c.check === 'machine-load')!;
+    expect(busy.ok).toBe(false);
+    expect(busy.detail).toMatch(/used 0\.30 cores .* \(busiest: go 0\.30\): the app's services shared their cores/);
+    expect(decideVerdict([busy], [failed])).toMatchObject({ verdict: 'inconclusive' });
+    expect(state(loadChecks(variant({ machine: machine(0.12) })))['machine-load']).toBe(true);
+    expect(loadChecks(variant({})).map((c) => c.check)).not.toContain('machine-load');
   });
   it('a fault that did not show, or had nothing to act on, trips a check; an unchecked fault is named applied, not verified', () => {
     expect(faultChecks(variant({ visible: false }))).toMatchObject([{ check: 'fault-visible', ok: false }]);
