@@ -3,8 +3,9 @@
  * must give the verdict the native one gives (and both must pass). It needs the embedded load
  * engine (load/), and a Docker engine as compose-real.test.ts does; without either it is skipped,
  * saying which (a missing plugin or image fails it instead).
- * A compose run that is inconclusive only because the load generator fell behind its schedule
- * (the load-schedule check) is run once more, saying so: on this 2-core machine the containers
+ * A run that is inconclusive only because the load generator fell behind its schedule
+ * (the load-schedule check), or because other work on the machine took the services' cores
+ * (machine-load), is run once more, saying so: on this 2-core machine the containers
  * cost more CPU than the native processes, and under the stampede's load a process at normal or
  * nice priority sees stalls of 20-90 ms every few seconds (a probe timer measured them during a
  * compose run, not during a native one). The runner makes the engine a real-time task where it
@@ -27,6 +28,8 @@ if (!loadEngine) console.warn('compose-scenario: skipped: the embedded load engi
 else if (skipReason !== null) console.warn(`compose-scenario: skipped: ${skipReason}`);
 
 const out = createWriteStream('/dev/null') as unknown as NodeJS.WriteStream;
+/** Checks that say the run was disturbed rather than wrong: the load generator fell behind, or other work took the cores. */
+const RERUN_CHECKS = ['load-schedule', 'machine-load'];
 
 describe.runIf(loadEngine && skipReason === null)('cache-stampede on compose', () => {
   const native = testEnv('stampede-native', { LAB_RUNTIME: 'native', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-native') });
@@ -42,16 +45,19 @@ describe.runIf(loadEngine && skipReason === null)('cache-stampede on compose', (
       const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
       return queries('protected') / queries('unprotected');
     };
-    const onNative = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: native, out, writeReport, keepTraces: keepVariantTraces });
-    let onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport, keepTraces: keepVariantTraces });
-    const failedChecks = onCompose.checks.filter((c) => !c.ok);
-    if (onCompose.verdict === 'inconclusive' && failedChecks.length > 0 && failedChecks.every((c) => c.check === 'load-schedule')) {
-      console.warn(`compose-scenario: the compose run's load generator fell behind its schedule (${onCompose.reasons.join('; ')}): running it once more`);
-      onCompose = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport, keepTraces: keepVariantTraces });
-    }
-    // the reasons say why, when a runtime did not pass
-    expect({ verdict: onNative.verdict, reasons: onNative.reasons }).toEqual({ verdict: 'passed', reasons: [] });
-    expect({ verdict: onCompose.verdict, reasons: onCompose.reasons }).toEqual({ verdict: onNative.verdict, reasons: [] });
+    /** A run on `env`, and once more when the first was disturbed rather than wrong. */
+    const judged = async (runtime: string, env: NodeJS.ProcessEnv) => {
+      const first = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env, out, writeReport, keepTraces: keepVariantTraces });
+      const failedChecks = first.checks.filter((c) => !c.ok);
+      if (first.verdict !== 'inconclusive' || failedChecks.length === 0 || !failedChecks.every((c) => RERUN_CHECKS.includes(c.check))) return first;
+      console.warn(`compose-scenario: the ${runtime} run was not the app's alone (${first.reasons.join('; ')}): running it once more`);
+      return runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env, out, writeReport, keepTraces: keepVariantTraces });
+    };
+    const onNative = await judged('native', native);
+    const onCompose = await judged('compose', composed);
+    // the reasons say why, when a runtime did not pass (in the message: the closing FAILED line shows it whole)
+    expect(onNative.verdict, `native: ${onNative.reasons.join('; ')}`).toBe('passed');
+    expect(onCompose.verdict, `compose: ${onCompose.reasons.join('; ')}`).toBe(onNative.verdict);
     for (const summary of [onNative, onCompose]) {
       expect(summary.variants.flatMap((v) => v.faults.map((f) => f.visibility?.visible))).toEqual([true, true, true, true]);
       expect(ratio(summary)).toBeLessThanOrEqual(1 / 3);
