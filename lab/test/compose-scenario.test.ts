@@ -1,6 +1,7 @@
 /**
- * cache-stampede in the smoke profile on both runtimes, one after the other: the compose stack
- * must give the verdict the native one gives (and both must pass). It needs the embedded load
+ * cache-stampede in the smoke profile on the compose stack: it must give the verdict the native
+ * stack gives, a pass with every fault visible and a fraction of the queries (the native run is
+ * scenarios/cache-stampede/cache-stampede.test.ts, held to the same). It needs the embedded load
  * engine (load/), and a Docker engine as compose-real.test.ts does; without either it is skipped,
  * saying which (a missing plugin or image fails it instead).
  * A run that is inconclusive only because the load generator fell behind its schedule
@@ -32,35 +33,27 @@ const out = createWriteStream('/dev/null') as unknown as NodeJS.WriteStream;
 const RERUN_CHECKS = ['load-schedule', 'machine-load'];
 
 describe.runIf(loadEngine && skipReason === null)('cache-stampede on compose', () => {
-  const native = testEnv('stampede-native', { LAB_RUNTIME: 'native', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-native') });
   const composed = testEnv('stampede-compose', { LAB_RUNTIME: 'compose', FAULTLINE_RESULTS_DIR: join(PROJECT_ROOT, '.lab', 'tests', 'results-compose') });
 
   afterAll(async () => {
-    await stopStack(native);
     await stopStack(composed);
   }, 120_000);
 
-  it('gives the native verdict on compose: every fault visible, protected queries a fraction of unprotected', async () => {
+  it('passes on compose as natively: every fault visible, protected queries a fraction of unprotected', async () => {
     const ratio = (summary: Awaited<ReturnType<typeof runScenario>>) => {
       const queries = (variant: string) => summary.hypotheses.find((h) => h.variant === variant && /queries per hot key/.test(h.name))!.observed!;
       return queries('protected') / queries('unprotected');
     };
-    /** A run on `env`, and once more when the first was disturbed rather than wrong. */
-    const judged = async (runtime: string, env: NodeJS.ProcessEnv) => {
-      const first = await runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env, out, writeReport, keepTraces: keepVariantTraces });
-      const failedChecks = first.checks.filter((c) => !c.ok);
-      if (first.verdict !== 'inconclusive' || failedChecks.length === 0 || !failedChecks.every((c) => RERUN_CHECKS.includes(c.check))) return first;
-      console.warn(`compose-scenario: the ${runtime} run was not the app's alone (${first.reasons.join('; ')}): running it once more`);
-      return runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env, out, writeReport, keepTraces: keepVariantTraces });
-    };
-    const onNative = await judged('native', native);
-    const onCompose = await judged('compose', composed);
-    // the reasons say why, when a runtime did not pass (in the message: the closing FAILED line shows it whole)
-    expect(onNative.verdict, `native: ${onNative.reasons.join('; ')}`).toBe('passed');
-    expect(onCompose.verdict, `compose: ${onCompose.reasons.join('; ')}`).toBe(onNative.verdict);
-    for (const summary of [onNative, onCompose]) {
-      expect(summary.variants.flatMap((v) => v.faults.map((f) => f.visibility?.visible))).toEqual([true, true, true, true]);
-      expect(ratio(summary)).toBeLessThanOrEqual(1 / 3);
+    const run = () => runScenario({ name: 'cache-stampede', profile: 'smoke', keep: false, env: composed, out, writeReport, keepTraces: keepVariantTraces });
+    let onCompose = await run();
+    const failedChecks = onCompose.checks.filter((c) => !c.ok);
+    if (onCompose.verdict === 'inconclusive' && failedChecks.length > 0 && failedChecks.every((c) => RERUN_CHECKS.includes(c.check))) {
+      console.warn(`compose-scenario: the compose run was not the app's alone (${onCompose.reasons.join('; ')}): running it once more`);
+      onCompose = await run();
     }
+    // the reasons say why, when it did not pass (in the message: the closing FAILED line shows it whole)
+    expect(onCompose.verdict, `compose: ${onCompose.reasons.join('; ')}`).toBe('passed');
+    expect(onCompose.variants.flatMap((v) => v.faults.map((f) => f.visibility?.visible))).toEqual([true, true, true, true]);
+    expect(ratio(onCompose)).toBeLessThanOrEqual(1 / 3);
   }, 1_800_000);
 });
