@@ -4,7 +4,7 @@
  * `make test` does not start it unasked; `make setup LAB_RUNTIME=kubernetes` does). Returns why
  * those tests will be skipped, or null when they can run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { controlPlaneMissing } from '../lab/kubernetes/control-plane.ts';
 import { PROJECT_ROOT } from '../lab/paths.ts';
@@ -14,12 +14,7 @@ export async function prepareKubernetes(env: NodeJS.ProcessEnv = process.env): P
   const goRuns = spawnSync('go', ['env', 'GOVERSION'], { env }).status === 0;
   if (process.getuid?.() === 0 && goRuns) {
     process.stdout.write('test: kubernetes: building the local control plane (tools/build.sh kubernetes)\n');
-    // asynchronous: the compose images build beside it (test/run-tests.ts)
-    const build = spawn(join(PROJECT_ROOT, 'tools', 'build.sh'), ['kubernetes'], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
-    const stop = (signal: NodeJS.Signals) => build.kill(signal);
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-    await new Promise<void>((resolve) => build.once('close', () => resolve()).once('error', () => resolve()));
-    process.off('SIGINT', stop).off('SIGTERM', stop);
+    spawnSync(join(PROJECT_ROOT, 'tools', 'build.sh'), ['kubernetes'], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
   }
   const reason = controlPlaneMissing();
   if (reason !== null) process.stdout.write(`test: kubernetes: the control-plane tests are skipped: ${reason}\n`);

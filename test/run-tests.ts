@@ -22,13 +22,9 @@ rmSync(outputFile, { force: true });
 
 // vitest filters are substrings of paths: a run without any, or one naming compose, has them
 const withCompose = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('compose'));
+const compose: ComposeReadiness = withCompose ? await prepareCompose() : { state: 'ready' };
 const withKubernetes = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('kube'));
-// side by side: the images mostly wait on downloads and debootstrap's disk, the control plane's
-// Go build on the cores (on a fresh machine it alone takes about ten minutes)
-const [compose, kubernetesSkipReason]: [ComposeReadiness, string | null] = await Promise.all([
-  withCompose ? prepareCompose() : Promise.resolve<ComposeReadiness>({ state: 'ready' }),
-  withKubernetes ? prepareKubernetes() : Promise.resolve(null),
-]);
+const kubernetesSkipReason = withKubernetes ? await prepareKubernetes() : null;
 
 const child = spawn(
   process.execPath,
