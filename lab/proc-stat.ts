@@ -13,14 +13,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of the stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** The fields after the command name: [0] is field 3 (state), [1] ppid, [11]/[12] utime/stime, [19] starttime; undefined when the process is gone. */
-export function procStatFields(pid: number): string[] | undefined {
+/** The command name (field 2) and the fields after it, from one read; undefined when the process is gone. */
+export function procStat(pid: number): { command: string; fields: string[] } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
   } catch {
     return undefined;
   }
+}
+
+/** The fields after the command name: [0] is field 3 (state), [1] ppid, [11]/[12] utime/stime, [13]/[14] cutime/cstime, [19] starttime; undefined when the process is gone. */
+export function procStatFields(pid: number): string[] | undefined {
+  return procStat(pid)?.fields;
 }
 
 /** R, S, D, T (stopped), Z ... or undefined when the process is gone. */

@@ -18,7 +18,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { procStatFields } from '../proc-stat.ts';
+import { procParentPid, procStat } from '../proc-stat.ts';
 
 /** Other work that used this many cores on average while the load ran, or more, makes the run inconclusive. */
 export const OTHER_WORK_CORES = 0.3;
@@ -61,16 +61,10 @@ function processes(): Map<string, Process> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    const fields = procStatFields(pid);
-    if (!fields) continue;
-    let command = '';
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    } catch {
-      continue;
-    }
-    out.set(`${pid} ${fields[19]}`, { pid, parent: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    const stat = procStat(pid);
+    if (!stat) continue;
+    const f = stat.fields;
+    out.set(`${pid} ${f[19]}`, { pid, parent: Number(f[1]), command: stat.command, ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
   }
   return out;
 }
@@ -78,7 +72,7 @@ function processes(): Map<string, Process> {
 /** The runner's ancestors up to init: the test or make that started it is the lab's too. */
 function ancestors(pid: number): number[] {
   const out: number[] = [];
-  for (let parent = Number(procStatFields(pid)?.[1] ?? 0); parent > 1 && out.length < 64; parent = Number(procStatFields(parent)?.[1] ?? 0)) out.push(parent);
+  for (let parent = procParentPid(pid) ?? 0; parent > 1 && out.length < 64; parent = procParentPid(parent) ?? 0) out.push(parent);
   return out;
 }
 
@@ -106,7 +100,11 @@ export class MachineLoadWatch {
     const now = processes();
     this.lastMachine = machineTicks();
     const children = new Map<number, number[]>();
-    for (const p of now.values()) children.set(p.parent, [...(children.get(p.parent) ?? []), p.pid]);
+    for (const p of now.values()) {
+      const siblings = children.get(p.parent);
+      if (siblings) siblings.push(p.pid);
+      else children.set(p.parent, [p.pid]);
+    }
     const lab = new Set<number>();
     const pending = [...this.roots(), ...[...now.values()].filter((p) => LAB_DAEMONS.has(p.command)).map((p) => p.pid)];
     while (pending.length > 0) {
