@@ -5,7 +5,8 @@
  * the situation of a machine where no engine can be had (the lab never starts its own then).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
@@ -73,6 +74,20 @@ describe('the closing line', () => {
     });
     expect(stdout.trim()).toMatch(/^no Docker engine: none answers at \/var\/run\/docker.sock and only root may start the lab's own: start Docker or set DOCKER_HOST, or run make test as root on Debian/);
   });
+
+  it("leaves nothing in the temporary directory: the tests' scratch directories are the run's own and go with it", async () => {
+    // secrets.test.ts makes a lab dir under os.tmpdir() for each of its tests and removes none
+    const outer = mkdtempSync(join(tmpdir(), 'faultline-outer-tmp-'));
+    try {
+      const env = { ...process.env, TMPDIR: outer, LAB_DIR: join(labDir(process.env), 'tests', 'closing-line-tmp') };
+      const { code, stdout } = await runTests(['lab/test/secrets.test.ts'], env);
+      expect(stdout.trim().split('\n').at(-1)).toMatch(/^[1-9]\d* passed, 0 failed$/);
+      expect(code).toBe(0);
+      expect(readdirSync(outer)).toEqual([]);
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('ends a run whose compose tests had no engine with `N passed, N failed, N skipped (compose: no Docker engine: <how>)`', async () => {
     const env = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock', LAB_DIR: join(labDir(process.env), 'tests', 'closing-line') };

@@ -3,11 +3,14 @@
  * `N passed, N failed[, N skipped][ (compose: no Docker engine: <how to get one>)]`, whatever the
  * reporter printed above it, and above that one line per failure. A run that includes the compose tests first makes ready what they
  * need (compose-prerequisites.ts); a step of that which broke counts as one failure more.
+ * The tests make their scratch directories under os.tmpdir(): the run points TMPDIR at one
+ * directory of its own and removes it at the end, so a run leaves nothing behind in /tmp.
  *
  *   test/run-tests.ts [vitest filters...]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT, labDir } from '../lab/paths.ts';
 import { closingLine, failureLines, tallyOf, type VitestReport } from './closing-line.ts';
@@ -26,10 +29,14 @@ const compose: ComposeReadiness = withCompose ? await prepareCompose() : { state
 const withKubernetes = filters.filter((f) => !f.startsWith('-')).length === 0 || filters.some((f) => f.includes('kube'));
 const kubernetesSkipReason = withKubernetes ? await prepareKubernetes() : null;
 
+// mode 1777 as /tmp: tests put the lab's PostgreSQL cluster under it, which the `postgres` user must reach
+const scratch = mkdtempSync(join(tmpdir(), 'faultline-tests-'));
+chmodSync(scratch, 0o1777);
+
 const child = spawn(
   process.execPath,
   [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...filters],
-  { stdio: 'inherit', cwd: PROJECT_ROOT },
+  { stdio: 'inherit', cwd: PROJECT_ROOT, env: { ...process.env, TMPDIR: scratch } },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 
@@ -39,6 +46,11 @@ child.on('exit', (code) => {
   if (compose.state === 'broken') tally.failed += 1;
   const failures = report ? failureLines(report, PROJECT_ROOT) : ['FAILED vitest wrote no report (it did not finish)'];
   if (compose.state === 'broken') failures.push(`FAILED making the compose tests ready: ${compose.error}`);
+  try {
+    rmSync(scratch, { recursive: true, force: true });
+  } catch (error) {
+    process.stdout.write(`note: the tests' scratch ${scratch} was not removed (${error instanceof Error ? error.message : String(error)}): remove it by hand\n`);
+  }
   for (const line of failures) process.stdout.write(`${line}\n`);
   process.stdout.write(`${closingLine(tally, compose.state === 'skipped' ? compose.reason : null, kubernetesSkipReason)}\n`);
   process.exit(code === 0 && tally.failed === 0 ? 0 : 1);
