@@ -95,7 +95,7 @@ async function deadLetteredOrders(redis: Redis): Promise<Set<string>> {
 async function ordersWithoutOutcome(datastores: Datastores, rows: unknown[][], what: string): Promise<number> {
   if (rows.some((r) => r.length !== 1)) throw new SqlMeasureError(`${what}: count 'orders-without-event-outcome' wants the SQL to list order ids in one column`);
   const ids = rows.map((r) => String(r[0]));
-  const confirmed = new Set((await readRows(datastores.postgresUrl, 'SELECT id::text FROM orders WHERE id::text = ANY($1::text[]) AND confirmed_at IS NOT NULL', [ids], what)).map((r) => String(r[0])));
+  const confirmed = new Set((await readRows(datastores.postgresUrl, 'SELECT id::text FROM orders WHERE id = ANY($1::uuid[]) AND confirmed_at IS NOT NULL', [ids], what)).map((r) => String(r[0])));
   const redis = new Redis(datastores.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: STATEMENT_TIMEOUT_MS });
   try {
     await redis.connect();
